@@ -1,0 +1,1 @@
+"""Shanshui Ledger: an append-only, tamper-evident ledger for ecological compensation."""

@@ -1,0 +1,115 @@
+"""The application factory: one composition root for routes, auth, errors and the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, MediaType, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.pydantic import PydanticPlugin
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from service import models  # noqa: F401  (registers every table)
+from service.auth.guards import PUBLIC, auth_middleware
+from service.auth.routes import AuthController
+from service.certifications.routes import routes as certification_routes
+from service.compensation.routes import routes as compensation_routes
+from service.db import Database
+from service.deps import dependencies
+from service.errors import internal_error_handlers, problem_plugin
+from service.ledger import service as ledger
+from service.ledger.routes import AccountController, LedgerController
+from service.parties.routes import PartyController
+from service.patrols.routes import routes as patrol_routes
+from service.reports.routes import routes as report_routes
+from service.settings import Settings, get_settings
+from service.shares.routes import routes as share_routes
+from service.trusts.routes import routes as trust_routes
+from service.web.routes import routes as web_routes
+
+API_VERSION = "1.0.0"
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
+]
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
+    ledger_sequence: int
+
+
+@get("/health", opt=PUBLIC, tags=["service"])
+async def health(state: State) -> HealthOut:
+    async with state.db.reading() as session:
+        await session.execute(text("SELECT 1"))
+        sequence, _ = await ledger.head(session)
+    return HealthOut(status="ok", database="sqlite" if state.db.is_sqlite else "postgresql", ledger_sequence=sequence)
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+    return middleware
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    async def open_db(app: Litestar) -> None:
+        app.state.db = Database(settings.database_url, echo=settings.log_sql)
+
+    async def close_db(app: Litestar) -> None:
+        await app.state.db.dispose()
+
+    template_config = None
+    templates = Path(__file__).parent / "web" / "templates"
+    if templates.is_dir():
+        from litestar.contrib.jinja import JinjaTemplateEngine
+        from litestar.template.config import TemplateConfig
+
+        template_config = TemplateConfig(directory=templates, engine=JinjaTemplateEngine)
+
+    return Litestar(
+        route_handlers=[
+            health, AuthController, PartyController, AccountController, LedgerController,
+            *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
+            *report_routes, *web_routes,
+        ],
+        dependencies=dependencies,
+        middleware=[security_headers, auth_middleware],
+        plugins=[PydanticPlugin(prefer_alias=True), problem_plugin],
+        exception_handlers=internal_error_handlers,
+        on_startup=[open_db],
+        on_shutdown=[close_db],
+        state=State({"settings": settings}),
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        template_config=template_config,
+        openapi_config=OpenAPIConfig(
+            title="Shanshui Ledger",
+            version=API_VERSION,
+            description="Append-only, tamper-evident ledger for ecological compensation and benefit sharing.",
+            components=Components(security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"BearerToken": []}],
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

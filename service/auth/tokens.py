@@ -1,0 +1,88 @@
+"""Issue, look up and revoke bearer tokens. Only a SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.actor import Actor
+from service.auth.models import ApiToken, Role, User
+from service.db import utcnow
+from service.errors import InvalidField, NotFound
+
+TOKEN_PREFIX = "ssl_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_user_token(
+    session: AsyncSession,
+    *,
+    name: str,
+    role: str,
+    county_code: str | None = None,
+    trust_id: int | None = None,
+    party_id: int | None = None,
+    valid_days: int | None = 365,
+) -> tuple[User, ApiToken, str]:
+    """Create a user with one token; returns the clear token, shown once and never stored."""
+    if role not in Role.__members__.values():
+        raise InvalidField("role", f"unknown role {role!r}; one of {', '.join(Role)}")
+    if role in (Role.OFFICIAL, Role.APPROVER) and not county_code:
+        raise InvalidField("county_code", "officials and approvers need a county scope")
+    if role == Role.TRUSTEE and trust_id is None:
+        raise InvalidField("trust_id", "a trustee needs a trust scope")
+    if role == Role.COMMUNITY and party_id is None:
+        raise InvalidField("party_id", "a community user needs its own party")
+    user = User(name=name, role=role, county_code=county_code, trust_id=trust_id, party_id=party_id)
+    session.add(user)
+    await session.flush()
+    token, clear = await issue_token(session, user, valid_days)
+    return user, token, clear
+
+
+async def issue_token(session: AsyncSession, user: User, valid_days: int | None = 365) -> tuple[ApiToken, str]:
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=valid_days) if valid_days else None
+    token = ApiToken(user_id=user.id, token_hash=hash_token(clear), prefix=clear[:10], expires_at=expires)
+    session.add(token)
+    await session.flush()
+    return token, clear
+
+
+async def authenticate(session: AsyncSession, clear: str, now: datetime | None = None) -> Actor | None:
+    """Return the actor for a live token, or None. The hash is compared in constant time."""
+    digest = hash_token(clear)
+    row = (
+        await session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest)
+        )
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    now = now or utcnow()
+    if not hmac.compare_digest(token.token_hash, digest):
+        return None
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    return Actor(
+        user_id=user.id, name=user.name, role=user.role, county_code=user.county_code,
+        trust_id=user.trust_id, party_id=user.party_id, token_id=token.id,
+    )
+
+
+async def revoke(session: AsyncSession, token_id: int) -> ApiToken:
+    token = await session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

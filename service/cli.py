@@ -1,0 +1,205 @@
+"""The `shanshui` command: serve, migrate, seed, demo, tokens, verify, OpenAPI export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from service.auth.models import Role
+from service.settings import Settings, get_settings
+
+console = Console(stderr=True)
+DEMO_ROLES = [
+    ("admin", Role.ADMIN, {}),
+    ("official", Role.OFFICIAL, {"county_code": "360827"}),
+    ("approver", Role.APPROVER, {"county_code": "360827"}),
+    ("auditor", Role.AUDITOR, {}),
+]
+
+
+@click.group()
+def main() -> None:
+    """Shanshui Ledger: ecological compensation and benefit-sharing books."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="worker processes (PostgreSQL only)")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the HTTP API."""
+    import uvicorn
+
+    if workers > 1 and get_settings().is_sqlite:
+        raise click.UsageError("several workers need PostgreSQL; SQLite allows one writer process")
+    uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                proxy_headers=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every Alembic migration to SHANSHUI_DATABASE_URL."""
+    from service.migrations import upgrade
+
+    upgrade(get_settings().database_url)
+    console.print("[green]database is at the latest schema[/green]")
+
+
+@main.command()
+def seed() -> None:
+    """Load the demo data set from seed/ (once)."""
+    asyncio.run(_seed(get_settings()))
+
+
+async def _seed(settings: Settings) -> bool:
+    from service import seed as seeding
+    from service.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        if await seeding.already_seeded(db):
+            console.print("demo data already loaded; skipping")
+            return False
+        await seeding.load(db, settings, progress=lambda step: console.print(f"  {step} ..."))
+        console.print("[green]demo data loaded[/green]")
+        return True
+    finally:
+        await db.dispose()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--tokens-file", default="demo-tokens.env", show_default=True, help="where to write the tokens")
+def demo(host: str, port: int, tokens_file: str) -> None:
+    """Upgrade the database, load the demo data, print a token per role, and serve."""
+    from service.migrations import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    asyncio.run(_seed(settings))
+    tokens = asyncio.run(_demo_tokens(settings))
+    lines = [f"export SHANSHUI_{name.upper()}_TOKEN={token}" for name, token in tokens.items()]
+    Path(tokens_file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    console.print(f"\n[bold]Shanshui Ledger demo[/bold] at http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    for name, token in tokens.items():
+        console.print(f"  {name:<10} {token}")
+    console.print(f"Tokens also written to {tokens_file}; load them with: source {tokens_file}\n")
+    serve.callback(host=host, port=port, workers=1)  # type: ignore[misc]
+
+
+async def _demo_tokens(settings: Settings) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from service.auth.tokens import create_user_token
+    from service.db import Database
+    from service.parties.models import Party
+
+    db = Database(settings.database_url)
+    out: dict[str, str] = {}
+    try:
+        async with db.writing() as session:
+            for name, role, scope in DEMO_ROLES:
+                _, _, clear = await create_user_token(session, name=f"demo {name}", role=role, valid_days=30, **scope)
+                out[name] = clear
+            household = await session.scalar(select(Party.id).where(Party.kind == "household").order_by(Party.id))
+            if household:
+                _, _, clear = await create_user_token(session, name="demo household", role=Role.COMMUNITY,
+                                                      party_id=household, valid_days=30)
+                out["community"] = clear
+    finally:
+        await db.dispose()
+    return out
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", default=None, help="who the token is for")
+@click.option("--scope", "scopes", multiple=True, help="county:CODE, trust:ID or party:ID")
+@click.option("--days", default=365, show_default=True, type=int)
+def token_create(role: str, name: str | None, scopes: tuple[str, ...], days: int) -> None:
+    """Create a user with ROLE and print its token (shown once)."""
+    kwargs: dict[str, object] = {}
+    for scope in scopes:
+        kind, _, value = scope.partition(":")
+        if kind == "county":
+            kwargs["county_code"] = value
+        elif kind in ("trust", "party"):
+            kwargs[f"{kind}_id"] = int(value)
+        else:
+            raise click.BadParameter(f"unknown scope {scope!r}", param_hint="--scope")
+    click.echo(asyncio.run(_create_token(get_settings(), role, name or f"{role} user", days, kwargs)))
+
+
+async def _create_token(settings: Settings, role: str, name: str, days: int, scope: dict) -> str:
+    from service.auth.tokens import create_user_token
+    from service.db import Database
+    from service.errors import DomainError
+
+    db = Database(settings.database_url)
+    try:
+        async with db.writing() as session:
+            _, _, clear = await create_user_token(session, name=name, role=role, valid_days=days, **scope)
+        return clear
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        await db.dispose()
+
+
+@main.command()
+def verify() -> None:
+    """Recompute the hash chain and account totals offline; exit 1 naming the first broken entry."""
+    report = asyncio.run(_verify(get_settings()))
+    if report.ok:
+        console.print(f"[green]ledger verified[/green]: {report.checked} entries, head {report.head_hash}")
+        return
+    if report.first_break:
+        b = report.first_break
+        console.print(f"[red]chain broken at sequence {b.sequence} (entry {b.entry_id}): {b.reason}[/red]")
+    for m in report.account_mismatches:
+        console.print(f"[red]account {m['code']} totals {m['stored']} differ from its postings {m['from_postings']}[/red]")
+    raise SystemExit(1)
+
+
+async def _verify(settings: Settings):
+    from service.db import Database
+    from service.ledger.verify import verify_ledger
+
+    db = Database(settings.database_url)
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("verifying chain", total=None)
+
+            def step(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total or None)
+
+            async with db.reading() as session:
+                return await verify_ledger(session, progress=step)
+    finally:
+        await db.dispose()
+
+
+@main.command()
+@click.option("--out", default="openapi/openapi.json", show_default=True)
+def openapi(out: str) -> None:
+    """Write the OpenAPI document generated from the code."""
+    from service.openapi import render
+
+    Path(out).write_text(render(), encoding="utf-8")
+    console.print(f"wrote {out}")

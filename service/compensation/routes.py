@@ -1,0 +1,3 @@
+"""HTTP routes of the compensation domain."""
+
+routes: list = []

@@ -1,0 +1,145 @@
+"""Accounts, journal entries and postings: the only tables that hold money."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, BigId, IdMixin, utcnow
+
+
+class AccountKind(StrEnum):
+    SOURCE = "source"  # money entering the ledger from outside (budget, settlor, buyer); debit-normal
+    FUND = "fund"  # a funding account (county fund, program fund)
+    TRUST = "trust"  # a water-fund trust's money
+    POOL = "pool"  # a benefit-sharing pool (ecotourism, carbon, eco-product levy)
+    BENEFICIARY = "beneficiary"  # what a party has received
+    FEE = "fee"  # a trustee's management fee income
+    PROJECT = "project"  # a project or purpose money was disbursed to
+
+
+class Side(StrEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+class EntryStatus(StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    VOIDED = "voided"
+
+
+GENESIS_HASH = "0" * 64
+
+
+class Account(IdMixin, Base):
+    """An account. Its totals are maintained only by the ledger, in the transaction that posts,
+    and `verify` checks them against the postings (TigerBeetle keeps the same four totals)."""
+
+    __tablename__ = "accounts"
+
+    code: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    normal_side: Mapped[str] = mapped_column(String(6))
+    may_go_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("parties.id"), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    trust_id: Mapped[int | None] = mapped_column(BigId)
+    debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def _signed(self, debits: int, credits: int) -> int:
+        return debits - credits if self.normal_side == Side.DEBIT else credits - debits
+
+    @property
+    def posted_balance(self) -> int:
+        return self._signed(self.debits_posted, self.credits_posted)
+
+    @property
+    def pending_out(self) -> int:
+        """Reserved by pending entries and about to leave the account."""
+        return self.credits_pending if self.normal_side == Side.DEBIT else self.debits_pending
+
+    @property
+    def pending_in(self) -> int:
+        return self.debits_pending if self.normal_side == Side.DEBIT else self.credits_pending
+
+    @property
+    def available_balance(self) -> int:
+        return self.posted_balance - self.pending_out
+
+
+class JournalEntry(IdMixin, Base):
+    __tablename__ = "journal_entries"
+    __table_args__ = (Index("ix_journal_entries_kind_status", "kind", "status"),)
+
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10))
+    effective_date: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    memo: Mapped[str] = mapped_column(Text, default="")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    entered_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    voided_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    reversal_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), unique=True)
+    sequence: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    postings: Mapped[list[Posting]] = relationship(lazy="raise", order_by="Posting.id")
+
+
+class Posting(IdMixin, Base):
+    """Signed minor units: positive is a debit, negative a credit. Per currency they sum to zero."""
+
+    __tablename__ = "postings"
+    __table_args__ = (Index("ix_postings_account_entry", "account_id", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerHead(Base):
+    """One row: the last sequence number and hash. Locking it serialises the chain."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class IdempotencyRecord(IdMixin, Base):
+    """The first response to a write, kept so that a retry with the same key gets it again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    user_id: Mapped[int] = mapped_column(BigId)
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+@event.listens_for(LedgerHead.__table__, "after_create")
+def _genesis(target: Any, connection: Any, **_: Any) -> None:
+    """The chain starts at sequence 0 with the all-zero hash (migrations insert the same row)."""
+    connection.execute(target.insert().values(id=1, sequence=0, hash=GENESIS_HASH))

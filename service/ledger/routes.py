@@ -1,0 +1,169 @@
+"""Accounts, balances, journal entries (admin adjustments) and chain verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Controller, Request, Response, get, post
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import money
+from service.auth.actor import Actor
+from service.auth.guards import READERS, requires
+from service.auth.models import Role
+from service.errors import Conflict, InvalidField, NotFound
+from service.parties.models import Party
+from service.ledger import service as ledger
+from service.ledger.models import Account
+from service.ledger.schemas import (
+    AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn, account_out,
+)
+from service.ledger.verify import verify_ledger
+from service.pagination import Limit, Offset, Page
+from service.writes import perform
+
+
+def can_see_account(actor: Actor, account: Account) -> bool:
+    if actor.reads_everything:
+        return True
+    if actor.role == Role.COMMUNITY:
+        return account.party_id is not None and account.party_id == actor.party_id
+    if actor.role == Role.TRUSTEE:
+        return actor.in_trust(account.trust_id)
+    return account.county_code is not None and actor.in_county(account.county_code)
+
+
+async def visible_account(session: AsyncSession, actor: Actor, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None or not can_see_account(actor, account):
+        raise NotFound(f"account {account_id} not found")
+    return account
+
+
+class AccountController(Controller):
+    path = "/api/v1/accounts"
+    tags = ["ledger"]
+
+    @get("/", guards=[requires(*READERS, Role.COMMUNITY)])
+    async def list_accounts(
+        self, session: AsyncSession, actor: Actor, party_id: int | None = None, kind: str | None = None,
+        limit: Limit = 100, offset: Offset = 0,
+    ) -> Page[AccountOut]:
+        q = select(Account).order_by(Account.id)
+        if party_id is not None:
+            q = q.where(Account.party_id == party_id)
+        if kind:
+            q = q.where(Account.kind == kind)
+        if not actor.reads_everything:
+            if actor.role == Role.COMMUNITY:
+                q = q.where(Account.party_id == actor.party_id)
+            elif actor.role == Role.TRUSTEE:
+                q = q.where(Account.trust_id == actor.trust_id)
+            else:
+                q = q.where(Account.county_code == actor.county_code)
+        rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
+        return Page(items=[account_out(a) for a in rows], limit=limit, offset=offset)
+
+    @post("/", guards=[requires()], status_code=201)
+    async def open_account(self, request: Request, data: AccountIn) -> Response[AccountOut]:
+        """Open an account (admin). A source account records money entering the ledger from outside."""
+
+        async def op(session: AsyncSession, actor: Actor) -> AccountOut:
+            if await ledger.account_by_code(session, data.code):
+                raise Conflict(f"an account with code {data.code!r} already exists", field="code")
+            if data.party_id is not None and await session.get(Party, data.party_id) is None:
+                raise InvalidField("party_id", f"unknown party {data.party_id}")
+            return account_out(await ledger.open_account(session, **data.model_dump()))
+
+        return await perform(request, data, op)
+
+    @get("/{account_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
+    async def get_account(self, session: AsyncSession, actor: Actor, account_id: int) -> AccountOut:
+        return account_out(await visible_account(session, actor, account_id))
+
+    @get("/{account_id:int}/balance", guards=[requires(*READERS, Role.COMMUNITY)])
+    async def get_balance(
+        self, session: AsyncSession, actor: Actor, account_id: int,
+        as_of_sequence: int | None = None, as_of_date: date | None = None,
+    ) -> BalanceOut:
+        """Posted, pending and available balance now; or the posted balance as of a sequence number or date."""
+        await visible_account(session, actor, account_id)
+        return BalanceOut.of(
+            await ledger.balance(session, account_id, as_of_sequence=as_of_sequence, as_of_date=as_of_date)
+        )
+
+
+class LedgerController(Controller):
+    path = "/api/v1/ledger"
+    tags = ["ledger"]
+
+    @post("/entries", guards=[requires()], status_code=201)
+    async def create_entry(self, request: Request, data: EntryIn) -> Response[EntryOut]:
+        """Admin adjustment: a balanced set of postings, posted now or pending (reserving funds)."""
+
+        async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            legs = [
+                ledger.Leg(p.account_id, money.parse(p.amount, p.currency, f"postings[{i}].amount", allow_negative=True),
+                           p.currency)
+                for i, p in enumerate(data.postings)
+            ]
+            entry = await ledger.record_entry(
+                session, kind=data.kind, legs=legs, actor=actor, effective_date=data.effective_date,
+                memo=data.memo, metadata=data.metadata, pending=data.pending,
+            )
+            return EntryOut.of(await ledger.get_entry(session, entry.id))
+
+        return await perform(request, data, op)
+
+    @post("/entries/{entry_id:int}/post", guards=[requires(Role.APPROVER)], status_code=200)
+    async def post_entry(self, request: Request, entry_id: int) -> Response[EntryOut]:
+        """Post a pending entry. The person who entered it cannot post it."""
+
+        async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            await ledger.post_pending(session, entry_id, actor)
+            return EntryOut.of(await ledger.get_entry(session, entry_id))
+
+        return await perform(request, None, op, status_code=200)
+
+    @post("/entries/{entry_id:int}/void", guards=[requires(Role.APPROVER)], status_code=200)
+    async def void_entry(self, request: Request, entry_id: int, data: VoidIn) -> Response[EntryOut]:
+        async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            await ledger.void_pending(session, entry_id, actor, data.reason)
+            return EntryOut.of(await ledger.get_entry(session, entry_id))
+
+        return await perform(request, data, op, status_code=200)
+
+    @post("/entries/{entry_id:int}/reverse", guards=[requires()], status_code=201)
+    async def reverse_entry(self, request: Request, entry_id: int, data: ReverseIn) -> Response[EntryOut]:
+        async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            entry = await ledger.reverse(session, entry_id, actor, data.memo, data.effective_date)
+            return EntryOut.of(await ledger.get_entry(session, entry.id))
+
+        return await perform(request, data, op)
+
+    @get("/entries", guards=[requires(Role.AUDITOR)])
+    async def list_entries(
+        self, session: AsyncSession, account_id: int | None = None, kind: str | None = None,
+        status: str | None = None, date_from: date | None = None, date_to: date | None = None,
+        sequence_from: int | None = None, sequence_to: int | None = None, limit: Limit = 100, offset: Offset = 0,
+    ) -> Page[EntryOut]:
+        entries = await ledger.list_entries(
+            session, account_id=account_id, kind=kind, status=status, date_from=date_from, date_to=date_to,
+            sequence_from=sequence_from, sequence_to=sequence_to, limit=limit, offset=offset,
+        )
+        return Page(items=[EntryOut.of(e) for e in entries], limit=limit, offset=offset)
+
+    @get("/entries/{entry_id:int}", guards=[requires(Role.AUDITOR)])
+    async def get_entry(self, session: AsyncSession, entry_id: int) -> EntryOut:
+        return EntryOut.of(await ledger.get_entry(session, entry_id))
+
+    @get("/head", guards=[requires(*READERS, Role.COMMUNITY)])
+    async def get_head(self, session: AsyncSession) -> HeadOut:
+        sequence, hash_ = await ledger.head(session)
+        return HeadOut(sequence=sequence, hash=hash_)
+
+    @get("/verify", guards=[requires(Role.AUDITOR)])
+    async def verify(self, session: AsyncSession) -> VerifyOut:
+        """Recompute the whole hash chain and every account's totals; name the first broken entry."""
+        return VerifyOut.of(await verify_ledger(session))

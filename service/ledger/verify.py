@@ -1,0 +1,123 @@
+"""Recompute the hash chain and the account totals from the postings, and name the first break."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.ledger.chain import link
+from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
+from service.ledger.service import entry_bytes
+
+CHUNK = 5000
+
+
+@dataclass
+class Break:
+    sequence: int | None
+    entry_id: int | None
+    reason: str
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    head_sequence: int = 0
+    head_hash: str = GENESIS_HASH
+    first_break: Break | None = None
+    account_mismatches: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None and not self.account_mismatches
+
+
+async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+    report = VerifyReport()
+    head = await session.get(LedgerHead, 1)
+    total = head.sequence if head else 0
+    prev, expected_seq, last_id = GENESIS_HASH, 1, 0
+    while report.first_break is None:
+        entries = list(
+            (
+                await session.execute(
+                    select(JournalEntry)
+                    .where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence >= expected_seq)
+                    .order_by(JournalEntry.sequence).limit(CHUNK)
+                )
+            ).scalars()
+        )
+        if not entries:
+            break
+        postings: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        rows = await session.execute(
+            select(Posting.entry_id, Posting.account_id, Posting.currency, Posting.amount)
+            .where(Posting.entry_id.in_([e.id for e in entries]))
+        )
+        for entry_id, account_id, currency, amount in rows:
+            postings[entry_id].append((account_id, currency, amount))
+        for entry in entries:
+            report.first_break = _check_entry(entry, postings[entry.id], expected_seq, prev)
+            if report.first_break:
+                break
+            prev, expected_seq, last_id = entry.hash or "", expected_seq + 1, entry.id
+            report.checked += 1
+        if progress:
+            progress(report.checked, total)
+    report.head_sequence, report.head_hash = report.checked, prev
+    if report.first_break is None and head is not None and (head.sequence, head.hash) != (report.checked, prev):
+        report.first_break = Break(head.sequence, None, "the chain head does not match the last posted entry")
+    report.account_mismatches = await _account_mismatches(session)
+    return report
+
+
+def _check_entry(entry: JournalEntry, postings: list[tuple[int, str, int]], seq: int, prev: str) -> Break | None:
+    if entry.sequence != seq:
+        return Break(seq, None, f"sequence {seq} is missing (next found is {entry.sequence})")
+    if entry.prev_hash != prev:
+        return Break(seq, entry.id, "previous-hash link does not match the preceding entry")
+    sums: dict[str, int] = defaultdict(int)
+    for _, currency, amount in postings:
+        sums[currency] += amount
+    if len(postings) < 2 or any(sums.values()):
+        return Break(seq, entry.id, "postings do not balance")
+    if link(prev, entry_bytes(entry, postings)) != entry.hash:
+        return Break(seq, entry.id, "entry content does not match its hash (altered after posting)")
+    return None
+
+
+async def _account_mismatches(session: AsyncSession) -> list[dict]:
+    """Account totals must equal the sums of their postings, posted and pending."""
+    posted = JournalEntry.status == EntryStatus.POSTED
+    pending = JournalEntry.status == EntryStatus.PENDING
+
+    def total(cond, positive: bool):
+        sign = Posting.amount > 0 if positive else Posting.amount < 0
+        return func.coalesce(func.sum(case((cond & sign, func.abs(Posting.amount)), else_=0)), 0)
+
+    sums = (
+        select(
+            Posting.account_id.label("account_id"),
+            total(posted, True).label("dp"), total(posted, False).label("cp"),
+            total(pending, True).label("dq"), total(pending, False).label("cq"),
+        )
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .group_by(Posting.account_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Account.id, Account.code, Account.debits_posted, Account.credits_posted, Account.debits_pending,
+               Account.credits_pending, sums.c.dp, sums.c.cp, sums.c.dq, sums.c.cq)
+        .outerjoin(sums, sums.c.account_id == Account.id)
+    )
+    out = []
+    for r in rows:
+        stored = (r[2], r[3], r[4], r[5])
+        actual = tuple(int(x or 0) for x in r[6:10])
+        if stored != actual:
+            out.append({"account_id": r[0], "code": r[1], "stored": stored, "from_postings": actual})
+    return out

@@ -1,0 +1,14 @@
+"""Every table, imported in one place for Alembic and for `create_all` in tests."""
+
+from service.auth.models import ApiToken, User  # noqa: F401
+from service.db import Base  # noqa: F401
+from service.ledger.models import Account, IdempotencyRecord, JournalEntry, LedgerHead, Posting  # noqa: F401
+from service.parties.models import Party  # noqa: F401
+
+# Domain tables: each domain package keeps its own models module.
+from service.compensation import models as _compensation  # noqa: F401,E402
+from service.trusts import models as _trusts  # noqa: F401,E402
+from service.shares import models as _shares  # noqa: F401,E402
+from service.patrols import models as _patrols  # noqa: F401,E402
+from service.certifications import models as _certifications  # noqa: F401,E402
+from service.reports import models as _reports  # noqa: F401,E402

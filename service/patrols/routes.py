@@ -1,0 +1,3 @@
+"""HTTP routes of the patrols domain."""
+
+routes: list = []

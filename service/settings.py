@@ -1,0 +1,38 @@
+"""Settings, read once from SHANSHUI_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"SHANSHUI_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", "sqlite+aiosqlite:///shanshui.db"))
+    # Pepper for hashing national ID numbers and statement codes; set it in production.
+    secret: str = field(default_factory=lambda: _env("SECRET", "change-me-in-production"))
+    idempotency_retention_hours: int = field(default_factory=lambda: int(_env("IDEMPOTENCY_RETENTION_HOURS", "48")))
+    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", str(20 * 1024 * 1024))))
+    page_max: int = 500
+    k_anonymity: int = field(default_factory=lambda: int(_env("K_ANONYMITY", "5")))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(o for o in _env("CORS_ORIGINS", "").split(",") if o)
+    )
+    public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
+    seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
+    log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

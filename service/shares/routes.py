@@ -1,0 +1,3 @@
+"""HTTP routes of the shares domain."""
+
+routes: list = []

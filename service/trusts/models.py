@@ -1,0 +1,1 @@
+"""Tables of the trusts domain."""

@@ -1,0 +1,3 @@
+"""HTTP routes of the trusts domain."""
+
+routes: list = []

@@ -1,0 +1,3 @@
+"""HTTP routes of the web domain."""
+
+routes: list = []

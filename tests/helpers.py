@@ -1,0 +1,48 @@
+"""Small steps the tests share: parties, funded accounts, entries, all through the real API."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+_codes = itertools.count(1)
+
+
+async def create_party(client: AsyncTestClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body = {"kind": "organisation", "org_type": "government", "name": "Test bureau", **fields}
+    r = await client.post("/api/v1/parties", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def open_account(client: AsyncTestClient, admin: dict[str, str], kind: str = "fund", **fields: Any) -> dict:
+    body = {"code": f"test:{kind}:{next(_codes)}", "name": f"Test {kind}", "kind": kind, **fields}
+    r = await client.post("/api/v1/accounts", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def post_entry(client: AsyncTestClient, headers: dict[str, str], legs: list[tuple[int, str]],
+                     pending: bool = False, key: str | None = None, **extra: Any):
+    body = {"postings": [{"account_id": a, "amount": m} for a, m in legs], "pending": pending, **extra}
+    h = dict(headers)
+    if key:
+        h["Idempotency-Key"] = key
+    return await client.post("/api/v1/ledger/entries", json=body, headers=h)
+
+
+async def funded_account(client: AsyncTestClient, admin: dict[str, str], amount: str, **fields: Any) -> tuple[int, int]:
+    """A fund holding `amount`, paid in from a source account. Returns (fund_id, source_id)."""
+    source = await open_account(client, admin, kind="source")
+    fund = await open_account(client, admin, kind="fund", **fields)
+    r = await post_entry(client, admin, [(source["id"], amount), (fund["id"], f"-{amount}")], kind="funding")
+    assert r.status_code == 201, r.text
+    return fund["id"], source["id"]
+
+
+async def balance(client: AsyncTestClient, headers: dict[str, str], account_id: int, **params: Any) -> dict:
+    r = await client.get(f"/api/v1/accounts/{account_id}/balance", headers=headers, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()

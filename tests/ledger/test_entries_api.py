@@ -1,0 +1,121 @@
+"""The ledger API as an admin and an approver use it: post, reserve, approve, void, reverse, verify."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from tests.helpers import balance, funded_account, open_account, post_entry
+
+
+async def test_posted_entry_moves_money_and_extends_the_chain(client, admin):
+    fund, source = await funded_account(client, admin, "1000.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    r = await post_entry(client, admin, [(fund, "250.25"), (payee["id"], "-250.25")], memo="forest subsidy")
+    assert r.status_code == 201, r.text
+    entry = r.json()
+    assert entry["status"] == "posted" and entry["sequence"] == 2 and len(entry["hash"]) == 64
+    assert [p["amount"] for p in entry["postings"]] == ["250.25", "-250.25"]
+    assert (await balance(client, admin, fund))["posted"] == "749.75"
+    assert (await balance(client, admin, payee["id"]))["posted"] == "250.25"
+    assert (await balance(client, admin, source))["posted"] == "1000.00"
+    head = (await client.get("/api/v1/ledger/head", headers=admin)).json()
+    assert head == {"sequence": 2, "hash": entry["hash"]}
+
+
+async def test_pending_entry_reserves_then_second_person_posts(client, admin, token_for):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    r = await post_entry(client, admin, [(fund, "60.00"), (payee["id"], "-60.00")], pending=True)
+    entry = r.json()
+    assert entry["status"] == "pending" and entry["sequence"] is None
+    b = await balance(client, admin, fund)
+    assert (b["posted"], b["pending_out"], b["available"]) == ("100.00", "60.00", "40.00")
+    # The reservation counts: a second 60.00 cannot be reserved.
+    r2 = await post_entry(client, admin, [(fund, "60.00"), (payee["id"], "-60.00")], pending=True)
+    assert r2.status_code == 422 and r2.headers["content-type"].startswith("application/problem+json")
+    assert "40.00" in r2.json()["detail"]
+    # Four eyes: the admin who entered it cannot post it; an approver can, once.
+    assert (await client.post(f"/api/v1/ledger/entries/{entry['id']}/post", headers=admin)).status_code == 403
+    approver = await token_for("approver", county_code="360827")
+    posted = await client.post(f"/api/v1/ledger/entries/{entry['id']}/post", headers=approver)
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["status"] == "posted" and posted.json()["approved_by"] is not None
+    again = await client.post(f"/api/v1/ledger/entries/{entry['id']}/post", headers=approver)
+    assert again.status_code == 409
+    b = await balance(client, admin, fund)
+    assert (b["posted"], b["pending_out"], b["available"]) == ("40.00", "0.00", "40.00")
+
+
+async def test_void_releases_the_reservation_and_needs_a_reason(client, admin, token_for):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    entry = (await post_entry(client, admin, [(fund, "70.00"), (payee["id"], "-70.00")], pending=True)).json()
+    approver = await token_for("approver", county_code="360827")
+    url = f"/api/v1/ledger/entries/{entry['id']}/void"
+    assert (await client.post(url, json={"reason": ""}, headers=approver)).status_code == 422
+    r = await client.post(url, json={"reason": "duplicate"}, headers=approver)
+    assert r.status_code == 200 and r.json()["status"] == "voided"
+    assert (await balance(client, admin, fund))["available"] == "100.00"
+    assert (await client.post(f"/api/v1/ledger/entries/{entry['id']}/post", headers=approver)).status_code == 409
+
+
+async def test_reversal_restores_balances_once(client, admin):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    entry = (await post_entry(client, admin, [(fund, "30.00"), (payee["id"], "-30.00")])).json()
+    url = f"/api/v1/ledger/entries/{entry['id']}/reverse"
+    r = await client.post(url, json={"memo": "wrong household"}, headers=admin)
+    assert r.status_code == 201, r.text
+    rev = r.json()
+    assert rev["reversal_of_id"] == entry["id"] and rev["kind"] == "reversal"
+    assert [p["amount"] for p in rev["postings"]] == ["-30.00", "30.00"]
+    assert (await balance(client, admin, fund))["posted"] == "100.00"
+    assert (await client.post(url, json={}, headers=admin)).status_code == 409
+    assert (await client.post(f"/api/v1/ledger/entries/{rev['id']}/reverse", json={}, headers=admin)).status_code == 409
+    # The past is kept: as of the original entry, the payee had 30.00.
+    assert (await balance(client, admin, payee["id"], as_of_sequence=entry["sequence"]))["posted"] == "30.00"
+
+
+async def test_funds_cannot_go_negative(client, admin):
+    fund, _ = await funded_account(client, admin, "10.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    r = await post_entry(client, admin, [(fund, "10.01"), (payee["id"], "-10.01")])
+    assert r.status_code == 422
+    body = r.json()
+    assert body["available"] == "10.00" and body["requested"] == "10.01"
+    assert (await balance(client, admin, fund))["posted"] == "10.00"
+
+
+async def test_balance_as_of_date(client, admin):
+    fund, _ = await funded_account(client, admin, "50.00", )
+    payee = await open_account(client, admin, kind="beneficiary")
+    await post_entry(client, admin, [(fund, "5.00"), (payee["id"], "-5.00")], effective_date="2026-01-31")
+    await post_entry(client, admin, [(fund, "7.00"), (payee["id"], "-7.00")], effective_date="2026-02-28")
+    assert (await balance(client, admin, payee["id"], as_of_date="2026-01-31"))["posted"] == "5.00"
+    assert (await balance(client, admin, payee["id"], as_of_date="2026-02-28"))["posted"] == "12.00"
+
+
+async def test_list_entries_filters(client, admin, auditor):
+    fund, _ = await funded_account(client, admin, "50.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    await post_entry(client, admin, [(fund, "5.00"), (payee["id"], "-5.00")], pending=True)
+    r = await client.get("/api/v1/ledger/entries", params={"account_id": payee["id"], "status": "pending"}, headers=auditor)
+    assert r.status_code == 200
+    assert [e["status"] for e in r.json()["items"]] == ["pending"]
+    assert (await client.get("/api/v1/ledger/entries", params={"limit": 501}, headers=auditor)).status_code == 422
+
+
+async def test_tampered_posting_is_named_by_verify(client, admin, auditor, db):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    target = (await post_entry(client, admin, [(fund, "20.00"), (payee["id"], "-20.00")])).json()
+    await post_entry(client, admin, [(fund, "1.00"), (payee["id"], "-1.00")])
+    ok = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
+    assert ok["ok"] and ok["checked"] == 3
+    async with db.writing() as session:  # a quiet edit behind the service's back
+        await session.execute(text("UPDATE postings SET amount = amount * 10 WHERE entry_id = :e"), {"e": target["id"]})
+    report = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
+    assert not report["ok"]
+    assert report["first_break"]["entry_id"] == target["id"]
+    assert report["first_break"]["sequence"] == target["sequence"]
+    assert {m["account_id"] for m in report["account_mismatches"]} == {fund, payee["id"]}
