@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import json
 from pathlib import Path
 
@@ -203,3 +205,11 @@ def openapi(out: str) -> None:
 
     Path(out).write_text(render(), encoding="utf-8")
     console.print(f"wrote {out}")
+
+
+# Domains add their own commands (report, bench, backup, ...) in `service/<domain>/cli.py` as `commands`.
+CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "bench", "ops")
+for _domain in CLI_DOMAINS:
+    if importlib.util.find_spec(f"service.{_domain}") and importlib.util.find_spec(f"service.{_domain}.cli"):
+        for _command in importlib.import_module(f"service.{_domain}.cli").commands:
+            main.add_command(_command)

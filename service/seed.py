@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -98,9 +100,16 @@ async def _replay_entry(ctx: SeedContext, spec: dict[str, Any]) -> None:
 Loader = Callable[[SeedContext], Awaitable[None]]
 
 
+# The demo story, in order. Each domain keeps its loader in `service/<domain>/seed.py` as `load(ctx)`.
+DOMAIN_ORDER = ("compensation", "trusts", "shares", "patrols", "certifications", "reports")
+
+
 def loaders() -> list[tuple[str, Loader]]:
-    """The demo story, in order. Each domain keeps its own loader beside its code."""
-    return [("core", load_core)]
+    steps: list[tuple[str, Loader]] = [("core", load_core)]
+    for domain in DOMAIN_ORDER:
+        if importlib.util.find_spec(f"service.{domain}.seed") is not None:
+            steps.append((domain, importlib.import_module(f"service.{domain}.seed").load))
+    return steps
 
 
 async def already_seeded(db: Database) -> bool:
