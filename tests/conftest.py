@@ -119,3 +119,24 @@ async def auditor(token_for: TokenFactory) -> dict[str, str]:
 
 def actor(user_id: int = 1, role: str = "admin", **kw: Any) -> Actor:
     return Actor(user_id=user_id, name=f"user {user_id}", role=role, **kw)
+
+
+@pytest.fixture
+async def live_server(app: Litestar) -> AsyncIterator[str]:
+    """The real app served by uvicorn over TCP in this test's event loop, for concurrent clients."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
