@@ -1,0 +1,55 @@
+"""Bearer tokens: hashed at rest, revocable, expiring, and guessing is slowed down."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from service.auth.guards import BearerTokenMiddleware
+from service.auth.models import ApiToken
+from service.db import utcnow
+
+
+async def test_token_is_stored_hashed_and_can_be_revoked(client, admin, db):
+    r = await client.post("/api/v1/auth/tokens", headers=admin, json={"name": "Auditor Wang", "role": "auditor"})
+    assert r.status_code == 201, r.text
+    created = r.json()
+    clear = created["token"]
+    async with db.reading() as session:
+        stored = (await session.execute(select(ApiToken.token_hash))).scalars().all()
+    assert clear not in stored and all(len(h) == 64 for h in stored)
+    headers = {"Authorization": f"Bearer {clear}"}
+    me = await client.get("/api/v1/auth/me", headers=headers)
+    assert me.status_code == 200 and me.json()["role"] == "auditor"
+    assert (await client.post(f"/api/v1/auth/tokens/{created['token_id']}/revoke", headers=admin)).status_code == 200
+    refused = await client.get("/api/v1/auth/me", headers=headers)
+    assert refused.status_code == 401 and refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_expired_token_is_refused(client, token_for, db):
+    headers = await token_for("auditor")
+    async with db.writing() as session:
+        await session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 401
+
+
+async def test_roles_need_their_scope(client, admin):
+    for body in ({"name": "x", "role": "official"}, {"name": "x", "role": "trustee"}, {"name": "x", "role": "community"}):
+        r = await client.post("/api/v1/auth/tokens", headers=admin, json=body)
+        assert r.status_code == 422, r.text
+
+
+async def test_auditor_cannot_write_and_anonymous_cannot_read(client, auditor):
+    r = await client.post("/api/v1/parties", headers=auditor, json={"kind": "organisation", "org_type": "ngo", "name": "x"})
+    assert r.status_code == 403
+    assert (await client.get("/api/v1/parties")).status_code == 401
+    assert (await client.get("/health")).status_code == 200
+
+
+async def test_failed_authentication_is_rate_limited(client):
+    BearerTokenMiddleware.limiter._fails.clear()
+    codes = [(await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer wrong{i}"})).status_code
+             for i in range(25)]
+    BearerTokenMiddleware.limiter._fails.clear()
+    assert codes[:20] == [401] * 20 and codes[-1] == 429

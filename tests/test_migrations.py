@@ -1,0 +1,59 @@
+"""Alembic builds the whole schema on an empty database, and it matches the models exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from service.db import Database
+from service.migrations import differences, upgrade
+
+
+def _empty_database(tmp_path) -> tuple[str, callable]:
+    url = os.environ.get("SHANSHUI_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}", lambda: None
+    base = make_url(url)
+    name = f"{base.database}_migrations"
+    admin_url = base.set(database="postgres").render_as_string(hide_password=False)
+
+    async def run(sql: str) -> None:
+        admin = Database(admin_url)
+        async with admin.engine.connect() as conn:
+            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text(sql))
+        await admin.dispose()
+
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture
+def empty_url(tmp_path):
+    url, drop = _empty_database(tmp_path)
+    yield url
+    drop()
+
+
+def test_upgrade_head_matches_the_models(empty_url):
+    upgrade(empty_url)
+
+    async def check() -> tuple[list, tuple]:
+        db = Database(empty_url)
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(differences)
+            head = (await conn.execute(text("SELECT sequence, hash FROM ledger_head WHERE id = 1"))).one()
+        await db.dispose()
+        return diff, tuple(head)
+
+    diff, head = asyncio.run(check())
+    assert diff == [], f"models and migrations disagree; run `alembic revision --autogenerate`: {diff}"
+    assert head == (0, "0" * 64)
