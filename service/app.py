@@ -32,6 +32,7 @@ from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes
 from service.web.routes import routes as web_routes
+from service.writes import prune_keys
 
 API_VERSION = "1.0.0"
 SECURITY_HEADERS = [
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def open_db(app: Litestar) -> None:
         app.state.db = Database(settings.database_url, echo=settings.log_sql)
+        await prune_keys(app.state.db, settings.idempotency_retention_hours)
 
     async def close_db(app: Litestar) -> None:
         await app.state.db.dispose()

@@ -46,3 +46,25 @@ async def balance(client: AsyncTestClient, headers: dict[str, str], account_id: 
     r = await client.get(f"/api/v1/accounts/{account_id}/balance", headers=headers, params=params)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+async def tamper(db, sql: str, **params: Any) -> None:
+    """Edit the journal behind the service's back, as someone with database-owner rights could:
+    switch the append-only triggers off, change rows, switch them on again."""
+    from sqlalchemy import text
+
+    from service.ledger.append_only import DROP, statements
+
+    async with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for stmt in DROP["sqlite"]:
+                await conn.exec_driver_sql(stmt)
+            await conn.execute(text(sql), params)
+            for stmt in statements("sqlite"):
+                await conn.exec_driver_sql(stmt)
+        else:
+            for table in ("postings", "journal_entries"):
+                await conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+            await conn.execute(text(sql), params)
+            for table in ("postings", "journal_entries"):
+                await conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")

@@ -48,9 +48,12 @@ class AccountController(Controller):
     @get("/", guards=[requires(*READERS, Role.COMMUNITY)])
     async def list_accounts(
         self, session: AsyncSession, actor: Actor, party_id: int | None = None, kind: str | None = None,
-        limit: Limit = 100, offset: Offset = 0,
+        code: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[AccountOut]:
+        """Accounts in the caller's scope, filtered by owner party, kind or code."""
         q = select(Account).order_by(Account.id)
+        if code:
+            q = q.where(Account.code == code)
         if party_id is not None:
             q = q.where(Account.party_id == party_id)
         if kind:

@@ -117,3 +117,25 @@ async def test_opposite_transfers_do_not_deadlock_and_conserve_money(http, admin
     bb = (await http.get(f"/api/v1/accounts/{b}/balance", headers=admin_h)).json()["posted"]
     assert (ba, bb) == ("500.00", "500.00")
     assert (await http.get("/api/v1/ledger/verify", headers=admin_h)).json()["ok"]
+
+
+async def test_idempotency_keys_are_kept_at_least_a_day(db, admin_h, http):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.db import utcnow
+    from service.ledger.models import IdempotencyRecord
+    from service.writes import prune_keys
+
+    fund = await _fund(http, admin_h, "fund:prune", "10.00")
+    payee = await _open(http, admin_h, "beneficiary", "payee:prune")
+    body = {"postings": [{"account_id": fund, "amount": "1.00"}, {"account_id": payee, "amount": "-1.00"}]}
+    for key, age in (("fresh", 23), ("old", 49)):
+        assert (await http.post("/api/v1/ledger/entries", json=body, headers={**admin_h, "Idempotency-Key": key})).status_code == 201
+        async with db.writing() as s:
+            await s.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == key)
+                            .values(created_at=utcnow() - timedelta(hours=age)))
+    assert await prune_keys(db, retention_hours=1) == 1  # asked for 1 hour, kept for 24 anyway
+    replay = await http.post("/api/v1/ledger/entries", json=body, headers={**admin_h, "Idempotency-Key": "fresh"})
+    assert replay.headers.get("idempotent-replayed") == "true"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from tests.helpers import balance, funded_account, open_account, post_entry
+from tests.helpers import balance, funded_account, open_account, post_entry, tamper
 
 
 async def test_posted_entry_moves_money_and_extends_the_chain(client, admin):
@@ -112,10 +114,20 @@ async def test_tampered_posting_is_named_by_verify(client, admin, auditor, db):
     await post_entry(client, admin, [(fund, "1.00"), (payee["id"], "-1.00")])
     ok = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
     assert ok["ok"] and ok["checked"] == 3
-    async with db.writing() as session:  # a quiet edit behind the service's back
-        await session.execute(text("UPDATE postings SET amount = amount * 10 WHERE entry_id = :e"), {"e": target["id"]})
+    await tamper(db, "UPDATE postings SET amount = amount * 10 WHERE entry_id = :e", e=target["id"])
     report = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
     assert not report["ok"]
     assert report["first_break"]["entry_id"] == target["id"]
     assert report["first_break"]["sequence"] == target["sequence"]
     assert {m["account_id"] for m in report["account_mismatches"]} == {fund, payee["id"]}
+
+
+async def test_database_refuses_edits_to_posted_entries(client, admin, db):
+    fund, _ = await funded_account(client, admin, "100.00")
+    entry = (await client.get("/api/v1/ledger/head", headers=admin)).json()
+    for sql in ("UPDATE postings SET amount = amount + 1", "UPDATE journal_entries SET memo = 'edited'"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with db.engine.begin() as conn:
+                await conn.execute(text(sql))
+    assert (await client.get("/api/v1/ledger/head", headers=admin)).json() == entry
+    assert (await balance(client, admin, fund))["posted"] == "100.00"
