@@ -46,7 +46,8 @@ async def _fund(http, h, code, amount):
 
 async def _send_until_done(http, h, key, body):
     """A client that retries after 'still processing' (409 on an in-flight key), as a real one would."""
-    for _ in range(400):
+    deadline = asyncio.get_running_loop().time() + 120
+    while asyncio.get_running_loop().time() < deadline:
         r = await http.post("/api/v1/ledger/entries", json=body, headers={**h, "Idempotency-Key": key})
         if r.status_code == 409 and "still being processed" in r.json()["detail"]:
             await asyncio.sleep(random.uniform(0.005, 0.03))
