@@ -24,7 +24,7 @@ from service.compensation.schemas import (
     ProgramOut, ReasonIn, ReconciliationOut,
 )
 from service.compensation.sheets import MAX_FILE_BYTES, FileTooLarge
-from service.errors import InvalidField, NotFound
+from service.errors import NotFound
 from service.pagination import Limit, Offset, Page
 from service.writes import perform
 
@@ -272,4 +272,3 @@ class ReconciliationController(Controller):
 
 
 routes = [ProgramController, BatchController, PaymentController, ReconciliationController]
-_ = InvalidField
