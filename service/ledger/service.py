@@ -431,14 +431,29 @@ async def record_entries(
     if not pending:
         await _chain_many(session, rows, [s.legs for s in specs])
     await session.flush()
-    ids = list(await session.scalars(
-        insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), rows
-    ))
+    ids = await insert_ids(session, JournalEntry, rows)
     postings = [
         dict(entry_id=entry_id, account_id=l.account_id, currency=l.currency, amount=l.amount)
         for entry_id, spec in zip(ids, specs, strict=True) for l in spec.legs
     ]
     await session.execute(insert(Posting), postings)
+    return ids
+
+
+async def insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows and return their new ids in the order given.
+
+    PostgreSQL: a batched INSERT .. RETURNING. SQLite would fall back to one INSERT per row for an
+    ordered RETURNING, so there the rows go in as one executemany and the ids are read back: the
+    write transaction holds the database lock (BEGIN IMMEDIATE), so they are the next ids, in order.
+    """
+    if session.bind.dialect.name != "sqlite":
+        return list(await session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+    before = await session.scalar(select(func.coalesce(func.max(model.id), 0)))
+    await session.execute(insert(model), rows)
+    ids = list(await session.scalars(select(model.id).where(model.id > before).order_by(model.id)))
+    if len(ids) != len(rows):
+        raise Conflict("another writer interleaved with a bulk insert; nothing was written, retry")
     return ids
 
 
