@@ -307,7 +307,7 @@ async def _insert_payments(session: AsyncSession, actor: Actor, checked: Checked
              updated_at=now)
         for l in checked.lines
     ]
-    return list(await session.scalars(insert(Payment).returning(Payment.id, sort_by_parameter_order=True), rows))
+    return await ledger.insert_ids(session, Payment, rows)
 
 
 # --- batches after the commit ---------------------------------------------------------------------
