@@ -1,0 +1,388 @@
+"""Programs and payments: the county official's daily work, as plain async functions.
+
+A payment is a row here plus a ledger entry there. The row carries the lifecycle (and its event
+trail); the entry carries the money. Transitions are checked against one table so that an illegal
+one is refused the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import money
+from service.auth.actor import Actor
+from service.auth.models import Role
+from service.compensation import rules
+from service.compensation.models import Payment, PaymentBatch, PaymentEvent, PaymentStatus, Program, RuleKind
+from service.compensation.schemas import (
+    FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
+)
+from service.db import utcnow
+from service.errors import Conflict, Forbidden, InvalidField, NotFound
+from service.ledger import service as ledger
+from service.ledger.models import Account, AccountKind
+from service.parties import service as parties
+from service.parties.models import Party
+
+S = PaymentStatus
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({S.PENDING}), S.APPROVED),
+    "reject": (frozenset({S.PENDING}), S.REJECTED),
+    "mark_paid": (frozenset({S.APPROVED}), S.PAID),
+    "reverse": (frozenset({S.APPROVED, S.PAID}), S.REVERSED),
+}
+LIVE = (S.PENDING, S.APPROVED, S.PAID)
+
+
+def live_key(program_id: int, payee_id: int, period: str) -> str:
+    return f"{program_id}:{payee_id}:{period}"
+
+
+def check_transition(payment: Payment, action: str) -> str:
+    """The status `action` leads to, or a 409 saying why it cannot happen now."""
+    sources, target = TRANSITIONS[action]
+    if payment.status not in sources:
+        allowed = " or ".join(sorted(sources))
+        raise Conflict(f"payment {payment.id} is {payment.status}; {action.replace('_', ' ')} needs it to be {allowed}",
+                       field="status", status=payment.status)
+    return target
+
+
+# --- programs ---------------------------------------------------------------------------------
+
+
+def rule_of(program: Program) -> rules.Rule:
+    return rules.Rule(kind=RuleKind(program.rule_kind), rate=program.rate, table=dict(program.rate_table or {}),
+                      cap_amount=program.cap_amount, max_basis=program.max_basis, currency=program.currency)
+
+
+def _max_basis(program: ProgramIn) -> int | None:
+    if program.max_basis is None:
+        return None
+    if program.rule_kind == RuleKind.PER_AREA_YEAR:
+        return rules.parse_area(program.max_basis, "max_basis")
+    if "." in program.max_basis:
+        raise InvalidField("max_basis", "persons and months are whole numbers")
+    return int(program.max_basis)
+
+
+async def create_program(session: AsyncSession, actor: Actor, data: ProgramIn) -> Program:
+    if not actor.in_county(data.county_code):
+        raise Forbidden(f"you may create programs only in county {actor.county_code}", field="county_code")
+    program = Program(
+        name=data.name, legal_basis=data.legal_basis, county_code=data.county_code,
+        scope_codes=data.scope_codes or [data.county_code], period_start=data.period_start, period_end=data.period_end,
+        currency="CNY", rule_kind=data.rule_kind,
+        rate=money.parse_positive(data.rate, field="rate") if data.rate is not None else None,
+        rate_table={k: money.parse_positive(v, field=f"rate_table.{k}") for k, v in data.rate_table.items()},
+        cap_amount=money.parse_positive(data.cap_amount, field="cap_amount") if data.cap_amount else None,
+        max_basis=_max_basis(data), eligible_kinds=[k.value for k in data.eligible_kinds],
+        created_by=actor.user_id, fund_account_id=0,
+    )
+    code = data.fund_code or f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}"
+    existing = await ledger.account_by_code(session, code)
+    if existing is not None and (existing.kind != AccountKind.FUND or existing.county_code != data.county_code):
+        raise Conflict(f"account {code!r} exists and is not a fund of county {data.county_code}", field="fund_code")
+    if existing is not None and await session.scalar(select(Program.id).where(Program.fund_account_id == existing.id)):
+        raise Conflict(f"account {code!r} already funds another program", field="fund_code")
+    fund = existing or await ledger.open_account(
+        session, code=code, name=f"Program fund: {data.name}"[:200], kind=AccountKind.FUND, county_code=data.county_code,
+    )
+    program.fund_account_id = fund.id
+    session.add(program)
+    await session.flush()
+    return program
+
+
+def _slug(name: str) -> str:
+    ascii_part = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in name)
+    return "-".join(p for p in ascii_part.split("-") if p)[:50] or "program"
+
+
+async def visible_program(session: AsyncSession, actor: Actor, program_id: int) -> Program:
+    program = await session.get(Program, program_id)
+    if program is None or not _sees_county(actor, program.county_code):
+        raise NotFound(f"program {program_id} not found")
+    return program
+
+
+def _sees_county(actor: Actor, county_code: str | None) -> bool:
+    return actor.reads_everything or actor.in_county(county_code)
+
+
+async def program_out(session: AsyncSession, program: Program) -> ProgramOut:
+    fund = await ledger.get_account(session, program.fund_account_id)
+    c = program.currency
+    return ProgramOut(
+        id=program.id, name=program.name, legal_basis=program.legal_basis, county_code=program.county_code,
+        scope_codes=list(program.scope_codes), period_start=program.period_start, period_end=program.period_end,
+        fund_account_id=program.fund_account_id, currency=c, rule_kind=program.rule_kind,
+        rate=money.format(program.rate, c) if program.rate is not None else None,
+        rate_table={k: money.format(v, c) for k, v in (program.rate_table or {}).items()},
+        cap_amount=money.format(program.cap_amount, c) if program.cap_amount is not None else None,
+        max_basis=_show_basis(program), eligible_kinds=list(program.eligible_kinds),
+        created_by=program.created_by, created_at=program.created_at,
+        balance=money.format(fund.posted_balance, c), available=money.format(fund.available_balance, c),
+    )
+
+
+def _show_basis(program: Program) -> str | None:
+    if program.max_basis is None:
+        return None
+    if program.rule_kind == RuleKind.PER_AREA_YEAR:
+        return rules.format_area(program.max_basis)
+    return str(program.max_basis)
+
+
+async def list_programs(session: AsyncSession, actor: Actor, county_code: str | None, limit: int, offset: int) -> list[Program]:
+    q = select(Program).order_by(Program.id)
+    if county_code:
+        q = q.where(Program.county_code == county_code)
+    if not actor.reads_everything:
+        q = q.where(Program.county_code == actor.county_code)
+    return list((await session.execute(q.limit(limit).offset(offset))).scalars())
+
+
+async def fund_program(session: AsyncSession, actor: Actor, program: Program, data: FundingIn) -> FundingOut:
+    """Move money into the program's fund from a county fund (or, for an admin, any source)."""
+    source = await session.get(Account, data.source_account_id)
+    if source is None or not (actor.role == Role.ADMIN or (source.county_code and actor.in_county(source.county_code))):
+        raise InvalidField("source_account_id", f"unknown account {data.source_account_id}")
+    if source.kind not in (AccountKind.SOURCE, AccountKind.FUND, AccountKind.TRUST) or source.id == program.fund_account_id:
+        raise InvalidField("source_account_id", f"{source.code} is a {source.kind} account; fund from a source, fund or trust")
+    amount = money.parse_positive(data.amount, program.currency)
+    entry = await ledger.record_entry(
+        session, kind="funding", legs=ledger.transfer(source.id, program.fund_account_id, amount, program.currency),
+        actor=actor, effective_date=data.effective_date, memo=data.memo or f"funding for {program.name}",
+        metadata={"county_code": program.county_code, "program_id": program.id,
+                  "period": str((data.effective_date or utcnow().date()).year)},
+    )
+    fund = await ledger.get_account(session, program.fund_account_id)
+    return FundingOut(entry_id=entry.id, sequence=entry.sequence, program_id=program.id,
+                      amount=money.format(amount, program.currency),
+                      balance=money.format(fund.posted_balance, program.currency),
+                      available=money.format(fund.available_balance, program.currency))
+
+
+# --- payees and eligibility ---------------------------------------------------------------------
+
+
+async def payee_division(session: AsyncSession, party: Party) -> str:
+    """The most precise division code we know for a payee: its own, its village's, or its county."""
+    if party.division_code:
+        return party.division_code
+    if party.parent_id:
+        parent = await session.get(Party, party.parent_id)
+        if parent is not None and parent.division_code:
+            return parent.division_code
+    return party.county_code or ""
+
+
+def eligibility_problem(program: Program, party: Party, division: str, period: str) -> tuple[str, str] | None:
+    """(field, reason) if this payee or period does not fit the program; pure, used by batches too."""
+    if party.kind not in program.eligible_kinds:
+        return "payee_party_id", f"a {party.kind} is not eligible; the program pays {', '.join(program.eligible_kinds)}"
+    if not any(division.startswith(code) for code in program.scope_codes):
+        return "payee_party_id", f"the payee ({division or 'no division code'}) is outside the program's area"
+    (y1, m1), (y2, m2) = rules.period_bounds(period)
+    start, end = program.period_start, program.period_end
+    if (y2, m2) < (start.year, start.month) or (y1, m1) > (end.year, end.month):
+        return "period", f"{period} is outside the program's period {start} to {end}"
+    return None
+
+
+async def _benefit_account(session: AsyncSession, party: Party) -> int:
+    account_id = await parties.benefit_account_id(session, party.id)
+    if account_id is None:
+        account_id = (await ledger.ensure_account(
+            session, code=parties.benefit_account_code(party.id), name=f"Benefits received by {party.name}"[:200],
+            kind=AccountKind.BENEFICIARY, party_id=party.id, county_code=party.county_code,
+        )).id
+    return account_id
+
+
+def entry_metadata(program: Program, payment_id: int, payee_id: int, period: str, rule: str,
+                   batch_id: int | None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"county_code": program.county_code, "period": period, "rule": rule,
+                            "program_id": program.id, "payment_id": payment_id, "payee_party_id": payee_id}
+    if batch_id is not None:
+        meta["batch_id"] = batch_id
+    return meta
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+
+async def create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> Payment:
+    program = await visible_program(session, actor, data.program_id)
+    if not actor.in_county(program.county_code):
+        raise NotFound(f"program {data.program_id} not found")
+    party = await session.get(Party, data.payee_party_id)
+    if party is None or not parties.can_see(actor, party):
+        raise InvalidField("payee_party_id", f"unknown payee {data.payee_party_id}")
+    problem = eligibility_problem(program, party, await payee_division(session, party), data.period)
+    if problem:
+        raise InvalidField(*problem)
+    basis = rules.Basis(area_centimu=rules.parse_area(data.area_mu) if data.area_mu else None,
+                        persons=data.persons, months=data.months, category=data.category)
+    computed = rules.compute(rule_of(program), basis)
+    entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
+    rules.check_amount(computed, entered, program.currency)
+    key = live_key(program.id, party.id, data.period)
+    existing = await session.scalar(select(Payment.id).where(Payment.live_key == key))
+    if existing is not None:
+        raise Conflict(f"payee {party.id} already has payment {existing} under program {program.id} for {data.period}",
+                       field="payee_party_id", existing_payment_id=existing)
+    now = utcnow()
+    payment = Payment(
+        program_id=program.id, payee_party_id=party.id, county_code=program.county_code, period=data.period,
+        area_centimu=basis.area_centimu, persons=data.persons, months=data.months, category=data.category,
+        amount=computed.amount, currency=program.currency, rule=computed.rule, status=S.PENDING, live_key=key,
+        bank_account_tail=data.bank_account_tail or party.bank_account_tail, memo=data.memo,
+        entered_by=actor.user_id, entered_at=now, updated_at=now,
+    )
+    session.add(payment)
+    await session.flush()
+    entry = await ledger.record_entry(
+        session, kind="payment", actor=actor, pending=True, effective_date=data.effective_date,
+        legs=ledger.transfer(program.fund_account_id, await _benefit_account(session, party), computed.amount,
+                             program.currency),
+        memo=data.memo or f"{program.name}, {data.period}",
+        metadata=entry_metadata(program, payment.id, party.id, data.period, computed.rule, None),
+    )
+    payment.entry_id = entry.id
+    _event(session, payment, "enter", None, S.PENDING, actor, computed.rule)
+    await session.flush()
+    return payment
+
+
+def _event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str, actor: Actor,
+           detail: str = "") -> None:
+    session.add(PaymentEvent(payment_id=payment.id, action=action, from_status=before, to_status=after,
+                             actor_id=actor.user_id, at=utcnow(), detail=detail, request_id=actor.request_id))
+
+
+async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
+    payment = (await session.execute(
+        select(Payment).where(Payment.id == payment_id).with_for_update().execution_options(populate_existing=True)
+    )).scalar_one_or_none()
+    if payment is None or not actor.in_county(payment.county_code):
+        raise NotFound(f"payment {payment_id} not found")
+    return payment
+
+
+async def _move(session: AsyncSession, payment: Payment, action: str, actor: Actor, detail: str = "") -> None:
+    target = check_transition(payment, action)
+    before = payment.status
+    payment.status, payment.updated_at = target, utcnow()
+    if target in (S.REJECTED, S.REVERSED):
+        payment.live_key = None  # the payee may be paid again for this period
+    _event(session, payment, action, before, target, actor, detail)
+    await session.flush()
+
+
+async def approve(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
+    payment = await _locked_payment(session, actor, payment_id)
+    check_transition(payment, "approve")
+    await ledger.post_pending(session, payment.entry_id, actor)  # type: ignore[arg-type]
+    await _move(session, payment, "approve", actor)
+    return payment
+
+
+async def reject(session: AsyncSession, actor: Actor, payment_id: int, reason: str) -> Payment:
+    payment = await _locked_payment(session, actor, payment_id)
+    check_transition(payment, "reject")
+    await ledger.void_pending(session, payment.entry_id, actor, reason)  # type: ignore[arg-type]
+    await _move(session, payment, "reject", actor, reason)
+    return payment
+
+
+async def mark_paid(session: AsyncSession, actor: Actor, payment_id: int, data: MarkPaidIn) -> Payment:
+    payment = await _locked_payment(session, actor, payment_id)
+    await _set_paid(session, actor, payment, data.bank_reference, data.paid_on)
+    return payment
+
+
+async def _set_paid(session: AsyncSession, actor: Actor, payment: Payment, reference: str, paid_on: date) -> None:
+    check_transition(payment, "mark_paid")
+    if paid_on > utcnow().date():
+        raise InvalidField("paid_on", f"{paid_on} is in the future")
+    clash = await session.scalar(select(Payment.id).where(Payment.bank_reference == reference, Payment.id != payment.id))
+    if clash is not None:
+        raise Conflict(f"bank reference {reference} is already recorded on payment {clash}", field="bank_reference")
+    payment.bank_reference, payment.paid_on = reference, paid_on
+    await _move(session, payment, "mark_paid", actor, f"bank reference {reference}, paid on {paid_on}")
+
+
+async def reverse(session: AsyncSession, actor: Actor, payment_id: int, reason: str) -> Payment:
+    payment = await _locked_payment(session, actor, payment_id)
+    check_transition(payment, "reverse")
+    entry = await ledger.reverse(session, payment.entry_id, actor, f"payment {payment.id} reversed: {reason}")  # type: ignore[arg-type]
+    payment.reversal_entry_id = entry.id
+    await _move(session, payment, "reverse", actor, reason)
+    return payment
+
+
+async def visible_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
+    payment = await session.get(Payment, payment_id)
+    if payment is None or not _can_see_payment(actor, payment):
+        raise NotFound(f"payment {payment_id} not found")
+    return payment
+
+
+def _can_see_payment(actor: Actor, payment: Payment) -> bool:
+    if actor.role == Role.COMMUNITY:
+        return payment.payee_party_id == actor.party_id
+    return _sees_county(actor, payment.county_code)
+
+
+async def list_payments(session: AsyncSession, actor: Actor, *, limit: int, offset: int, **filters: Any) -> list[Payment]:
+    q = select(Payment).order_by(Payment.id)
+    for name, value in filters.items():
+        if value is not None:
+            q = q.where(getattr(Payment, name) == value)
+    if actor.role == Role.COMMUNITY:
+        q = q.where(Payment.payee_party_id == actor.party_id)
+    elif not actor.reads_everything:
+        q = q.where(Payment.county_code == actor.county_code)
+    return list((await session.execute(q.limit(limit).offset(offset))).scalars())
+
+
+def payment_out(p: Payment, events: list[PaymentEvent] | None = None) -> PaymentOut:
+    return PaymentOut(
+        id=p.id, program_id=p.program_id, payee_party_id=p.payee_party_id, county_code=p.county_code, period=p.period,
+        area_mu=rules.format_area(p.area_centimu) if p.area_centimu is not None else None, persons=p.persons,
+        months=p.months, category=p.category, amount=money.format(p.amount, p.currency), currency=p.currency,
+        rule=p.rule, status=p.status, batch_id=p.batch_id, batch_row=p.batch_row, entry_id=p.entry_id,
+        reversal_entry_id=p.reversal_entry_id, bank_reference=p.bank_reference, paid_on=p.paid_on,
+        bank_account_tail=p.bank_account_tail, memo=p.memo, entered_by=p.entered_by, entered_at=p.entered_at,
+        updated_at=p.updated_at,
+        events=[EventOut.model_validate(e) for e in events] if events is not None else None,
+    )
+
+
+async def payment_with_events(session: AsyncSession, payment: Payment) -> PaymentOut:
+    events = (await session.execute(
+        select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.id)
+    )).scalars()
+    return payment_out(payment, list(events))
+
+
+async def status_counts(session: AsyncSession, batch_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Payment.status, func.count()).where(Payment.batch_id == batch_id).group_by(Payment.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+async def add_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(PaymentEvent), rows)
+
+
+__all__ = ["PaymentBatch"]

@@ -1,0 +1,144 @@
+"""Reading the spreadsheets county clerks and banks send, and writing the ones banks receive.
+
+Uploads are read as text only (never evaluated), must be UTF-8, and are refused whole if any cell
+looks like a spreadsheet formula: such a file is either a mistake or an attack on whoever opens
+the export later. Exports neutralise formula-looking cells with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import polars as pl
+
+from service.errors import DomainError, InvalidField
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Canonical column -> headers accepted (compared case-insensitively, spaces and brackets ignored).
+BATCH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "village": ("village", "村", "村名", "行政村", "村委会"),
+    "household_head": ("household_head", "household head", "name", "户主", "户主姓名", "姓名"),
+    "id_tail": ("id_tail", "id number tail", "id_number_tail", "身份证后四位", "身份证号后四位", "身份证后4位"),
+    "area_mu": ("area_mu", "area", "area (mu)", "面积", "面积(亩)", "面积（亩）", "亩数"),
+    "persons": ("persons", "人数", "人口"),
+    "months": ("months", "月数"),
+    "category": ("category", "类别", "档次"),
+    "amount": ("amount", "金额", "金额(元)", "金额（元）", "补偿金额", "补偿金额(元)"),
+    "bank_account_tail": ("bank_account_tail", "bank account tail", "银行账号后四位", "卡号后四位", "账号后四位"),
+}
+BATCH_REQUIRED = ("village", "household_head", "id_tail")
+
+STATEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reference": ("reference", "bank_reference", "交易流水号", "流水号", "银行流水号"),
+    "date": ("date", "paid_on", "value_date", "交易日期", "日期"),
+    "amount": ("amount", "金额", "交易金额", "金额(元)"),
+    "payment_ref": ("payment_ref", "payment reference", "付款编号", "摘要"),
+}
+STATEMENT_REQUIRED = ("reference", "date", "amount")
+
+
+class BadFile(DomainError):
+    status = 422
+    slug = "bad-file"
+    title = "The file cannot be read"
+
+
+class FileTooLarge(DomainError):
+    status = 413
+    slug = "too-large"
+    title = "The file is too large"
+
+
+def _norm(header: str) -> str:
+    return "".join(ch for ch in header.strip().lower().replace("（", "(").replace("）", ")") if ch not in " _()")
+
+
+def _header_map(headers: Sequence[str], columns: dict[str, tuple[str, ...]], required: Sequence[str]) -> dict[str, str]:
+    lookup = {_norm(alias): canon for canon, aliases in columns.items() for alias in aliases}
+    mapping: dict[str, str] = {}
+    for h in headers:
+        canon = lookup.get(_norm(str(h)))
+        if canon and canon not in mapping.values():
+            mapping[str(h)] = canon
+    missing = [c for c in required if c not in mapping.values()]
+    if missing:
+        raise BadFile(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, headers))[:300]}. "
+            f"Accepted headers: " + "; ".join(f"{c}: {', '.join(columns[c])}" for c in missing),
+            field="file",
+        )
+    return mapping
+
+
+def _frame(content: bytes, filename: str) -> pl.DataFrame:
+    if len(content) > MAX_FILE_BYTES:
+        raise FileTooLarge(f"the file is {len(content)} bytes; at most {MAX_FILE_BYTES} are accepted", field="file")
+    if not content.strip():
+        raise BadFile("the file is empty", field="file")
+    try:
+        if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+            return pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0)
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadFile(
+                f"the file is not UTF-8 (byte {exc.start} cannot be decoded; a GBK export?). "
+                "Save it as 'CSV UTF-8' or upload the .xlsx", field="file",
+            ) from None
+        return pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+    except DomainError:
+        raise
+    except Exception as exc:  # polars/calamine parse errors: report, never a 500
+        raise BadFile(f"the file cannot be read as CSV or XLSX: {str(exc).splitlines()[0][:200]}", field="file") from None
+
+
+def read_rows(
+    content: bytes, filename: str, columns: dict[str, tuple[str, ...]], required: Sequence[str]
+) -> list[dict[str, str]]:
+    """Rows as dicts of canonical column -> stripped text ('' for blank)."""
+    frame = _frame(content, filename)
+    if frame.height > MAX_ROWS:
+        raise FileTooLarge(f"the file has {frame.height} rows; at most {MAX_ROWS} are accepted", field="file")
+    mapping = _header_map(frame.columns, columns, required)
+    frame = frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in mapping.items()])
+    rows = [{k: (v or "").strip() for k, v in row.items()} for row in frame.iter_rows(named=True)]
+    _refuse_formulas(rows)
+    return rows
+
+
+def _refuse_formulas(rows: list[dict[str, str]]) -> None:
+    bad = [(i + 2, col) for i, row in enumerate(rows) for col, value in row.items()
+           if value and value.startswith(FORMULA_PREFIXES)]
+    if bad:
+        cells = ", ".join(f"row {r} {c}" for r, c in bad[:10])
+        raise BadFile(
+            f"{len(bad)} cell(s) look like spreadsheet formulas ({cells}); remove the leading = + - @ and upload again",
+            field="file", cells=[{"row": r, "column": c} for r, c in bad[:50]],
+        )
+
+
+def neutralise(value: object) -> object:
+    """A cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write(frame: pl.DataFrame, fmt: str) -> tuple[bytes, str]:
+    """CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX bytes, every string cell neutralised."""
+    frame = frame.with_columns(
+        pl.col(c).map_elements(neutralise, return_dtype=pl.String) for c, t in frame.schema.items() if t == pl.String
+    )
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        frame.write_excel(buf, worksheet="payments", autofit=True)
+        return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if fmt != "csv":
+        raise InvalidField("format", "must be csv or xlsx")
+    buf.write("\ufeff".encode())
+    frame.write_csv(buf)
+    return buf.getvalue(), "text/csv; charset=utf-8"
