@@ -29,8 +29,8 @@ class ShareAgreement(IdMixin, Base):
     county_code: Mapped[str | None] = mapped_column(String(6), index=True)
     trust_id: Mapped[int | None] = mapped_column(BigId, index=True)  # set for a trust-income pool
     currency: Mapped[str] = mapped_column(String(3))
-    pool_account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"))
-    revenue_account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"))
+    pool_account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("accounts.id"))  # set right after insert
+    revenue_account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
 
@@ -73,7 +73,8 @@ class Distribution(IdMixin, Base):
     effective_date: Mapped[date] = mapped_column(Date)
     period: Mapped[str | None] = mapped_column(String(10))
     memo: Mapped[str] = mapped_column(Text, default="")
-    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    # Set in the same transaction, once the entry (which names this run's id) is written.
+    entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
 
