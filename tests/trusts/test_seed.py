@@ -29,5 +29,7 @@ async def test_demo_trust_and_sharing_agreement(client, db, settings, auditor):
     assert [r["version"] for r in runs] == [1, 1, 2]
     for r in runs:
         assert sum(int(x["amount"].replace(".", "")) for x in r["lines"]) == int(r["amount"].replace(".", ""))
+    agreement = (await client.get(f"/api/v1/share-agreements/{agreement_id}", headers=auditor)).json()
+    assert agreement["pool_available"] == "97250.10"  # Q4 revenue, left for the README's run
     verify = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
     assert verify["ok"]
