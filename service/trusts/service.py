@@ -13,7 +13,7 @@ from service.auth.actor import Actor
 from service.auth.models import Role
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
-from service.ledger.models import Account, AccountKind, EntryStatus, JournalEntry, Posting
+from service.ledger.models import AccountKind, EntryStatus, JournalEntry, Posting
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
 from service.trusts import rules
@@ -294,7 +294,3 @@ async def load_flows(session: AsyncSession, trust: Trust, as_of_date: date | Non
             reversal=reversal_of is not None,
         ))
     return flows
-
-
-async def account(session: AsyncSession, account_id: int) -> Account:
-    return await ledger.get_account(session, account_id)
