@@ -145,6 +145,8 @@ def _draft(values: dict[str, str], row: int, layout: str) -> LogDraft:
             raise InvalidField("date", "Patrol Start Date is YYYY-MM-DD, Start/End Time HH:MM") from None
         starts, ends = patrol_window(day, st, et)
     minutes = check_window(starts, ends, "end")
+    if starts > datetime.now(CST):
+        raise InvalidField("start", "a patrol cannot be logged before it happens")
     members = _members(values.get("members", ""))
     if not members:
         raise InvalidField("members", "name at least one member present")
