@@ -158,7 +158,8 @@ def stipend_for(work: WorkDone, basis: str, rate: int, cap: int, currency: str =
         text = f"{hours} verified patrol time x {fmt(rate)} {currency}/hour"
     else:
         uncapped = rate * work.patrol_days
-        text = f"{work.patrol_days} verified patrol-days x {fmt(rate)} {currency}"
+        days = "patrol-day" if work.patrol_days == 1 else "patrol-days"
+        text = f"{work.patrol_days} verified {days} x {fmt(rate)} {currency}"
     amount = min(uncapped, cap)
     text += f", capped at {fmt(cap)}" if amount < uncapped else f" (cap {fmt(cap)})"
     return Stipend(work.member_party_id, work.team_id, work.patrol_days, work.minutes, uncapped, amount, text)
