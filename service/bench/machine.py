@@ -55,6 +55,8 @@ async def describe(url: str) -> dict:
             "memory_bytes": memory_bytes(),
             "platform": platform.platform(),
             "python": sys.version.split()[0],
+            # other work on the machine skews every figure: compare runs only at a similar load
+            "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         },
         "database": {"kind": "sqlite" if url.startswith("sqlite") else "postgresql",
                      "version": await database_version(url)},
