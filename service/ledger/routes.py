@@ -115,7 +115,7 @@ class LedgerController(Controller):
                 session, kind=data.kind, legs=legs, actor=actor, effective_date=data.effective_date,
                 memo=data.memo, metadata=data.metadata, pending=data.pending,
             )
-            return EntryOut.of(await ledger.get_entry(session, entry.id))
+            return EntryOut.of(entry)  # record_entry returns it with its postings loaded
 
         return await perform(request, data, op)
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service import money
 from service.auth.actor import Actor
@@ -226,8 +227,11 @@ async def record_entry(
         await _chain(session, entry, legs)
     session.add(entry)
     await session.flush()
-    session.add_all(Posting(entry_id=entry.id, account_id=l.account_id, currency=l.currency, amount=l.amount) for l in legs)
+    postings = [Posting(entry_id=entry.id, account_id=l.account_id, currency=l.currency, amount=l.amount) for l in legs]
+    session.add_all(postings)
     await session.flush()
+    # The caller usually answers with the entry and its postings: hand them over loaded, saving a re-read.
+    set_committed_value(entry, "postings", postings)
     return entry
 
 

@@ -1,0 +1,63 @@
+"""What the figures were measured on: machine, Python, database and its version."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sqlite3
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from service.bench.load import pg_dsn
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+async def database_version(url: str) -> str:
+    if url.startswith("sqlite"):
+        return f"SQLite {sqlite3.sqlite_version}"
+    conn = await asyncpg.connect(pg_dsn(url))
+    try:
+        return await conn.fetchval("SELECT version()")
+    finally:
+        await conn.close()
+
+
+async def describe(url: str) -> dict:
+    return {
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "memory_bytes": memory_bytes(),
+            "platform": platform.platform(),
+            "python": sys.version.split()[0],
+            # other work on the machine skews every figure: compare runs only at a similar load
+            "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        },
+        "database": {"kind": "sqlite" if url.startswith("sqlite") else "postgresql",
+                     "version": await database_version(url)},
+    }

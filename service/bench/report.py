@@ -1,0 +1,64 @@
+"""The terminal table for a bench result (the JSON file holds every figure)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+GiB = 1024**3
+
+
+def _lat(s: dict) -> str:
+    return f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms"
+
+
+def figures_table(r: dict) -> Table:
+    db = r["database"]
+    table = Table(title=f"Shanshui bench — {db['kind']} ({db['version'][:40]}), {r['machine']['cpu_count']} CPUs, "
+                        f"{r['sizes']['households']:,} households, {r['sizes']['postings_loaded']:,} postings")
+    for col in ("figure", "throughput", "latency / memory", "errors"):
+        table.add_column(col)
+    bl = r["bulk_load"]
+    table.add_row(f"bulk load ({bl['method']})", f"{bl['postings_per_second']:,.0f} postings/s", f"{bl['seconds']} s", "")
+    for name, roll in r["rollups"].items():
+        for engine in ("polars", "sql"):
+            f = roll[engine]
+            table.add_row(f"{name} rollup, {engine}", "", f"{f['seconds']} s, {f['peak_rss_bytes'] / GiB:.2f} GiB RSS",
+                          "" if roll["agree"] else "ENGINES DISAGREE")
+        table.add_row(f"{name}: Polars / SQL time", str(roll["polars_over_sql"]), "", "")
+    for workers, http in r["http"].items():
+        if not isinstance(http, dict):
+            continue
+        for path, s in http.get("statement", {}).items():
+            table.add_row(f"statement GET {path.split('?')[0]}", f"{s['per_second']:,}/s", _lat(s), str(s["errors"]))
+        for name in ("single_payment", "hot_accounts"):
+            if name in http:
+                s = http[name]
+                table.add_row(f"{name.replace('_', ' ')} ({workers.replace('_', ' ')})", f"{s['per_second']:,}/s",
+                              _lat(s), str(s["errors"]))
+        batch = http.get("batch")
+        if batch:
+            table.add_row("batch import", batch["status"], batch.get("reason", ""), "")
+    raw = r["raw_driver"]
+    table.add_row("raw driver, same writes", f"{raw['per_second']:,}/s", _lat(raw), str(raw["errors"]))
+    table.add_row("service / raw", str(r["service_over_raw"]), "", "")
+    for key in ("verify_after_load", "verify_after_writes"):
+        if key in r:
+            v = r[key]
+            table.add_row(key.replace("_", " "), "ok" if v["ok"] else "BROKEN", f"{v['entries']:,} entries, {v['seconds']} s", "")
+    return table
+
+
+def bars_table(r: dict) -> Table:
+    table = Table(title="Quality bars (DESIGN.md)")
+    for col in ("figure", "target", "measured", "met", "note"):
+        table.add_column(col)
+    for b in r["quality_bars"]:
+        met = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "-"}[b["met"]]
+        table.add_row(b["figure"], b["target"], str(b["measured"]), met, b["note"])
+    return table
+
+
+def show(r: dict, console: Console) -> None:
+    console.print(figures_table(r))
+    console.print(bars_table(r))

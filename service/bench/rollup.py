@@ -1,0 +1,196 @@
+"""Transparency and audit rollups over the postings, two ways on the same database: Polars (lazy,
+streaming engine) reading the rows straight out of the database, and the same aggregation in SQL.
+
+Each measurement runs in a fresh process so that its peak RSS is the rollup's own.
+- transparency: money that reached households, per county, year and entry kind, with the number of
+  households (the report's k-anonymity suppression applies on top; it does not change the cost).
+- audit: trial balance per account kind and county, and flows source kind -> destination kind per
+  county (each credit leg paired with its entry's debit leg).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import sqlite3
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import polars as pl
+
+from service.bench.load import pg_dsn, sqlite_path
+
+ROLLUPS = ("transparency", "audit")
+ENGINES = ("polars", "sql")
+
+_YEAR = {"pg": "EXTRACT(YEAR FROM e.effective_date)::int", "sqlite": "CAST(substr(e.effective_date, 1, 4) AS INTEGER)"}
+SQL = {
+    "transparency": """
+        SELECT a.county_code, {year} AS year, e.kind, SUM(-p.amount) AS paid,
+               COUNT(DISTINCT p.account_id) AS households, COUNT(*) AS postings
+        FROM postings p JOIN accounts a ON a.id = p.account_id JOIN journal_entries e ON e.id = p.entry_id
+        WHERE a.kind = 'beneficiary' AND p.amount < 0 AND e.status = 'posted'
+        GROUP BY a.county_code, {year}, e.kind""",
+    "audit": """
+        SELECT a.kind, a.county_code, SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END) AS debits,
+               SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END) AS credits, COUNT(*) AS postings
+        FROM postings p JOIN accounts a ON a.id = p.account_id GROUP BY a.kind, a.county_code
+        UNION ALL
+        SELECT sa.kind || '>' || da.kind, da.county_code, SUM(-c.amount), 0, COUNT(*)
+        FROM postings c JOIN postings d ON d.entry_id = c.entry_id AND d.amount > 0
+        JOIN accounts da ON da.id = c.account_id JOIN accounts sa ON sa.id = d.account_id
+        WHERE c.amount < 0 GROUP BY sa.kind, da.kind, da.county_code""",
+}
+READS = {
+    "postings": "SELECT entry_id, account_id, amount FROM postings",
+    "accounts": "SELECT id, kind, county_code FROM accounts",
+    "entries": "SELECT id, kind, status, effective_date FROM journal_entries",
+}
+SCHEMAS = {
+    "postings": {"entry_id": pl.Int64, "account_id": pl.Int64, "amount": pl.Int64},
+    "accounts": {"id": pl.Int64, "kind": pl.Utf8, "county_code": pl.Utf8},
+    "entries": {"id": pl.Int64, "kind": pl.Utf8, "status": pl.Utf8, "effective_date": pl.Utf8},
+}
+
+
+# --- pure rollups over lazy frames ------------------------------------------------------------
+
+
+def transparency(postings: pl.LazyFrame, accounts: pl.LazyFrame, entries: pl.LazyFrame) -> pl.LazyFrame:
+    return (
+        postings.filter(pl.col("amount") < 0)
+        .join(accounts.filter(pl.col("kind") == "beneficiary").select("id", "county_code"),
+              left_on="account_id", right_on="id")
+        .join(entries.filter(pl.col("status") == "posted")
+              .select("id", pl.col("kind"), pl.col("effective_date").str.slice(0, 4).cast(pl.Int32).alias("year")),
+              left_on="entry_id", right_on="id")
+        .group_by("county_code", "year", "kind")
+        .agg(paid=(-pl.col("amount")).sum(), households=pl.col("account_id").n_unique(), postings=pl.len())
+    )
+
+
+def audit(postings: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:
+    acc = accounts.select("id", "kind", "county_code")
+    trial = (
+        postings.join(acc, left_on="account_id", right_on="id")
+        .group_by("kind", "county_code")
+        .agg(debits=pl.col("amount").clip(lower_bound=0).sum(),
+             credits=(-pl.col("amount")).clip(lower_bound=0).sum(), postings=pl.len())
+    )
+    debit = postings.filter(pl.col("amount") > 0).select("entry_id", src=pl.col("account_id"))
+    flows = (
+        postings.filter(pl.col("amount") < 0).join(debit, on="entry_id")
+        .join(acc.select("id", dst_kind="kind", county_code="county_code"), left_on="account_id", right_on="id")
+        .join(acc.select("id", src_kind="kind"), left_on="src", right_on="id")
+        .group_by("src_kind", "dst_kind", "county_code")
+        .agg(debits=(-pl.col("amount")).sum(), postings=pl.len())
+        .select(kind=pl.col("src_kind") + ">" + pl.col("dst_kind"), county_code="county_code", debits="debits",
+                credits=pl.lit(0, pl.Int64), postings=pl.col("postings").cast(pl.UInt32))
+    )
+    return pl.concat([trial.with_columns(pl.col("postings").cast(pl.UInt32)), flows], how="vertical_relaxed")
+
+
+# --- reading the database ----------------------------------------------------------------------
+
+
+def _pg_frames(url: str, workdir: Path) -> dict[str, pl.LazyFrame]:
+    """COPY each narrow table out as CSV (the fastest way out of PostgreSQL) and scan it lazily."""
+    import asyncpg
+
+    async def dump() -> None:
+        conn = await asyncpg.connect(pg_dsn(url))
+        try:
+            for name, query in READS.items():
+                await conn.copy_from_query(query, output=str(workdir / f"{name}.csv"), format="csv")
+        finally:
+            await conn.close()
+
+    asyncio.run(dump())
+    return {name: pl.scan_csv(workdir / f"{name}.csv", has_header=False, new_columns=list(SCHEMAS[name]),
+                              schema_overrides=SCHEMAS[name]) for name in READS}
+
+
+def _sqlite_frames(url: str, chunk: int = 500_000) -> dict[str, pl.LazyFrame]:
+    """SQLite has no columnar export: stream rows in large chunks into frames."""
+    conn = sqlite3.connect(sqlite_path(url))
+    try:
+        out = {}
+        for name, query in READS.items():
+            cur = conn.execute(query)
+            parts = []
+            while rows := cur.fetchmany(chunk):
+                parts.append(pl.DataFrame(rows, schema=SCHEMAS[name], orient="row"))
+            out[name] = (pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMAS[name])).lazy()
+        return out
+    finally:
+        conn.close()
+
+
+def _polars(url: str, rollup: str) -> pl.DataFrame:
+    with tempfile.TemporaryDirectory(prefix="shanshui-bench-") as tmp:
+        frames = _pg_frames(url, Path(tmp)) if url.startswith("postgresql") else _sqlite_frames(url)
+        lazy = (transparency(frames["postings"], frames["accounts"], frames["entries"]) if rollup == "transparency"
+                else audit(frames["postings"], frames["accounts"]))
+        return lazy.collect(engine="streaming")
+
+
+def _sql(url: str, rollup: str) -> list[tuple]:
+    if url.startswith("postgresql"):
+        import asyncpg
+
+        async def run() -> list[tuple]:
+            conn = await asyncpg.connect(pg_dsn(url))
+            try:
+                await conn.execute("SET max_parallel_workers_per_gather = 2")
+                return [tuple(r) for r in await conn.fetch(SQL[rollup].format(year=_YEAR["pg"]))]
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+    conn = sqlite3.connect(sqlite_path(url))
+    try:
+        return conn.execute(SQL[rollup].format(year=_YEAR["sqlite"])).fetchall()
+    finally:
+        conn.close()
+
+
+def _measure(url: str, rollup: str, engine: str) -> dict:
+    """Run in a child process: seconds, peak RSS, and checksums that both engines must agree on."""
+    from service.bench.machine import peak_rss_bytes
+
+    started = time.perf_counter()
+    if engine == "polars":
+        df = _polars(url, rollup)
+        rows, money, postings = df.height, int(df[df.columns[3]].sum() or 0), int(df["postings"].sum() or 0)
+    else:
+        result = _sql(url, rollup)
+        rows, money, postings = len(result), sum(int(r[3]) for r in result), sum(int(r[-1]) for r in result)
+    return {"seconds": round(time.perf_counter() - started, 3), "peak_rss_bytes": peak_rss_bytes(),
+            "rows": rows, "checksum": [money, postings]}
+
+
+def measure(url: str, rollup: str, engine: str) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(_measure, url, rollup, engine).result()
+
+
+def compare(url: str) -> dict:
+    """Every rollup by every engine, the Polars/SQL time ratio, and whether they agree."""
+    out: dict = {}
+    for rollup in ROLLUPS:
+        figures = {engine: measure(url, rollup, engine) for engine in ENGINES}
+        p, s = figures["polars"], figures["sql"]
+        out[rollup] = {**figures, "polars_over_sql": round(p["seconds"] / s["seconds"], 3) if s["seconds"] else None,
+                       "agree": p["checksum"] == s["checksum"]}
+    return out
+
+
+if __name__ == "__main__":  # python -m service.bench.rollup URL
+    import json
+    import sys
+
+    print(json.dumps(compare(sys.argv[1] if len(sys.argv) > 1 else os.environ["SHANSHUI_DATABASE_URL"]), indent=2))
