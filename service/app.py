@@ -22,7 +22,7 @@ from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
 from service.db import Database
 from service.deps import dependencies
-from service.errors import internal_error_handlers, problem_plugin
+from service.errors import declare_problem_responses, internal_error_handlers, problem_plugin
 from service.ledger import service as ledger
 from service.ledger.routes import AccountController, LedgerController
 from service.parties.routes import PartyController
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
         template_config = TemplateConfig(directory=templates, engine=JinjaTemplateEngine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
             *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
@@ -113,3 +113,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    declare_problem_responses(app)
+    return app
