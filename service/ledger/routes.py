@@ -15,7 +15,7 @@ from service.auth.models import Role
 from service.errors import Conflict, InvalidField, NotFound
 from service.parties.models import Party
 from service.ledger import service as ledger
-from service.ledger.models import Account
+from service.ledger.models import Account, Posting
 from service.ledger.schemas import (
     AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn, account_out,
 )
@@ -39,6 +39,17 @@ async def visible_account(session: AsyncSession, actor: Actor, account_id: int) 
     if account is None or not can_see_account(actor, account):
         raise NotFound(f"account {account_id} not found")
     return account
+
+
+async def entry_in_scope(session: AsyncSession, actor: Actor, entry_id: int) -> None:
+    """An approver decides only entries of their own county: one touching another county's account is a 404."""
+    if actor.reads_everything or actor.role == Role.ADMIN:
+        return
+    rows = await session.execute(
+        select(Account.county_code).join(Posting, Posting.account_id == Account.id).where(Posting.entry_id == entry_id)
+    )
+    if any(code is not None and not actor.in_county(code) for code in rows.scalars()):
+        raise NotFound(f"journal entry {entry_id} not found")
 
 
 class AccountController(Controller):
@@ -121,6 +132,7 @@ class LedgerController(Controller):
         """Post a pending entry. The person who entered it cannot post it."""
 
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            await entry_in_scope(session, actor, entry_id)
             await ledger.post_pending(session, entry_id, actor)
             return EntryOut.of(await ledger.get_entry(session, entry_id))
 
@@ -129,6 +141,7 @@ class LedgerController(Controller):
     @post("/entries/{entry_id:int}/void", guards=[requires(Role.APPROVER)], status_code=200)
     async def void_entry(self, request: Request, entry_id: Id, data: VoidIn) -> Response[EntryOut]:
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            await entry_in_scope(session, actor, entry_id)
             await ledger.void_pending(session, entry_id, actor, data.reason)
             return EntryOut.of(await ledger.get_entry(session, entry_id))
 
