@@ -25,6 +25,7 @@ from service.deps import dependencies
 from service.errors import declare_problem_responses, internal_error_handlers, problem_plugin
 from service.ledger import service as ledger
 from service.ledger.routes import AccountController, LedgerController
+from service.ops.audit import audit_middleware
 from service.parties.routes import PartyController
 from service.patrols.routes import routes as patrol_routes
 from service.reports.routes import routes as report_routes
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *report_routes, *web_routes,
         ],
         dependencies=dependencies,
-        middleware=[auth_middleware],
+        middleware=[auth_middleware, audit_middleware],
         before_send=[security_headers],
         plugins=[PydanticPlugin(prefer_alias=True), problem_plugin],
         exception_handlers=internal_error_handlers,
