@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.pydantic import PydanticPlugin
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -22,9 +22,10 @@ from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
 from service.db import Database
 from service.deps import dependencies
-from service.errors import internal_error_handlers, problem_plugin
+from service.errors import declare_problem_responses, internal_error_handlers, problem_plugin
 from service.ledger import service as ledger
 from service.ledger.routes import AccountController, LedgerController
+from service.ops.audit import audit_middleware
 from service.parties.routes import PartyController
 from service.patrols.routes import routes as patrol_routes
 from service.reports.routes import routes as report_routes
@@ -58,17 +59,11 @@ async def health(state: State) -> HealthOut:
     return HealthOut(status="ok", database="sqlite" if state.db.is_sqlite else "postgresql", ledger_sequence=sequence)
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
-            await send(message)
-
-        await app(scope, receive, send_with_headers if scope["type"] == "http" else send)
-
-    return middleware
+async def security_headers(message: Message, scope: Scope) -> None:
+    """A before_send hook: it sees every response, including the 401/429/404 answered before routing
+    or by the authentication middleware (a route-level middleware missed those)."""
+    if message["type"] == "http.response.start":
+        message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -89,14 +84,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
         template_config = TemplateConfig(directory=templates, engine=JinjaTemplateEngine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
             *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
             *report_routes, *web_routes,
         ],
         dependencies=dependencies,
-        middleware=[security_headers, auth_middleware],
+        middleware=[auth_middleware, audit_middleware],
+        before_send=[security_headers],
         plugins=[PydanticPlugin(prefer_alias=True), problem_plugin],
         exception_handlers=internal_error_handlers,
         on_startup=[open_db],
@@ -115,3 +111,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    declare_problem_responses(app)
+    return app

@@ -17,6 +17,7 @@ from litestar.exceptions import (
 )
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pydantic import BaseModel, ConfigDict
 
 PROBLEM_BASE = "https://shanshui-ledger.org/problems/"
 
@@ -139,3 +140,50 @@ problem_plugin = ProblemDetailsPlugin(
     )
 )
 internal_error_handlers = {HTTP_500_INTERNAL_SERVER_ERROR: _internal_error}
+
+
+# --- OpenAPI: every operation documents the problem documents it can answer with -----------------
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_STATUSES = {
+    400: "Malformed request (bad JSON, bad query parameter)",
+    401: "No valid bearer token",
+    403: "The caller's role may not do this",
+    404: "Not found, or outside the caller's scope",
+    405: "Method not allowed",
+    409: "Conflict with the current state or a reused Idempotency-Key",
+    413: "Request body too large",
+    422: "A field is invalid (the problem names it)",
+    429: "Too many requests",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def declare_problem_responses(app: Any) -> None:
+    """Document the problem responses on every HTTP operation, replacing Litestar's default 400 schema
+    (which describes its own error shape, not ours), so clients and schema-conformance tests see the truth."""
+    from litestar.handlers import HTTPRouteHandler
+    from litestar.openapi.datastructures import ResponseSpec
+
+    specs = {code: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_MEDIA_TYPE,
+                                generate_examples=False)
+             for code, text in PROBLEM_STATUSES.items()}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if isinstance(handler, HTTPRouteHandler):
+                handler.responses = {**specs, **(handler.responses or {})}

@@ -8,6 +8,7 @@ from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
 from service.auth.schemas import MeOut, TokenIn, TokenOut
+from service.pagination import Id
 from service.writes import perform
 
 
@@ -30,7 +31,7 @@ class AuthController(Controller):
         return await perform(request, data, op, remember=False)
 
     @post("/tokens/{token_id:int}/revoke", guards=[requires()], status_code=200)
-    async def revoke_token(self, request: Request, token_id: int) -> Response[TokenOut]:
+    async def revoke_token(self, request: Request, token_id: Id) -> Response[TokenOut]:
         async def op(session: AsyncSession, actor: Actor) -> TokenOut:
             t = await tokens.revoke(session, token_id)
             return TokenOut(token_id=t.id, user_id=t.user_id, prefix=t.prefix, expires_at=t.expires_at,

@@ -15,12 +15,12 @@ from service.auth.models import Role
 from service.errors import Conflict, InvalidField, NotFound
 from service.parties.models import Party
 from service.ledger import service as ledger
-from service.ledger.models import Account
+from service.ledger.models import Account, Posting
 from service.ledger.schemas import (
     AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn, account_out,
 )
 from service.ledger.verify import verify_ledger
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, Limit, Offset, OptionalId, OptionalSequenceNo, Page
 from service.writes import perform
 
 
@@ -41,13 +41,24 @@ async def visible_account(session: AsyncSession, actor: Actor, account_id: int) 
     return account
 
 
+async def entry_in_scope(session: AsyncSession, actor: Actor, entry_id: int) -> None:
+    """An approver decides only entries of their own county: one touching another county's account is a 404."""
+    if actor.reads_everything or actor.role == Role.ADMIN:
+        return
+    rows = await session.execute(
+        select(Account.county_code).join(Posting, Posting.account_id == Account.id).where(Posting.entry_id == entry_id)
+    )
+    if any(code is not None and not actor.in_county(code) for code in rows.scalars()):
+        raise NotFound(f"journal entry {entry_id} not found")
+
+
 class AccountController(Controller):
     path = "/api/v1/accounts"
     tags = ["ledger"]
 
     @get("/", guards=[requires(*READERS, Role.COMMUNITY)])
     async def list_accounts(
-        self, session: AsyncSession, actor: Actor, party_id: int | None = None, kind: str | None = None,
+        self, session: AsyncSession, actor: Actor, party_id: OptionalId = None, kind: str | None = None,
         code: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[AccountOut]:
         """Accounts in the caller's scope, filtered by owner party, kind or code."""
@@ -82,13 +93,13 @@ class AccountController(Controller):
         return await perform(request, data, op)
 
     @get("/{account_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
-    async def get_account(self, session: AsyncSession, actor: Actor, account_id: int) -> AccountOut:
+    async def get_account(self, session: AsyncSession, actor: Actor, account_id: Id) -> AccountOut:
         return account_out(await visible_account(session, actor, account_id))
 
     @get("/{account_id:int}/balance", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_balance(
-        self, session: AsyncSession, actor: Actor, account_id: int,
-        as_of_sequence: int | None = None, as_of_date: date | None = None,
+        self, session: AsyncSession, actor: Actor, account_id: Id,
+        as_of_sequence: OptionalSequenceNo = None, as_of_date: date | None = None,
     ) -> BalanceOut:
         """Posted, pending and available balance now; or the posted balance as of a sequence number or date."""
         await visible_account(session, actor, account_id)
@@ -120,25 +131,27 @@ class LedgerController(Controller):
         return await perform(request, data, op)
 
     @post("/entries/{entry_id:int}/post", guards=[requires(Role.APPROVER)], status_code=200)
-    async def post_entry(self, request: Request, entry_id: int) -> Response[EntryOut]:
+    async def post_entry(self, request: Request, entry_id: Id) -> Response[EntryOut]:
         """Post a pending entry. The person who entered it cannot post it."""
 
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            await entry_in_scope(session, actor, entry_id)
             await ledger.post_pending(session, entry_id, actor)
             return EntryOut.of(await ledger.get_entry(session, entry_id))
 
         return await perform(request, None, op, status_code=200)
 
     @post("/entries/{entry_id:int}/void", guards=[requires(Role.APPROVER)], status_code=200)
-    async def void_entry(self, request: Request, entry_id: int, data: VoidIn) -> Response[EntryOut]:
+    async def void_entry(self, request: Request, entry_id: Id, data: VoidIn) -> Response[EntryOut]:
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
+            await entry_in_scope(session, actor, entry_id)
             await ledger.void_pending(session, entry_id, actor, data.reason)
             return EntryOut.of(await ledger.get_entry(session, entry_id))
 
         return await perform(request, data, op, status_code=200)
 
     @post("/entries/{entry_id:int}/reverse", guards=[requires()], status_code=201)
-    async def reverse_entry(self, request: Request, entry_id: int, data: ReverseIn) -> Response[EntryOut]:
+    async def reverse_entry(self, request: Request, entry_id: Id, data: ReverseIn) -> Response[EntryOut]:
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
             entry = await ledger.reverse(session, entry_id, actor, data.memo, data.effective_date)
             return EntryOut.of(await ledger.get_entry(session, entry.id))
@@ -147,9 +160,10 @@ class LedgerController(Controller):
 
     @get("/entries", guards=[requires(Role.AUDITOR)])
     async def list_entries(
-        self, session: AsyncSession, account_id: int | None = None, kind: str | None = None,
+        self, session: AsyncSession, account_id: OptionalId = None, kind: str | None = None,
         status: str | None = None, date_from: date | None = None, date_to: date | None = None,
-        sequence_from: int | None = None, sequence_to: int | None = None, limit: Limit = 100, offset: Offset = 0,
+        sequence_from: OptionalSequenceNo = None, sequence_to: OptionalSequenceNo = None,
+        limit: Limit = 100, offset: Offset = 0,
     ) -> Page[EntryOut]:
         entries = await ledger.list_entries(
             session, account_id=account_id, kind=kind, status=status, date_from=date_from, date_to=date_to,
@@ -158,7 +172,7 @@ class LedgerController(Controller):
         return Page(items=[EntryOut.of(e) for e in entries], limit=limit, offset=offset)
 
     @get("/entries/{entry_id:int}", guards=[requires(Role.AUDITOR)])
-    async def get_entry(self, session: AsyncSession, entry_id: int) -> EntryOut:
+    async def get_entry(self, session: AsyncSession, entry_id: Id) -> EntryOut:
         return EntryOut.of(await ledger.get_entry(session, entry_id))
 
     @get("/head", guards=[requires(*READERS, Role.COMMUNITY)])

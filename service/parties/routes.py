@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import ENTERERS, READERS, requires
 from service.auth.models import Role
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, Limit, Offset, OptionalId, Page
 from service.parties import service
 from service.parties.models import PartyKind
 from service.parties.schemas import PartyIn, PartyOut
@@ -36,12 +36,12 @@ class PartyController(Controller):
     @get("/", guards=[requires(*READERS, Role.COMMUNITY)])
     async def list_parties(
         self, session: AsyncSession, actor: Actor, kind: PartyKind | None = None, county_code: str | None = None,
-        parent_id: int | None = None, q: str | None = None, limit: Limit = 100, offset: Offset = 0,
+        parent_id: OptionalId = None, q: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[PartyOut]:
         parties = await service.list_visible(session, actor, kind=kind, county_code=county_code,
                                              parent_id=parent_id, q=q, limit=limit, offset=offset)
         return Page(items=[PartyOut.model_validate(p) for p in parties], limit=limit, offset=offset)
 
     @get("/{party_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
-    async def get_party(self, session: AsyncSession, actor: Actor, party_id: int) -> PartyOut:
+    async def get_party(self, session: AsyncSession, actor: Actor, party_id: Id) -> PartyOut:
         return await party_out(session, await service.get_visible(session, actor, party_id))

@@ -1,0 +1,83 @@
+"""Audit trail of access: one structured (JSON) log line for every write and every read of personal
+data — who (user id, role), when, what (method, route, object ids, status) and the request id.
+
+Never logged: request or response bodies, query strings (a name search is personal data), headers
+(tokens), ID numbers. A domain marks further personal-data reads with `opt={"personal_data": True}`;
+party and statement routes are personal by path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.auth.actor import Actor
+from service.db import utcnow
+
+logger = logging.getLogger("shanshui.audit")
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+PERSONAL_ROUTES = re.compile(r"^/api/v1/(parties|.*statements?)(/|$)")
+
+
+def _configure() -> None:
+    """Audit lines must reach the log even when the server configured nothing (uvicorn leaves the
+    root logger at WARNING): give the logger its own stderr handler, and keep propagating."""
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def is_audited(method: str, route: str, opt: dict[str, Any]) -> bool:
+    return method in WRITES or bool(opt.get("personal_data")) or bool(PERSONAL_ROUTES.match(route))
+
+
+def record(scope: Scope, status: int | None) -> dict[str, Any]:
+    user = scope.get("user")
+    actor = user if isinstance(user, Actor) else None
+    params = {k: v for k, v in (scope.get("path_params") or {}).items() if isinstance(v, (int, str))}
+    return {
+        "event": "access",
+        "at": utcnow().isoformat(),
+        "user_id": actor.user_id if actor else None,
+        "role": actor.role if actor else "anonymous",
+        "method": scope["method"],
+        "route": scope.get("path_template") or "",
+        "path": scope["path"],
+        "object": params or None,
+        "status": status,
+        "request_id": actor.request_id if actor else None,
+    }
+
+
+def audit_middleware(app: ASGIApp) -> ASGIApp:
+    _configure()
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
+        opt = getattr(handler, "opt", {}) or {}
+        if not is_audited(scope["method"], scope.get("path_template") or scope["path"], opt):
+            await app(scope, receive, send)
+            return
+        status: list[int] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        try:
+            await app(scope, receive, capture)
+        finally:
+            logger.info(json.dumps(record(scope, status[0] if status else None), ensure_ascii=False))
+
+    return middleware
