@@ -5,7 +5,7 @@ grand total may be published. Primary suppression hides every cell with 1..k-1 h
 line of the table (a row with its total, a column with its total, the totals row and column with the
 grand total) must not have exactly one unknown: otherwise the unknown is the published total minus the
 published rest. While such a line exists, the smallest other nonzero entry of it is hidden too
-(complementary suppression). Unpublished totals count as unknown from the start.
+(complementary suppression). Lines whose total is not published give no equation and are skipped.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ def _key_rows(table: Table) -> tuple[list[Hashable], list[Hashable]]:
     return rows, cols
 
 
+def _level(key: tuple[Hashable, Hashable]) -> int:
+    """Which entry to hide first: an inner cell, else the grand total, else a row or column total
+    (a county's total is worth more to readers than the grand total)."""
+    if TOTAL not in key:
+        return 0
+    return 1 if key == (TOTAL, TOTAL) else 2
+
+
 def protect(table: Table, k: int, forced: Iterable[tuple[Hashable, Hashable]] = ()) -> set[tuple[Hashable, Hashable]]:
     """The set of hidden keys: (row, col) cells, (row, TOTAL), (TOTAL, col) and (TOTAL, TOTAL)."""
     rows, cols = _key_rows(table)
@@ -44,14 +52,17 @@ def protect(table: Table, k: int, forced: Iterable[tuple[Hashable, Hashable]] = 
     size[(TOTAL, TOTAL)] = table.grand
     hidden = {key for key, (hh, _) in size.items() if 0 < hh < k}
     hidden |= set(forced)
+    unpublished: set[tuple[Hashable, Hashable]] = set()
     if not table.publish_rows:
-        hidden |= {(r, TOTAL) for r in rows}
+        unpublished |= {(r, TOTAL) for r in rows}
     if not table.publish_cols:
-        hidden |= {(TOTAL, c) for c in cols}
+        unpublished |= {(TOTAL, c) for c in cols}
     if not table.publish_grand:
-        hidden.add((TOTAL, TOTAL))
+        unpublished.add((TOTAL, TOTAL))
+    hidden |= unpublished
     lines = [[(r, c) for c in [*cols, TOTAL] if (r, c) in size] for r in [*rows, TOTAL]]
     lines += [[(r, c) for r in [*rows, TOTAL] if (r, c) in size] for c in [*cols, TOTAL]]
+    lines = [line for line in lines if not unpublished.intersection(line)]  # no published sum, no equation
     changed = True
     while changed:
         changed = False
@@ -62,6 +73,6 @@ def protect(table: Table, k: int, forced: Iterable[tuple[Hashable, Hashable]] = 
             candidates = [key for key in line if key not in hidden and size[key] != (0, 0)]
             if not candidates:
                 continue  # the lone unknown is zero-sized relative to the rest; nothing to protect
-            hidden.add(min(candidates, key=lambda key: (key[0] == TOTAL or key[1] == TOTAL, size[key][1], size[key][0], repr(key))))
+            hidden.add(min(candidates, key=lambda key: (_level(key), size[key][1], size[key][0], repr(key))))
             changed = True
     return hidden
