@@ -31,7 +31,8 @@ def entry_totals(lines: pl.DataFrame) -> pl.DataFrame:
     keep = [c for c in lines.columns if c.startswith("m_")] + [
         "kind", "effective_kind", "sequence", "effective_date", "entered_by", "approved_by", "is_reversed",
         "reversal_of_id", "program", "period", "county"]
-    payee = pl.col("party_division").filter(pl.col("account_kind") == "beneficiary").first()
+    where = pl.coalesce("party_division", "village_division", "party_county")  # a household may only have a parent
+    payee = where.filter(pl.col("account_kind") == "beneficiary").first()
     return (
         lines.group_by("entry_id")
         .agg([pl.col(c).first() for c in keep] + [pl.col("amount").clip(lower_bound=0).sum().alias("moved"),
