@@ -77,7 +77,7 @@ def sankey(nodes: list[str], links: list[tuple[int, int, int]], title: str, widt
     for c in range(cols):
         y = 10.0
         for i in sorted(i for i in depth if depth[i] == c):
-            pos[i] = [20 + c * (width - 180) / max(cols - 1, 1), y, max(2.0, size[i] * scale), y, y]
+            pos[i] = [20 + c * (width - 200) / max(cols - 1, 1), y, max(2.0, size[i] * scale), y, y]
             y += pos[i][2] + gap
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 10}" role="img" '
              f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>']
@@ -95,7 +95,7 @@ def sankey(nodes: list[str], links: list[tuple[int, int, int]], title: str, widt
     for i, (x, y, h, _a, _b) in pos.items():
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="{h:.1f}" fill="{COLORS[i % len(COLORS)]}"/>')
         anchor, tx = ("start", x + 14) if depth[i] < cols - 1 or cols == 1 else ("end", x - 4)
-        parts.append(f'<text x="{tx:.1f}" y="{y + min(h, 14) / 2 + 5:.1f}" font-size="11" text-anchor="{anchor}">'
+        parts.append(f'<text x="{tx:.1f}" y="{y + min(h, 14) / 2 + 5:.1f}" font-size="14" text-anchor="{anchor}">'
                      f'{escape(nodes[i][:34])}</text>')
     parts.append("</svg>")
     return "".join(parts)

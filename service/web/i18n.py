@@ -23,7 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "verify_title": "Check a statement", "code": "Code", "check": "Check", "valid": "Genuine statement",
         "invalid": "No statement matches this code", "cert_title": "Check an eco-product certificate",
         "cert_not_found": "No certificate found for this traceability code.", "party_id": "Party id (auditors only)",
-        "everyone": "all", "k_note": "Cells with fewer than {k} households are hidden, and so are cells a total would reveal.",
+        "everyone": "all", "hidden": "hidden", "k_note": "Cells with fewer than {k} households are hidden, and so are cells a total would reveal.",
     },
     "zh": {
         "statement_title": "生态补偿收益对账单", "transparency_title": "资金去向公示",
@@ -41,7 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "kind_fee": "管理费", "kind_reversal": "冲正", "reversal": "冲正", "token": "您的访问令牌",
         "show": "查看我的对账单", "verify_title": "核验对账单", "code": "核验码", "check": "核验", "valid": "对账单真实有效",
         "invalid": "没有与此核验码相符的对账单", "cert_title": "生态产品认证查询",
-        "cert_not_found": "未找到该追溯码对应的认证。", "party_id": "主体编号（仅审计）", "everyone": "全部",
+        "cert_not_found": "未找到该追溯码对应的认证。", "party_id": "主体编号（仅审计）", "everyone": "全部", "hidden": "不公开",
         "k_note": "少于{k}户的单元格不公开；可由合计推算出的单元格也一并隐藏。",
     },
 }

@@ -51,7 +51,7 @@ async def statement_form(request: Request, lang: str | None = None) -> Response[
 class StatementForm(BaseModel):
     token: str
     period: str | None = None
-    party_id: int | None = None
+    party_id: str | None = None  # an empty form field arrives as ""
     lang: str | None = None
 
 
@@ -63,7 +63,8 @@ async def statement_page(
     """The token comes in the form body (never the URL), so the page works without JavaScript."""
     lang = _lang(request, data.lang)
     actor = await authenticate(session, data.token.strip())
-    party_id = data.party_id or (actor.party_id if actor else None)
+    asked = int(data.party_id) if data.party_id and data.party_id.strip().isdigit() else None
+    party_id = asked or (actor.party_id if actor else None)
     party = await session.get(Party, party_id) if party_id else None
     if actor is None or party is None or not can_read_statement(actor, party):
         public_limit.check(request, state.settings.public_rate_limit_per_minute)
