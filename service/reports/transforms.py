@@ -22,19 +22,24 @@ DIMENSIONS = ["county", "program", "trust", "period"]
 def enrich(lines: pl.DataFrame) -> pl.DataFrame:
     """Add the report dimensions. A reversal takes the metadata of the entry it reverses, so that
     it nets out of the same program, county and period."""
-    originals = (
-        lines.filter(pl.col("reversal_of_id").is_null())
-        .group_by("entry_id").agg([pl.col(c).first() for c in META_COLS])
-        .rename({"entry_id": "reversal_of_id", **{c: f"{c}_orig" for c in META_COLS}})
+    reversed_ids = lines.select(pl.col("reversal_of_id").drop_nulls().unique())
+    out = lines
+    if reversed_ids.height:  # only the reversed entries' metadata is needed, and they are few
+        originals = (
+            lines.join(reversed_ids.rename({"reversal_of_id": "entry_id"}), on="entry_id", how="semi")
+            .group_by("entry_id").agg([pl.col(c).first() for c in META_COLS])
+            .rename({"entry_id": "reversal_of_id", **{c: f"{c}_orig" for c in META_COLS}})
+        )
+        out = out.join(originals, on="reversal_of_id", how="left").with_columns(
+            [pl.when(pl.col("reversal_of_id").is_not_null()).then(pl.col(f"{c}_orig")).otherwise(pl.col(c)).alias(c)
+             for c in META_COLS]
+        ).drop([f"{c}_orig" for c in META_COLS])
+    per_entry = lines.group_by("entry_id").agg(
+        entry_county=pl.col("account_county").max(),  # max: a cheap, deterministic non-null pick
+        entry_trust=pl.col("account_trust_id").max().cast(pl.String),
     )
-    out = lines.join(originals, on="reversal_of_id", how="left")
-    out = out.with_columns(
-        [pl.when(pl.col("reversal_of_id").is_not_null()).then(pl.col(f"{c}_orig")).otherwise(pl.col(c)).alias(c)
-         for c in META_COLS]
-    ).drop([f"{c}_orig" for c in META_COLS])
-    reversed_ids = lines.select(pl.col("reversal_of_id").drop_nulls().unique())["reversal_of_id"]
-    entry_county = pl.col("account_county").drop_nulls().first().over("entry_id")
-    entry_trust = pl.col("account_trust_id").drop_nulls().first().over("entry_id").cast(pl.String)
+    out = out.join(per_entry, on="entry_id", how="left")
+    entry_county, entry_trust = pl.col("entry_county"), pl.col("entry_trust")
     return out.with_columns(
         effective_kind=pl.when(pl.col("kind") == "reversal").then(pl.col("m_reverses_kind").fill_null("reversal"))
         .otherwise(pl.col("kind")),
@@ -43,11 +48,11 @@ def enrich(lines: pl.DataFrame) -> pl.DataFrame:
         trust=pl.coalesce(pl.col("m_trust_id"), entry_trust),
         period=pl.coalesce(pl.col("m_period"), pl.col("effective_date").dt.strftime("%Y")),
         month=pl.col("effective_date").dt.strftime("%Y-%m"),
-        is_reversed=pl.col("entry_id").is_in(reversed_ids.implode()),
+        is_reversed=pl.col("entry_id").is_in(reversed_ids["reversal_of_id"].implode()),
         received=pl.when(pl.col("account_kind") == "beneficiary").then(-pl.col("amount")).otherwise(0),
         household=pl.col("party_kind").is_in(HOUSEHOLD_KINDS) & (pl.col("account_kind") == "beneficiary"),
         gender_group=pl.col("gender").fill_null("unrecorded"),
-    )
+    ).drop("entry_county", "entry_trust")
 
 
 def in_scope(lines: pl.DataFrame, *, county: str | None = None, program: str | None = None,
