@@ -70,8 +70,8 @@ def sankey(nodes: list[str], links: list[tuple[int, int, int]], title: str, widt
     cols = max(depth.values()) + 1
     size = {i: max(sum(v for s, _, v in links if s == i), sum(v for _, d, v in links if d == i)) for i in depth}
     total = max(sum(size[i] for i in depth if depth[i] == c) for c in range(cols)) or 1
-    gap, height = 14, 60 + 22 * max(sum(1 for i in depth if depth[i] == c) for c in range(cols))
-    height = max(height, 220)
+    gap = 14
+    height = max(160, 40 + 44 * max(sum(1 for i in depth if depth[i] == c) for c in range(cols)))
     scale = (height - 20 - gap * 6) / total
     pos: dict[int, list[float]] = {}
     for c in range(cols):
@@ -94,8 +94,7 @@ def sankey(nodes: list[str], links: list[tuple[int, int, int]], title: str, widt
                      f'{_yuan(v)}</title></path>')
     for i, (x, y, h, _a, _b) in pos.items():
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="{h:.1f}" fill="{COLORS[i % len(COLORS)]}"/>')
-        anchor, tx = ("start", x + 14) if depth[i] < cols - 1 or cols == 1 else ("end", x - 4)
-        parts.append(f'<text x="{tx:.1f}" y="{y + min(h, 14) / 2 + 5:.1f}" font-size="14" text-anchor="{anchor}">'
+        parts.append(f'<text x="{x + 14:.1f}" y="{y + min(h, 14) / 2 + 5:.1f}" font-size="13">'
                      f'{escape(nodes[i][:34])}</text>')
     parts.append("</svg>")
     return "".join(parts)
