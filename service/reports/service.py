@@ -7,6 +7,7 @@ strings. Heavy transforms run in a worker thread so the event loop keeps serving
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 import hmac
 from datetime import date
 from typing import Any
@@ -68,9 +69,42 @@ async def village_names(session: AsyncSession) -> dict[int, str]:
     return {i: n for i, n in rows}
 
 
+_CACHE: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+CACHE_SIZE = 32
+
+
 async def transparency(
     session: AsyncSession, *, k: int, as_of_sequence: int | None = None, county: str | None = None,
     program: str | None = None, trust: str | None = None, period: str | None = None,
+) -> dict[str, Any]:
+    """The public report. A report at a given (sequence, hash) never changes, so it is kept in a small
+    in-process cache: the public page does not recompute the journal on every visit."""
+    seq, hash_, _ = await journal.resolve_point(session, as_of_sequence, None)
+    key = (seq, hash_, k, county, program, trust, period, await _village_version(session))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    doc = await _transparency(session, k=k, as_of_sequence=seq, county=county, program=program, trust=trust,
+                              period=period)
+    _CACHE[key] = doc
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return doc
+
+
+async def _village_version(session: AsyncSession) -> tuple[int, int]:
+    """Village names appear in the report; a new or renamed village must not be served from the cache."""
+    from sqlalchemy import func
+
+    row = (await session.execute(
+        select(func.count(Party.id), func.coalesce(func.max(Party.id), 0)).where(Party.kind == PartyKind.COMMUNITY)
+    )).one()
+    return int(row[0]), int(row[1])
+
+
+async def _transparency(
+    session: AsyncSession, *, k: int, as_of_sequence: int | None, county: str | None, program: str | None,
+    trust: str | None, period: str | None,
 ) -> dict[str, Any]:
     j, frame = await _enriched(session, as_of_sequence)
     scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
