@@ -157,3 +157,22 @@ async def test_statement_code_is_checkable_publicly_and_tamper_evident(client, d
     assert "Benefit statement" in en.text
     csv = await client.get(f"/api/v1/statements/{hh}?format=csv", headers=auditor)
     assert csv.text.lstrip("\ufeff").splitlines()[0].startswith("sequence,date,kind")
+
+
+async def test_trial_balance_by_sequence_and_date_and_flows_by_dimension(client, demo, auditor):
+    at2 = (await client.get("/api/v1/reports/audit/trial-balance?as_of_sequence=2", headers=auditor)).json()
+    assert at2["as_of"]["sequence"] == 2 and at2["balanced"] and at2["total_debits"] == "2050000.00"
+    jan = (await client.get("/api/v1/reports/audit/trial-balance?as_of_date=2026-01-31", headers=auditor)).json()
+    codes = {a["account_code"]: a["balance"] for a in jan["accounts"]}
+    assert codes == {"source:jiangxi-finance": "2050000.00", "fund:360827:eco-compensation": "1200000.00",
+                     "fund:360425:eco-compensation": "850000.00"}
+    for by in ("county", "period", "trust"):
+        flows = (await client.get(f"/api/v1/reports/audit/flows?by={by}", headers=auditor)).json()
+        names = {n["name"] for n in flows["nodes"]}
+        assert flows["by"] == by and "source:jiangxi-finance" in names
+        assert not [n for n in names if n.startswith("party:") and "households" in n]
+        assert any(n.startswith("households of village") for n in names)  # households grouped, never named
+    bad = await client.get("/api/v1/reports/audit/flows?by=colour", headers=auditor)
+    assert bad.status_code in (400, 422)
+    rec = (await client.get("/api/v1/reports/audit/reconciliation", headers=auditor)).json()
+    assert {(r["kind"], r["status"]) for r in rec["statuses"]} >= {("payment", "awaiting_bank_reference")}
