@@ -115,9 +115,11 @@ async def resolve_point(
 
 async def load(
     session: AsyncSession, *, as_of_sequence: int | None = None, as_of_date: date | None = None,
-    date_filter: bool = True,
+    date_filter: bool = True, account_id: int | None = None,
 ) -> Journal:
-    """The journal up to a point. With `as_of_date`, entries effective after that date are left out."""
+    """The journal up to a point. With `as_of_date`, entries effective after that date are left out.
+    With `account_id`, only the entries touching that account (all their postings): a statement reads
+    its own household's entries through the (account_id, entry_id) index, not the whole journal."""
     seq, hash_, head_seq = await resolve_point(session, as_of_sequence, as_of_date)
     party, village = aliased(Party), aliased(Party)
     q = (
@@ -138,6 +140,8 @@ async def load(
     )
     if as_of_date is not None and date_filter:
         q = q.where(JournalEntry.effective_date <= as_of_date)
+    if account_id is not None:
+        q = q.where(JournalEntry.id.in_(select(Posting.entry_id).where(Posting.account_id == account_id)))
     rows = (await session.execute(q)).all()
     frame = await anyio.to_thread.run_sync(build_frame, rows)
     return Journal(frame, seq, hash_, head_seq)

@@ -45,8 +45,9 @@ def as_of(j: journal.Journal) -> dict[str, Any]:
     return {"sequence": j.sequence, "hash": j.hash}
 
 
-async def _enriched(session: AsyncSession, as_of_sequence: int | None, as_of_date: date | None = None):
-    j = await journal.load(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date)
+async def _enriched(session: AsyncSession, as_of_sequence: int | None, as_of_date: date | None = None,
+                    account_id: int | None = None):
+    j = await journal.load(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date, account_id=account_id)
     frame = await anyio.to_thread.run_sync(t.enrich, j.lines.filter(pl.col("currency") == CURRENCY))
     return j, frame
 
@@ -242,7 +243,7 @@ async def statement(
     account_id = await benefit_account_id(session, party.id)
     if account_id is None:
         raise NotFound(f"party {party.id} has no benefits account")
-    j, frame = await _enriched(session, as_of_sequence)
+    j, frame = await _enriched(session, as_of_sequence, account_id=account_id)
     lines = t.statement_lines(frame, account_id)
     if period:
         lines = lines.filter(pl.col("effective_date").dt.strftime("%Y-%m").str.starts_with(period))
