@@ -1,0 +1,287 @@
+"""Build the audit report, the transparency report and benefit statements as plain documents.
+
+Each document states the sequence number and chain hash it was computed at; amounts are decimal
+strings. Heavy transforms run in a worker thread so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+import hmac
+from datetime import date
+from typing import Any
+
+import anyio
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import money
+from service.errors import InvalidField, NotFound
+from service.ledger.verify import verify_ledger
+from service.parties.models import Party, PartyKind
+from service.parties.service import benefit_account_id
+from service.reports import anomalies, journal, publish
+from service.reports import transforms as t
+
+CURRENCY = "CNY"
+MONEY_FIELDS = {"money_in", "money_out", "to_communities", "to_households", "to_organisations", "stipends",
+                "received", "amount", "debits", "credits", "balance", "running_total",
+                *(f"to_households_{g}" for g in t.GENDERS)}
+FLOW_DIMENSIONS = {"program": "program", "county": "county", "trust": "trust", "period": "period"}
+
+
+def fmt_money(row: dict[str, Any]) -> dict[str, Any]:
+    """Minor units -> decimal strings for the money fields of one row (the edge of the system)."""
+    return {k: (money.format(v, CURRENCY) if k in MONEY_FIELDS and isinstance(v, int) else v) for k, v in row.items()}
+
+
+def fmt_share(bp: int | None) -> str | None:
+    return None if bp is None else f"{bp // 100}.{bp % 100:02d}"
+
+
+def as_of(j: journal.Journal) -> dict[str, Any]:
+    return {"sequence": j.sequence, "hash": j.hash}
+
+
+async def _enriched(session: AsyncSession, as_of_sequence: int | None, as_of_date: date | None = None,
+                    account_id: int | None = None):
+    j = await journal.load(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date, account_id=account_id)
+    frame = await anyio.to_thread.run_sync(t.enrich, j.lines.filter(pl.col("currency") == CURRENCY))
+    return j, frame
+
+
+# --- transparency ----------------------------------------------------------------------------
+
+
+def _public_row(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["share_to_communities_and_households_percent"] = fmt_share(row.pop("share_to_communities_and_households_bp"))
+    for g in t.GENDERS:  # the gender split is published in its own, separately protected table
+        row.pop(f"households_{g}", None)
+        row.pop(f"to_households_{g}", None)
+    return fmt_money(row)
+
+
+async def village_names(session: AsyncSession) -> dict[int, str]:
+    """Villages are public parties; households never appear by name."""
+    rows = await session.execute(select(Party.id, Party.name).where(Party.kind == PartyKind.COMMUNITY))
+    return {i: n for i, n in rows}
+
+
+_CACHE: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+CACHE_SIZE = 32
+
+
+async def transparency(
+    session: AsyncSession, *, k: int, as_of_sequence: int | None = None, county: str | None = None,
+    program: str | None = None, trust: str | None = None, period: str | None = None,
+) -> dict[str, Any]:
+    """The public report. A report at a given (sequence, hash) never changes, so it is kept in a small
+    in-process cache: the public page does not recompute the journal on every visit."""
+    seq, hash_, _ = await journal.resolve_point(session, as_of_sequence, None)
+    key = (seq, hash_, k, county, program, trust, period, await _village_version(session))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    doc = await _transparency(session, k=k, as_of_sequence=seq, county=county, program=program, trust=trust,
+                              period=period)
+    _CACHE[key] = doc
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return doc
+
+
+async def _village_version(session: AsyncSession) -> tuple[int, int]:
+    """Village names appear in the report; a new or renamed village must not be served from the cache."""
+    from sqlalchemy import func
+
+    row = (await session.execute(
+        select(func.count(Party.id), func.coalesce(func.max(Party.id), 0)).where(Party.kind == PartyKind.COMMUNITY)
+    )).one()
+    return int(row[0]), int(row[1])
+
+
+async def _transparency(
+    session: AsyncSession, *, k: int, as_of_sequence: int | None, county: str | None, program: str | None,
+    trust: str | None, period: str | None,
+) -> dict[str, Any]:
+    j, frame = await _enriched(session, as_of_sequence)
+    scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
+    tables = await anyio.to_thread.run_sync(publish.transparency_tables, scoped, k)
+    names = await village_names(session)
+    return {
+        "report": "transparency",
+        "as_of": as_of(j),
+        "currency": CURRENCY,
+        "k_anonymity": k,
+        "filters": {"county": county, "program": program, "trust": trust, "period": period},
+        "total": _public_row(tables["total"]),
+        "county_totals": [_public_row(r) for r in tables["county_totals"]],
+        "cells": [_public_row(r) for r in tables["cells"]],
+        "gender": [fmt_money(r) for r in tables["gender"]],
+        "villages": [fmt_money({"county": v["county"], "village": names.get(v["village_id"], "unknown village"),
+                                "division_code": v["village_division"], "received": v["received"],
+                                "households": v["households"], "suppressed": v["suppressed"]})
+                     for v in tables["villages"]],
+        "months": [fmt_money(r) for r in tables["months"]],
+        "notes": [
+            f"Cells with fewer than {k} beneficiary households are suppressed (null), and further cells are "
+            "suppressed where a total would otherwise reveal them by subtraction.",
+            "Amounts are net of reversals. Money in is money paid into the ledger from outside; money out is "
+            "money received by beneficiaries, projects and fee accounts.",
+        ],
+    }
+
+
+def transparency_table(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flat table behind the CSV, Parquet and XLSX exports: cells, county totals, total."""
+    out = [{"level": "cell", **r} for r in doc["cells"]]
+    out += [{"level": "county", "program": None, "trust": None, "period": None, **r} for r in doc["county_totals"]]
+    out.append({"level": "total", "county": None, "program": None, "trust": None, "period": None, **doc["total"]})
+    return out
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def _flows_doc(frame: pl.DataFrame, by: str | None) -> dict[str, Any]:
+    links = t.flows(frame, by).to_dicts()
+    nodes = sorted({l["source"] for l in links} | {l["target"] for l in links})
+    index = {n: i for i, n in enumerate(nodes)}
+    return {
+        "by": by,
+        "nodes": [{"id": i, "name": n} for i, n in enumerate(nodes)],
+        "links": [fmt_money({**({by: l[by]} if by else {}), "source": index[l["source"]], "target": index[l["target"]],
+                             "source_name": l["source"], "target_name": l["target"], "amount": l["amount"],
+                             "entries": l["entries"]}) for l in links],
+    }
+
+
+async def chain_status(session: AsyncSession, sequence: int, head_sequence: int) -> dict[str, Any]:
+    report = await verify_ledger(session)
+    brk = report.first_break
+    broken = brk is not None and (brk.sequence is None or brk.sequence <= sequence)
+    out: dict[str, Any] = {"ok": not broken, "checked_through": sequence, "first_break": None}
+    if broken and brk is not None:
+        out["first_break"] = {"sequence": brk.sequence, "entry_id": brk.entry_id, "reason": brk.reason}
+    # Account totals are a property of now, not of a past point; /api/v1/ledger/verify reports them.
+    return out
+
+
+def _finding(f: anomalies.Finding) -> dict[str, Any]:
+    return {"check": f.check, "detail": f.detail, "sequences": f.entries,
+            "amount": None if f.amount is None else money.format(f.amount), "facts": f.facts}
+
+
+async def audit(
+    session: AsyncSession, *, as_of_sequence: int | None = None, as_of_date: date | None = None,
+    flows_by: str | None = "program",
+) -> dict[str, Any]:
+    if flows_by is not None and flows_by not in FLOW_DIMENSIONS:
+        raise InvalidField("flows_by", f"must be one of {', '.join(FLOW_DIMENSIONS)}")
+    j, frame = await _enriched(session, as_of_sequence, as_of_date)
+    tb = await anyio.to_thread.run_sync(t.trial_balance, frame)
+    findings = await anyio.to_thread.run_sync(anomalies.run_all, frame)
+    chain = await chain_status(session, j.sequence, j.head_sequence)
+    docs = [_finding(f) for f in findings]
+    if not chain["ok"]:
+        brk = chain["first_break"] or {}
+        docs.append({"check": "broken_hash_chain",
+                     "detail": brk.get("reason", "the hash chain is broken"),
+                     "sequences": [brk["sequence"]] if brk.get("sequence") else [], "amount": None,
+                     "facts": {"first_break": chain["first_break"]}})
+    return {
+        "report": "audit",
+        "as_of": as_of(j),
+        "as_of_date": as_of_date.isoformat() if as_of_date else None,
+        "currency": CURRENCY,
+        "trial_balance": {
+            "accounts": [fmt_money(r) for r in tb.drop("net").to_dicts()],
+            "total_debits": money.format(int(tb["debits"].sum() or 0)),
+            "total_credits": money.format(int(tb["credits"].sum() or 0)),
+            "balanced": int(tb["debits"].sum() or 0) == int(tb["credits"].sum() or 0),
+        },
+        "flows": _flows_doc(frame, flows_by),
+        "reconciliation": [fmt_money(r) for r in t.reconciliation(frame).to_dicts()],
+        "anomalies": {"checks": list(anomalies.CHECK_NAMES), "findings": docs},
+        "chain": chain,
+    }
+
+
+# --- benefit statements ----------------------------------------------------------------------
+
+
+def statement_code(secret: str, party_id: int, period: str | None, total: int, count: int, sequence: int,
+                   chain_hash: str) -> str:
+    """party.period.sequence.mac: anyone can have the public endpoint recompute and compare it."""
+    msg = f"{party_id}|{period or 'all'}|{total}|{count}|{sequence}|{chain_hash}".encode()
+    mac = hmac.new(secret.encode(), b"statement:" + msg, hashlib.sha256).hexdigest()[:20]
+    return f"{party_id}.{period or 'all'}.{sequence}.{mac}"
+
+
+def parse_code(code: str) -> tuple[int, str | None, int, str]:
+    parts = code.strip().split(".")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or len(parts[3]) != 20:
+        raise InvalidField("code", "not a statement verification code (party.period.sequence.check)")
+    return int(parts[0]), None if parts[1] == "all" else parts[1], int(parts[2]), parts[3]
+
+
+def check_period(period: str | None) -> None:
+    import re
+
+    if period is not None and not re.fullmatch(r"\d{4}(-\d{2})?", period):
+        raise InvalidField("period", "use YYYY or YYYY-MM")
+
+
+async def statement(
+    session: AsyncSession, party: Party, *, secret: str, period: str | None = None,
+    as_of_sequence: int | None = None,
+) -> dict[str, Any]:
+    check_period(period)
+    account_id = await benefit_account_id(session, party.id)
+    if account_id is None:
+        raise NotFound(f"party {party.id} has no benefits account")
+    j, frame = await _enriched(session, as_of_sequence, account_id=account_id)
+    lines = t.statement_lines(frame, account_id)
+    if period:
+        lines = lines.filter(pl.col("effective_date").dt.strftime("%Y-%m").str.starts_with(period))
+        lines = lines.with_columns(running_total=pl.col("amount").cum_sum())
+    rows = lines.to_dicts()
+    total = int(lines["amount"].sum() or 0)
+    code = statement_code(secret, party.id, period, total, len(rows), j.sequence, j.hash)
+    return {
+        "statement": "benefit",
+        "as_of": as_of(j),
+        "party": {"id": party.id, "kind": party.kind, "name": party.name, "division_code": party.division_code,
+                  "county_code": party.county_code},
+        "period": period,
+        "currency": CURRENCY,
+        "lines": [fmt_money({
+            "sequence": r["sequence"], "date": r["effective_date"].isoformat(), "kind": r["effective_kind"],
+            "reversal": r["kind"] == "reversal", "description": r["memo"], "rule": r["m_rule"],
+            "program_id": r["program"], "period": r["period"], "patrol_days": r["m_patrol_days"],
+            "agreement": None if r["m_agreement_id"] is None else
+            f"{r['m_agreement_id']} v{r['m_agreement_version'] or '?'}",
+            "amount": r["amount"], "running_total": r["running_total"],
+        }) for r in rows],
+        "entries": len(rows),
+        "total": money.format(total),
+        "verification_code": code,
+        "verify_url": f"/api/v1/statements/verify/{code}",
+    }
+
+
+async def verify_statement(session: AsyncSession, code: str, secret: str) -> dict[str, Any]:
+    """Recompute the statement the code names; confirm totals without naming anyone."""
+    party_id, period, sequence, _ = parse_code(code)
+    party = await session.get(Party, party_id)
+    head = await journal.resolve_point(session, None, None)
+    if party is None or sequence > head[2]:
+        return {"valid": False, "reason": "no statement matches this code"}
+    doc = await statement(session, party, secret=secret, period=period, as_of_sequence=sequence)
+    if not hmac.compare_digest(doc["verification_code"], code.strip()):
+        return {"valid": False, "reason": "no statement matches this code"}
+    return {"valid": True, "period": period, "entries": doc["entries"], "total": doc["total"],
+            "currency": CURRENCY, "as_of": doc["as_of"], "party_kind": party.kind}

@@ -1,0 +1,210 @@
+"""Pure rollup transforms over the postings frame of `journal.build_frame`. No I/O here.
+
+Amounts stay Int64 minor units (fen); formatting to decimal strings happens at the edges.
+Sign convention of postings: positive is a debit, negative a credit. Money a party received is the
+credit (negated amount) on its beneficiary account; money paid into the ledger is the debit on a
+source account.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from service.reports.journal import MONEY_KEYS, NUMBER_KEYS, TEXT_KEYS
+
+META_COLS = [f"m_{k}" for k in (*TEXT_KEYS, *MONEY_KEYS, *NUMBER_KEYS) if k != "reverses_kind"]
+HOUSEHOLD_KINDS = ["household", "person"]
+OUT_KINDS = ["beneficiary", "project", "fee"]
+GENDERS = ["female", "male", "other", "unrecorded"]
+DIMENSIONS = ["county", "program", "trust", "period"]
+
+
+def enrich(lines: pl.DataFrame) -> pl.DataFrame:
+    """Add the report dimensions. A reversal takes the metadata of the entry it reverses, so that
+    it nets out of the same program, county and period."""
+    reversed_ids = lines.select(pl.col("reversal_of_id").drop_nulls().unique())
+    out = lines
+    if reversed_ids.height:  # only the reversed entries' metadata is needed, and they are few
+        originals = (
+            lines.join(reversed_ids.rename({"reversal_of_id": "entry_id"}), on="entry_id", how="semi")
+            .group_by("entry_id").agg([pl.col(c).first() for c in META_COLS])
+            .rename({"entry_id": "reversal_of_id", **{c: f"{c}_orig" for c in META_COLS}})
+        )
+        out = out.join(originals, on="reversal_of_id", how="left").with_columns(
+            [pl.when(pl.col("reversal_of_id").is_not_null()).then(pl.col(f"{c}_orig")).otherwise(pl.col(c)).alias(c)
+             for c in META_COLS]
+        ).drop([f"{c}_orig" for c in META_COLS])
+    per_entry = lines.group_by("entry_id").agg(
+        entry_county=pl.col("account_county").max(),  # max: a cheap, deterministic non-null pick
+        entry_trust=pl.col("account_trust_id").max().cast(pl.String),
+    )
+    out = out.join(per_entry, on="entry_id", how="left")
+    entry_county, entry_trust = pl.col("entry_county"), pl.col("entry_trust")
+    return out.with_columns(
+        effective_kind=pl.when(pl.col("kind") == "reversal").then(pl.col("m_reverses_kind").fill_null("reversal"))
+        .otherwise(pl.col("kind")),
+        county=pl.coalesce(pl.col("m_county_code"), entry_county),
+        program=pl.col("m_program_id"),
+        trust=pl.coalesce(pl.col("m_trust_id"), entry_trust),
+        period=pl.coalesce(pl.col("m_period"), pl.col("effective_date").dt.strftime("%Y")),
+        month=pl.col("effective_date").dt.strftime("%Y-%m"),
+        is_reversed=pl.col("entry_id").is_in(reversed_ids["reversal_of_id"].implode()),
+        received=pl.when(pl.col("account_kind") == "beneficiary").then(-pl.col("amount")).otherwise(0),
+        household=pl.col("party_kind").is_in(HOUSEHOLD_KINDS) & (pl.col("account_kind") == "beneficiary"),
+        gender_group=pl.col("gender").fill_null("unrecorded"),
+    ).drop("entry_county", "entry_trust")
+
+
+def in_scope(lines: pl.DataFrame, *, county: str | None = None, program: str | None = None,
+             trust: str | None = None, period: str | None = None) -> pl.DataFrame:
+    """Filter enriched lines by report dimensions; `period` matches as a prefix ("2026" takes "2026-03")."""
+    out = lines
+    if county:
+        out = out.filter(pl.col("county") == county)
+    if program:
+        out = out.filter(pl.col("program") == program)
+    if trust:
+        out = out.filter(pl.col("trust") == trust)
+    if period:
+        out = out.filter(pl.col("period").str.starts_with(period) | pl.col("month").str.starts_with(period))
+    return out
+
+
+def trial_balance(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per account: debits, credits and the balance on its normal side. Sums of all columns balance."""
+    return (
+        lines.group_by("account_id", "account_code", "account_kind", "currency")
+        .agg(
+            debits=pl.col("amount").clip(lower_bound=0).sum(),
+            credits=(-pl.col("amount")).clip(lower_bound=0).sum(),
+            net=pl.col("amount").sum(),
+        )
+        .with_columns(balance=pl.when(pl.col("account_kind") == "source").then(pl.col("net")).otherwise(-pl.col("net")))
+        .sort("account_code")
+    )
+
+
+def entry_legs(lines: pl.DataFrame) -> pl.DataFrame:
+    """One row per (entry, debited account, credited account) with the amount moved between them.
+    Multi-leg entries are split pro rata-free: each credit is matched to the entry's largest debit."""
+    debits = (
+        lines.filter(pl.col("amount") > 0)
+        .sort(["entry_id", "amount", "posting_id"], descending=[False, True, False])
+        .group_by("entry_id", maintain_order=True).agg(
+            source_account=pl.col("account_code").first(), source_kind=pl.col("account_kind").first())
+    )
+    credits = lines.filter(pl.col("amount") < 0)
+    return credits.join(debits, on="entry_id", how="inner").with_columns(moved=-pl.col("amount"))
+
+
+def node_label(kind: pl.Expr, code: pl.Expr, party_kind: pl.Expr, village: pl.Expr) -> pl.Expr:
+    """Nodes are accounts, except households, which are grouped by village so none is named."""
+    return (
+        pl.when(party_kind.is_in(HOUSEHOLD_KINDS))
+        .then(pl.lit("households of village ") + village.cast(pl.String).fill_null("unknown"))
+        .otherwise(code)
+    )
+
+
+def flows(lines: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
+    """Source -> destination links with amounts, optionally split by a dimension (a Sankey's input)."""
+    legs = entry_legs(lines).with_columns(
+        target=node_label(pl.col("account_kind"), pl.col("account_code"), pl.col("party_kind"), pl.col("village_id")),
+        source=pl.col("source_account"),
+    )
+    keys = ([by] if by else []) + ["source", "target"]
+    return (
+        legs.group_by(keys).agg(amount=pl.col("moved").sum(), entries=pl.col("entry_id").n_unique())
+        .filter(pl.col("amount") != 0).sort(keys)
+    )
+
+
+def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
+    """The transparency figures per combination of `dims` (pass [] for the grand total)."""
+    src = lines.with_columns(
+        money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
+        money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
+        to_communities=pl.when(pl.col("party_kind") == "community").then(pl.col("received")).otherwise(0),
+        to_households=pl.when(pl.col("household")).then(pl.col("received")).otherwise(0),
+        to_organisations=pl.when(pl.col("party_kind") == "organisation").then(pl.col("received")).otherwise(0),
+        stipends=pl.when(pl.col("effective_kind") == "stipend").then(pl.col("received")).otherwise(0),
+        hh_party=pl.when(pl.col("household")).then(pl.col("party_id")),
+    )
+    stipend_entries = src.filter(pl.col("effective_kind") == "stipend").unique("entry_id").with_columns(
+        sign=pl.when(pl.col("kind") == "reversal").then(-1).otherwise(1))
+    aggs = [
+        pl.col("money_in").sum(), pl.col("money_out").sum(), pl.col("to_communities").sum(),
+        pl.col("to_households").sum(), pl.col("to_organisations").sum(), pl.col("stipends").sum(),
+        pl.col("hh_party").drop_nulls().n_unique().alias("households"),
+    ]
+    aggs += [pl.col("hh_party").filter(pl.col("gender_group") == g).drop_nulls().n_unique().alias(f"households_{g}")
+             for g in GENDERS]
+    aggs += [pl.col("to_households").filter(pl.col("gender_group") == g).sum().alias(f"to_households_{g}")
+             for g in GENDERS]
+    patrol = [(pl.col("m_patrol_days").fill_null(0) * pl.col("sign")).sum().alias("patrol_days"),
+              (pl.col("m_incidents").fill_null(0) * pl.col("sign")).sum().alias("incidents")]
+    if dims:
+        main = src.group_by(dims).agg(aggs)
+        effort = stipend_entries.group_by(dims).agg(patrol)
+        out = main.join(effort, on=dims, how="left", nulls_equal=True)
+    else:
+        out = pl.concat([src.select(aggs), stipend_entries.select(patrol)], how="horizontal")
+    return out.with_columns(pl.col("patrol_days", "incidents").fill_null(0).cast(pl.Int64)).sort(dims or "money_in")
+
+
+def by_village(lines: pl.DataFrame) -> pl.DataFrame:
+    """Money received per village (its committee and its households), with household counts."""
+    return (
+        lines.filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary"))
+        .group_by("county", "village_id", "village_division")
+        .agg(received=pl.col("received").sum(),
+             households=pl.col("party_id").filter(pl.col("household")).n_unique())
+        .sort("county", "village_id")
+    )
+
+
+def by_month(lines: pl.DataFrame) -> pl.DataFrame:
+    """Money in and out per month (a trend line; no households involved)."""
+    return (
+        lines.with_columns(
+            money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
+            money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
+        )
+        .group_by("month").agg(pl.col("money_in").sum(), pl.col("money_out").sum()).sort("month")
+    )
+
+
+def statement_lines(lines: pl.DataFrame, benefit_account_id: int) -> pl.DataFrame:
+    """Every credit (and reversal debit) to one party's benefits account, with a running total."""
+    return (
+        lines.filter(pl.col("account_id") == benefit_account_id)
+        .sort("sequence", "posting_id")
+        .select(
+            "sequence", "entry_id", "effective_date", "effective_kind", "kind", "memo", "m_rule", "program",
+            "period", "m_patrol_days", "m_agreement_id", "m_agreement_version", "m_payment_id", "hash",
+            amount=-pl.col("amount"),
+        )
+        .with_columns(running_total=pl.col("amount").cum_sum())
+    )
+
+
+def reconciliation(lines: pl.DataFrame) -> pl.DataFrame:
+    """Paid-out entries (payments, stipends, disbursements, distributions) by reconciliation status."""
+    payouts = lines.filter(pl.col("effective_kind").is_in(["payment", "stipend", "disbursement", "distribution"])
+                           & (pl.col("kind") != "reversal"))
+    entries = payouts.group_by("entry_id").agg(
+        amount=pl.col("amount").clip(lower_bound=0).sum(), kind=pl.col("kind").first(),
+        reversed=pl.col("is_reversed").first(), bank=pl.col("m_bank_reference").first(),
+        reconciled=pl.col("m_reconciled").first(),
+    )
+    status = (
+        pl.when(pl.col("reversed")).then(pl.lit("reversed"))
+        .when(pl.col("reconciled").is_in(["true", "1", "yes"])).then(pl.lit("reconciled"))
+        .when(pl.col("bank").is_not_null()).then(pl.lit("paid_out"))
+        .otherwise(pl.lit("awaiting_bank_reference"))
+    )
+    return (
+        entries.with_columns(status=status)
+        .group_by("kind", "status").agg(entries=pl.len().cast(pl.Int64), amount=pl.col("amount").sum())
+        .sort("kind", "status")
+    )

@@ -1,0 +1,65 @@
+"""The pages over HTTP, without a browser: forms, languages, errors, the certificate lookup."""
+
+from __future__ import annotations
+
+import re
+
+from service.web.routes import certificate_rows, lookup_certificate
+
+
+async def test_statement_form_and_page_without_javascript(client, demo, token_for):
+    hh = demo["refs"]["hh-daitang-1"]
+    token = (await token_for("community", party_id=hh))["Authorization"].split()[1]
+    form = await client.get("/statement?lang=zh")
+    assert form.status_code == 200 and 'method="post"' in form.text and "<script" not in form.text
+    r = await client.post("/statement", data={"token": token, "period": "2026", "lang": "zh"})
+    assert r.status_code == 200 and "生态补偿收益对账单" in r.text and "<script" not in r.text
+    api = (await client.get(f"/api/v1/statements/{hh}?period=2026", headers={"Authorization": f"Bearer {token}"})).json()
+    assert f"¥{api['total']}" in r.text and api["verification_code"] in r.text
+    # someone else's statement, or a bad token, is refused without saying whose it is
+    other = demo["refs"]["hh-daitang-2"]
+    assert (await client.post("/statement", data={"token": token, "party_id": str(other)})).status_code == 403
+    assert (await client.post("/statement", data={"token": "nope"})).status_code == 403
+    bad = await client.post("/statement", data={"token": token, "period": "20x6"})
+    assert bad.status_code == 422 and "YYYY" in bad.text
+
+
+async def test_statement_verify_page(client, demo, auditor):
+    hh = demo["refs"]["hh-daitang-1"]
+    st = (await client.get(f"/api/v1/statements/{hh}", headers=auditor)).json()
+    ok = await client.get("/statement/verify", params={"code": st["verification_code"]})
+    assert ok.status_code == 200 and "Genuine statement" in ok.text and st["total"] in ok.text
+    bad = await client.get("/statement/verify", params={"code": st["verification_code"][:-2] + "00", "lang": "zh"})
+    assert "没有与此核验码相符的对账单" in bad.text
+
+
+async def test_transparency_page_shows_the_api_figures(client, demo):
+    doc = (await client.get("/api/v1/reports/transparency")).json()
+    page = await client.get("/transparency")
+    assert page.status_code == 200 and "<svg" in page.text and "<script" not in page.text
+    for row in doc["county_totals"]:
+        assert row["money_in"] in page.text
+        if row["money_out"]:
+            assert row["money_out"] in page.text
+    assert re.search(r"hidden\*", page.text) and "not shown (fewer than 5 households)" in page.text
+    zh = await client.get("/transparency", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert "资金去向公示" in zh.text
+
+
+async def test_certificate_page_says_not_found_when_there_is_no_certificate(client, app):
+    r = await client.get("/certificates/verify", params={"code": "GI-360827-0001"})
+    assert r.status_code == 404 and "No certificate found" in r.text
+    assert await lookup_certificate(app, "GI-360827-0001") is None
+    assert (await client.get("/certificates/verify")).status_code == 200
+    rows = certificate_rows({"status": "active", "scheme": "organic", "product": "plums", "valid_until": "2027-06-30"})
+    assert rows[0] == ("status", "active") and ("valid until", "2027-06-30") in rows
+
+
+async def test_public_verification_is_rate_limited(client, demo, settings):
+    from service.reports.limits import public_limit
+
+    public_limit._hits.clear()
+    codes = [(await client.get("/api/v1/statements/verify/1.all.0.aaaaaaaaaaaaaaaaaaaa")).status_code
+             for _ in range(settings.public_rate_limit_per_minute + 1)]
+    public_limit._hits.clear()
+    assert codes[0] == 200 and codes[-1] == 429
