@@ -117,11 +117,14 @@ async def already_seeded(db: Database) -> bool:
         return (await session.execute(select(Party.id).limit(1))).first() is not None
 
 
-async def load(db: Database, settings: Settings, progress: Callable[[str], None] = print) -> SeedContext:
-    """Load every step in one transaction: the demo data is there whole, or not at all."""
+async def load(db: Database, settings: Settings, progress: Callable[[str], None] = print,
+               only: tuple[str, ...] | None = None) -> SeedContext:
+    """Load every step (or `only` these) in one transaction: the demo data is there whole, or not at all."""
     async with db.writing() as session:
         ctx = SeedContext(session=session, settings=settings, seed_dir=settings.seed_dir)
         for name, step in loaders():
+            if only is not None and name not in only:
+                continue
             progress(f"seeding {name}")
             await step(ctx)
     return ctx

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from typing import Any
 
@@ -48,23 +49,33 @@ async def balance(client: AsyncTestClient, headers: dict[str, str], account_id: 
     return r.json()
 
 
-async def tamper(db, sql: str, **params: Any) -> None:
-    """Edit the journal behind the service's back, as someone with database-owner rights could:
-    switch the append-only triggers off, change rows, switch them on again."""
-    from sqlalchemy import text
-
+@contextlib.asynccontextmanager
+async def append_only_off(session_or_conn, is_sqlite: bool):
+    """Switch the journal's append-only triggers off for one transaction, as someone with
+    database-owner rights could, to plant what the audit must find."""
     from service.ledger.append_only import DROP, statements
 
-    async with db.engine.begin() as conn:
-        if db.is_sqlite:
-            for stmt in DROP["sqlite"]:
-                await conn.exec_driver_sql(stmt)
-            await conn.execute(text(sql), params)
-            for stmt in statements("sqlite"):
-                await conn.exec_driver_sql(stmt)
-        else:
-            for table in ("postings", "journal_entries"):
-                await conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
-            await conn.execute(text(sql), params)
-            for table in ("postings", "journal_entries"):
-                await conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+    run = session_or_conn.execute
+    from sqlalchemy import text
+
+    if is_sqlite:
+        for stmt in DROP["sqlite"]:
+            await run(text(stmt))
+    else:
+        for table in ("postings", "journal_entries"):
+            await run(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+    yield
+    if is_sqlite:
+        for stmt in statements("sqlite"):
+            await run(text(stmt))
+    else:
+        for table in ("postings", "journal_entries"):
+            await run(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
+
+
+async def tamper(db, sql: str, **params: Any) -> None:
+    """Edit the journal behind the service's back (see `append_only_off`)."""
+    from sqlalchemy import text
+
+    async with db.engine.begin() as conn, append_only_off(conn, db.is_sqlite):
+        await conn.execute(text(sql), params)

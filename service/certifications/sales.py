@@ -102,7 +102,8 @@ async def _levy(session: AsyncSession, actor: Actor, cert: Certification, sale: 
         effective_date=sale.sale_date, memo=f"Eco-product levy on sale {sale.id} ({cert.product}): {text}",
         metadata={"certification_id": cert.id, "sale_id": sale.id, "county_code": cert.county_code,
                   "period": sale.sale_date.strftime("%Y-%m"), "rule": text, "levy_rule_id": rule.id,
-                  "payee_party_id": rule.village_party_id, "purpose": "eco-product levy"},
+                  "payee_party_id": rule.village_party_id, "purpose": "eco-product levy",
+                  "certificate_valid_until": cert.valid_to.isoformat()},
     )
     sale.levy_rule_id, sale.levy_minor, sale.levy_entry_id = rule.id, due, entry.id
     await session.flush()

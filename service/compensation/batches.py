@@ -267,7 +267,7 @@ async def commit(session: AsyncSession, actor: Actor, checked: Checked, effectiv
         ledger.EntrySpec(
             kind="payment", effective_date=effective_date, memo=f"{program.name}, {checked.period} (batch {batch.id})",
             legs=ledger.transfer(program.fund_account_id, accounts[l.payee.id], l.amount, program.currency),  # type: ignore[union-attr,arg-type]
-            metadata=entry_metadata(program, pid, l.payee.id, checked.period, l.rule, batch.id),  # type: ignore[union-attr,arg-type]
+            metadata=entry_metadata(program, pid, l.payee.id, checked.period, l.rule, batch.id, l.amount),  # type: ignore[union-attr,arg-type]
         )
         for pid, l in zip(ids, checked.lines, strict=True)
     ]

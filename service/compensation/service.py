@@ -207,9 +207,14 @@ async def _benefit_account(session: AsyncSession, party: Party) -> int:
 
 
 def entry_metadata(program: Program, payment_id: int, payee_id: int, period: str, rule: str,
-                   batch_id: int | None) -> dict[str, Any]:
+                   batch_id: int | None, amount: int) -> dict[str, Any]:
+    """What the audit's anomaly checks read (docs/reports.md): the rule's ceiling, area and period."""
+    area = program.scope_codes[0] if len(program.scope_codes) == 1 else program.county_code
     meta: dict[str, Any] = {"county_code": program.county_code, "period": period, "rule": rule,
-                            "program_id": program.id, "payment_id": payment_id, "payee_party_id": payee_id}
+                            "program_id": program.id, "payment_id": payment_id, "payee_party_id": payee_id,
+                            "rule_max": money.format(amount, program.currency), "program_area": area,
+                            "program_period_start": program.period_start.isoformat(),
+                            "program_period_end": program.period_end.isoformat()}
     if batch_id is not None:
         meta["batch_id"] = batch_id
     return meta
@@ -253,7 +258,7 @@ async def create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -
         legs=ledger.transfer(program.fund_account_id, await _benefit_account(session, party), computed.amount,
                              program.currency),
         memo=data.memo or f"{program.name}, {data.period}",
-        metadata=entry_metadata(program, payment.id, party.id, data.period, computed.rule, None),
+        metadata=entry_metadata(program, payment.id, party.id, data.period, computed.rule, None, computed.amount),
     )
     payment.entry_id = entry.id
     _event(session, payment, "enter", None, S.PENDING, actor, computed.rule)

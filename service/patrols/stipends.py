@@ -123,7 +123,8 @@ async def commit(session: AsyncSession, actor: Actor, data: StipendRunIn) -> Sti
             memo=f"Patrol stipend {data.period}: {s.rule_text}",
             metadata={"stipend_run_id": run.id, "team_id": s.team_id, "member_party_id": s.member_party_id,
                       "payee_party_id": s.member_party_id, "patrol_days": s.patrol_days, "period": data.period,
-                      "rule": s.rule_text, "county_code": rule.county_code},
+                      "rule": s.rule_text, "county_code": rule.county_code,
+                      "stipend_cap": money.format(rule.monthly_cap_minor, rule.currency)},
         )
         session.add(StipendLine(
             run_id=run.id, rule_id=rule.id, member_party_id=s.member_party_id, team_id=s.team_id, period=data.period,

@@ -237,7 +237,8 @@ async def disburse(session: AsyncSession, actor: Actor, trust_id: int, data: Dis
         session, kind="disbursement", legs=ledger.transfer(trust.account_id, account_id, amount, trust.currency),
         actor=actor, effective_date=data.paid_on, memo=data.memo or f"{alloc.name} ({trust.name})",
         metadata=_meta(trust, data.paid_on, purpose=alloc.key, payee_party_id=payee, reference=data.reference,
-                       rule=f"{alloc.name}: {alloc.share_bps} bp of net contributions"),
+                       rule=f"{alloc.name}: {alloc.share_bps} bp of net contributions",
+                       share_limit=money.format(room.remaining, trust.currency)),
     )
     d = Disbursement(trust_id=trust.id, allocation_id=alloc.id, beneficiary_party_id=payee, account_id=account_id,
                      amount=amount, paid_on=data.paid_on, reference=data.reference, memo=data.memo,

@@ -53,7 +53,9 @@ async def test_entry_metadata_and_balances(client, world, auditor):
     assert entry["kind"] == "payment" and entry["status"] == "pending"
     assert entry["metadata"] == {"county_code": "360827", "period": "2026", "program_id": program["id"],
                                  "payment_id": p["id"], "payee_party_id": world.households[0]["id"],
-                                 "rule": "34.50 CNY per mu per year x 2.00 mu"}
+                                 "rule": "34.50 CNY per mu per year x 2.00 mu", "rule_max": "69.00",
+                                 "program_area": "360827", "program_period_start": program["period_start"],
+                                 "program_period_end": program["period_end"]}
     b = await balance(client, auditor, program["fund_account_id"])
     assert (b["posted"], b["available"]) == ("5000.00", "4931.00")
 

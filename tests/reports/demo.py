@@ -30,7 +30,7 @@ async def pay(session, *, kind: str, src: int, party_id: int, amount: int, by: A
 
 
 async def load_demo(db: Database, settings: Settings) -> dict[str, Any]:
-    ctx = await seeding.load(db, settings, progress=lambda _: None)
+    ctx = await seeding.load(db, settings, progress=lambda _: None, only=("core",))
     refs, actors = ctx.refs, ctx.actors
     off, appr = actors["official:360827"], actors["approver:360827"]
     yoff, yappr = actors["official:360425"], actors["approver:360425"]
