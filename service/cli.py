@@ -106,6 +106,7 @@ async def _demo_tokens(settings: Settings) -> dict[str, str]:
     from service.auth.tokens import create_user_token
     from service.db import Database
     from service.parties.models import Party
+    from service.trusts.models import Trust
 
     db = Database(settings.database_url)
     out: dict[str, str] = {}
@@ -114,6 +115,11 @@ async def _demo_tokens(settings: Settings) -> dict[str, str]:
             for name, role, scope in DEMO_ROLES:
                 _, _, clear = await create_user_token(session, name=f"demo {name}", role=role, valid_days=30, **scope)
                 out[name] = clear
+            trust = await session.scalar(select(Trust.id).order_by(Trust.id))
+            if trust:
+                _, _, clear = await create_user_token(session, name="demo trustee", role=Role.TRUSTEE,
+                                                      trust_id=trust, valid_days=30)
+                out["trustee"] = clear
             household = await session.scalar(select(Party.id).where(Party.kind == "household").order_by(Party.id))
             if household:
                 _, _, clear = await create_user_token(session, name="demo household", role=Role.COMMUNITY,

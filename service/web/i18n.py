@@ -22,7 +22,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reversal": "correction (reversal)", "token": "Your access token", "show": "Show my statement",
         "verify_title": "Check a statement", "code": "Code", "check": "Check", "valid": "Genuine statement",
         "invalid": "No statement matches this code", "cert_title": "Check an eco-product certificate",
-        "cert_not_found": "No certificate found for this traceability code.", "party_id": "Party id (auditors only)",
+        "cert_not_found": "No certificate found for this traceability code.",
+        "cert_active": "Genuine certificate, active today", "cert_inactive": "Genuine code, but the certificate is {status}: not valid today", "party_id": "Party id (auditors only)",
         "everyone": "all", "hidden": "hidden", "k_note": "Cells with fewer than {k} households are hidden, and so are cells a total would reveal.",
     },
     "zh": {
@@ -41,7 +42,8 @@ LABELS: dict[str, dict[str, str]] = {
         "kind_fee": "管理费", "kind_reversal": "冲正", "reversal": "冲正", "token": "您的访问令牌",
         "show": "查看我的对账单", "verify_title": "核验对账单", "code": "核验码", "check": "核验", "valid": "对账单真实有效",
         "invalid": "没有与此核验码相符的对账单", "cert_title": "生态产品认证查询",
-        "cert_not_found": "未找到该追溯码对应的认证。", "party_id": "主体编号（仅审计）", "everyone": "全部", "hidden": "不公开",
+        "cert_not_found": "未找到该追溯码对应的认证。",
+        "cert_active": "认证真实有效（今日有效）", "cert_inactive": "追溯码真实，但该认证状态为 {status}：今日无效", "party_id": "主体编号（仅审计）", "everyone": "全部", "hidden": "不公开",
         "k_note": "少于{k}户的单元格不公开；可由合计推算出的单元格也一并隐藏。",
     },
 }

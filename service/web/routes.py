@@ -23,7 +23,7 @@ from service.web.pages import statement_html, transparency_html
 from service.web.render import render
 from service.auth.guards import PUBLIC
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds the charset
 
 
 def _lang(request: Request, lang: str | None) -> str:
@@ -110,7 +110,7 @@ async def lookup_certificate(app: Litestar, code: str) -> dict[str, Any] | None:
 
 def certificate_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
     """Show the public fields the certification API returns, in a stable order."""
-    keys = ["status", "scheme", "product", "holder", "issuing_body", "valid_from", "valid_until", "code"]
+    keys = ["status", "scheme", "product", "holder", "issuing_body", "valid_from", "valid_to", "valid_until", "code"]
     rows = [(k.replace("_", " "), str(found[k])) for k in keys if found.get(k) is not None]
     return rows or [(k, str(v)) for k, v in sorted(found.items()) if isinstance(v, (str, int))]
 
@@ -126,8 +126,12 @@ async def certificate_page(
         public_limit.check(request, state.settings.public_rate_limit_per_minute)
         found = await lookup_certificate(request.app, code.strip()[:120])
     result = {"valid": True} if found else None
+    verdict = None
+    if found:  # a genuine code of a certificate that is not active must not read as "valid"
+        verdict = t["cert_active"] if found.get("status") == "active" else t["cert_inactive"].format(status=found.get("status"))
     return _page(render("verify.html", lang, title=t["cert_title"], action="/certificates/verify", code=code,
-                        result=result, rows=certificate_rows(found) if found else [], message=t["cert_not_found"]),
+                        result=result, rows=certificate_rows(found) if found else [], message=t["cert_not_found"],
+                        verdict=verdict, verdict_ok=bool(found and found.get("status") == "active")),
                  200 if found or not code else 404)
 
 

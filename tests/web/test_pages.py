@@ -63,3 +63,17 @@ async def test_public_verification_is_rate_limited(client, demo, settings):
              for _ in range(settings.public_rate_limit_per_minute + 1)]
     public_limit._hits.clear()
     assert codes[0] == 200 and codes[-1] == 429
+
+
+async def test_certificate_page_shows_a_found_certificate_and_its_real_status(client, db, settings):
+    from service import seed as seeding
+
+    await seeding.load(db, settings, progress=lambda _: None, only=("core", "patrols", "certifications"))
+    active = await client.get("/certificates/verify", params={"code": "ZNFTL-GI-2025-0012345"})
+    assert active.status_code == 200 and "Genuine certificate, active today" in active.text
+    assert "geographical_indication" in active.text
+    suspended = await client.get("/certificates/verify", params={"code": "ZNFTL-GF24-5901-00002", "lang": "en"})
+    assert suspended.status_code == 200 and "the certificate is suspended: not valid today" in suspended.text
+    assert "Genuine certificate" not in suspended.text
+    api = (await client.get("/api/v1/certifications/verify/ZNFTL-GF24-5901-00002")).json()
+    assert api["holder"] is None and api["holder_type"] == "individual producer"
