@@ -170,16 +170,22 @@ def _check_funds(accounts: dict[int, Account], legs: Sequence[Leg]) -> None:
             )
 
 
-async def _chain(session: AsyncSession, entry: JournalEntry, legs: Sequence[Leg]) -> None:
-    """Give a newly posted entry the next sequence number and hash. Locks the head row last."""
+async def _locked_head(session: AsyncSession) -> LedgerHead:
+    """The chain head, locked: whoever holds it is the only one numbering entries."""
     head = (
         await session.execute(
             select(LedgerHead).where(LedgerHead.id == 1).with_for_update().execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
-    if head is None:
+    if head is None:  # a database created without the genesis row (migration 0002 inserts it)
         head = LedgerHead(id=1, sequence=0, hash=GENESIS_HASH)
         session.add(head)
+    return head
+
+
+async def _chain(session: AsyncSession, entry: JournalEntry, legs: Sequence[Leg]) -> None:
+    """Give a newly posted entry the next sequence number and hash. Locks the head row last."""
+    head = await _locked_head(session)
     entry.sequence = head.sequence + 1
     entry.prev_hash = head.hash
     entry.hash = link(head.hash, entry_bytes(entry, [(leg.account_id, leg.currency, leg.amount) for leg in legs]))
@@ -463,14 +469,7 @@ async def insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any
 
 async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
     """Chain many entries (given as column dicts) after the current head, in order."""
-    head = (
-        await session.execute(
-            select(LedgerHead).where(LedgerHead.id == 1).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if head is None:
-        head = LedgerHead(id=1, sequence=0, hash=GENESIS_HASH)
-        session.add(head)
+    head = await _locked_head(session)
     sequence, prev = head.sequence, head.hash
     for row, entry_legs in zip(rows, legs, strict=True):
         sequence += 1
