@@ -85,8 +85,9 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
 
 
 @pytest.fixture
-async def db(settings: Settings, client: AsyncTestClient) -> AsyncIterator[Database]:
-    """A database handle in the test's own event loop (the test client runs the app in another one)."""
+async def db(settings: Settings, app: Litestar) -> AsyncIterator[Database]:
+    """A database handle in the test's own event loop (the test client runs the app in another one).
+    It does not start the app, so a test may serve the app itself (uvicorn) in another loop."""
     handle = Database(settings.database_url)
     yield handle
     await handle.dispose()

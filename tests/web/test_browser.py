@@ -36,7 +36,9 @@ async def test_statement_page_in_a_phone_browser_without_javascript(browser, liv
     hh = demo["refs"]["hh-daitang-1"]
     headers = await token_for("community", party_id=hh)
     async with httpx.AsyncClient(base_url=live_server) as c:
-        api = (await c.get(f"/api/v1/statements/{hh}?period=2026", headers=headers)).json()
+        r = await c.get(f"/api/v1/statements/{hh}?period=2026", headers=headers)
+    assert r.status_code == 200, r.text
+    api = r.json()
     ctx = await browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = await ctx.new_page()
     await page.goto(f"{live_server}/statement?lang=zh")
