@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
@@ -258,7 +258,9 @@ class ReconciliationController(Controller):
                         offset: Offset = 0) -> Page[ReconciliationOut]:
         q = select(Reconciliation).order_by(Reconciliation.id)
         if not actor.reads_everything:
-            q = q.where(Reconciliation.county_code == actor.county_code)
+            # a county-less run (entered by an admin) is nobody's county: `== None` would match it for
+            # a trustee, whose county is None
+            q = q.where(Reconciliation.county_code == actor.county_code if actor.county_code else false())
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
         return Page(items=[ReconciliationOut.model_validate(r).model_copy(update={"report": None}) for r in rows],
                     limit=limit, offset=offset)
@@ -266,7 +268,7 @@ class ReconciliationController(Controller):
     @get("/{run_id:int}", guards=[requires(*READERS)])
     async def get_run(self, session: AsyncSession, actor: Actor, run_id: int) -> ReconciliationOut:
         run = await session.get(Reconciliation, run_id)
-        if run is None or not (actor.reads_everything or run.county_code == actor.county_code):
+        if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
             raise NotFound(f"reconciliation {run_id} not found")
         return ReconciliationOut.model_validate(run)
 
