@@ -82,7 +82,7 @@ async def county_objects(client, admin, county: str, official: dict, approver: d
         "holder_party_id": coop["id"], "product": "Honey plum", "area_mu": "35.5",
         "valid_from": str(TODAY - timedelta(days=365)), "valid_to": str(TODAY + timedelta(days=365)),
         "trace_prefix": f"ZN-{county}-"}))
-    o["cert_id"] = cert["id"]
+    o["cert_id"], o["bureau"] = cert["id"], bureau["id"]
     sale = await _ok(await post("/api/v1/eco-product-sales", headers=official, json={
         "certification_id": cert["id"], "quantity": "1", "unit": "kg", "amount": "10.00", "sale_date": str(TODAY)}))
     o["sale_id"] = sale["id"]
