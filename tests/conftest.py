@@ -123,8 +123,12 @@ def actor(user_id: int = 1, role: str = "admin", **kw: Any) -> Actor:
 
 
 @pytest.fixture
-async def live_server(app: Litestar) -> AsyncIterator[str]:
-    """The real app served by uvicorn over TCP in this test's event loop, for concurrent clients."""
+async def live_server(app: Litestar, client: AsyncTestClient) -> AsyncIterator[str]:
+    """The real app served by uvicorn over TCP in this test's event loop, for concurrent clients.
+
+    Started after `client` so that uvicorn's start-up runs last and the app's database (which start-up
+    uses, to prune idempotency keys) belongs to this loop; otherwise PostgreSQL connections opened by
+    the test client's start-up, in its own loop, would be reused here ("attached to a different loop")."""
     import socket
 
     import uvicorn

@@ -17,7 +17,7 @@ from service.certifications.models import Scheme, Status
 from service.certifications.schemas import (
     ActionIn, CertificationIn, CertificationOut, LevyRuleIn, LevyRuleOut, PublicVerification, SaleIn, SaleOut,
 )
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
 
 COUNTY_READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR)
@@ -38,7 +38,7 @@ class CertificationController(Controller):
 
     @get("/", guards=[requires(*COUNTY_READERS)])
     async def list_certifications(
-        self, session: AsyncSession, actor: Actor, holder_party_id: int | None = None, scheme: Scheme | None = None,
+        self, session: AsyncSession, actor: Actor, holder_party_id: OptionalId = None, scheme: Scheme | None = None,
         limit: Limit = 100, offset: Offset = 0,
     ) -> Page[CertificationOut]:
         items = await service.list_visible(session, actor, holder_party_id=holder_party_id, scheme=scheme,
@@ -46,29 +46,29 @@ class CertificationController(Controller):
         return Page(items=[service.cert_out(c) for c in items], limit=limit, offset=offset)
 
     @get("/{cert_id:int}", guards=[requires(*COUNTY_READERS)])
-    async def get_certification(self, session: AsyncSession, actor: Actor, cert_id: int,
+    async def get_certification(self, session: AsyncSession, actor: Actor, cert_id: Id,
                                 as_of: date | None = None) -> CertificationOut:
         """The certificate with its status today, or on `as_of`."""
         return service.cert_out(await service.get(session, actor, cert_id), as_of)
 
-    async def _act(self, request: Request, cert_id: int, action: Status | None, data: ActionIn) -> Response:
+    async def _act(self, request: Request, cert_id: Id, action: Status | None, data: ActionIn) -> Response:
         async def op(session: AsyncSession, actor: Actor) -> CertificationOut:
             return service.cert_out(await service.act(session, actor, cert_id, action, data))
 
         return await perform(request, data, op, status_code=200)
 
     @post("/{cert_id:int}/suspend", guards=[requires(*ENTERERS)], status_code=200)
-    async def suspend(self, request: Request, cert_id: int, data: ActionIn) -> Response[CertificationOut]:
+    async def suspend(self, request: Request, cert_id: Id, data: ActionIn) -> Response[CertificationOut]:
         """Suspend from `effective_on` (default today), with the issuing body's reason."""
         return await self._act(request, cert_id, Status.SUSPENDED, data)
 
     @post("/{cert_id:int}/revoke", guards=[requires(*ENTERERS)], status_code=200)
-    async def revoke(self, request: Request, cert_id: int, data: ActionIn) -> Response[CertificationOut]:
+    async def revoke(self, request: Request, cert_id: Id, data: ActionIn) -> Response[CertificationOut]:
         """Revoke from `effective_on` (default today). Final."""
         return await self._act(request, cert_id, Status.REVOKED, data)
 
     @post("/{cert_id:int}/reinstate", guards=[requires(*ENTERERS)], status_code=200)
-    async def reinstate(self, request: Request, cert_id: int, data: ActionIn) -> Response[CertificationOut]:
+    async def reinstate(self, request: Request, cert_id: Id, data: ActionIn) -> Response[CertificationOut]:
         """Lift a suspension."""
         return await self._act(request, cert_id, None, data)
 
@@ -98,13 +98,13 @@ class SaleController(Controller):
         return await perform(request, data, op)
 
     @get("/", guards=[requires(*COUNTY_READERS)])
-    async def list_sales(self, session: AsyncSession, actor: Actor, certification_id: int | None = None,
+    async def list_sales(self, session: AsyncSession, actor: Actor, certification_id: OptionalId = None,
                          limit: Limit = 100, offset: Offset = 0) -> Page[SaleOut]:
         items = await sales.list_sales(session, actor, certification_id, limit, offset)
         return Page(items=[sales.sale_out(s) for s in items], limit=limit, offset=offset)
 
     @get("/{sale_id:int}", guards=[requires(*COUNTY_READERS)])
-    async def get_sale(self, session: AsyncSession, actor: Actor, sale_id: int) -> SaleOut:
+    async def get_sale(self, session: AsyncSession, actor: Actor, sale_id: Id) -> SaleOut:
         return sales.sale_out(await sales.get_sale(session, actor, sale_id))
 
     @post("/levy-rules", guards=[requires(*ENTERERS)], status_code=201)

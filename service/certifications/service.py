@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -66,7 +67,8 @@ async def create(session: AsyncSession, actor: Actor, data: CertificationIn) -> 
     cert = Certification(
         scheme=data.scheme, certificate_number=data.certificate_number, issuing_body_party_id=body.id,
         holder_party_id=holder.id, county_code=holder.county_code, product=data.product,
-        area_centimu=rules.parse_scaled(data.area_mu, 2, "area_mu") if data.area_mu.strip("0.") else 0,
+        # "0" (the default) means no certified area; anything else, "" included, must parse
+        area_centimu=0 if re.fullmatch(r"0+(\.0+)?", data.area_mu) else rules.parse_scaled(data.area_mu, 2, "area_mu"),
         valid_from=data.valid_from, valid_to=data.valid_to, trace_prefix=data.trace_prefix, created_by=actor.user_id,
     )
     session.add(cert)

@@ -9,8 +9,10 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import OpenAPIMediaType
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Operation, Schema
 from litestar.params import Body
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
@@ -25,10 +27,22 @@ from service.compensation.schemas import (
 )
 from service.compensation.sheets import MAX_FILE_BYTES, FileTooLarge
 from service.errors import NotFound
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
 
 OFFICIALS = (Role.OFFICIAL, Role.APPROVER)
+EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@dataclass
+class ExportOperation(Operation):
+    """Documents the export's two file types (the generated operation would say application/json)."""
+
+    def __post_init__(self) -> None:
+        ok = self.responses and self.responses.get("200")
+        if ok is not None:
+            ok.content = {t: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+                          for t in EXPORT_TYPES}
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
 
 
@@ -73,11 +87,11 @@ class ProgramController(Controller):
         return Page(items=[await comp.program_out(session, p) for p in programs], limit=limit, offset=offset)
 
     @get("/{program_id:int}", guards=[requires(*READERS)])
-    async def get_program(self, session: AsyncSession, actor: Actor, program_id: int) -> ProgramOut:
+    async def get_program(self, session: AsyncSession, actor: Actor, program_id: Id) -> ProgramOut:
         return await comp.program_out(session, await comp.visible_program(session, actor, program_id))
 
     @post("/{program_id:int}/funding", guards=[requires(Role.OFFICIAL)], status_code=201)
-    async def fund_program(self, request: Request, program_id: int, data: FundingIn) -> Response[FundingOut]:
+    async def fund_program(self, request: Request, program_id: Id, data: FundingIn) -> Response[FundingOut]:
         """Move money into the program fund from a county fund or source account (a posted `funding` entry)."""
 
         async def op(session: AsyncSession, actor: Actor) -> FundingOut:
@@ -103,8 +117,8 @@ class PaymentController(Controller):
 
     @get("/", guards=[requires(*READERS, Role.COMMUNITY)])
     async def list_payments(
-        self, session: AsyncSession, actor: Actor, program_id: int | None = None, status: PaymentStatus | None = None,
-        period: str | None = None, payee_party_id: int | None = None, batch_id: int | None = None,
+        self, session: AsyncSession, actor: Actor, program_id: OptionalId = None, status: PaymentStatus | None = None,
+        period: str | None = None, payee_party_id: OptionalId = None, batch_id: OptionalId = None,
         county_code: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[PaymentOut]:
         rows = await comp.list_payments(session, actor, limit=limit, offset=offset, program_id=program_id,
@@ -113,7 +127,7 @@ class PaymentController(Controller):
         return Page(items=[comp.payment_out(p) for p in rows], limit=limit, offset=offset)
 
     @get("/{payment_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
-    async def get_payment(self, session: AsyncSession, actor: Actor, payment_id: int) -> PaymentOut:
+    async def get_payment(self, session: AsyncSession, actor: Actor, payment_id: Id) -> PaymentOut:
         """One payment with its full trail of transitions (who, when, what)."""
         return await comp.payment_with_events(session, await comp.visible_payment(session, actor, payment_id))
 
@@ -124,22 +138,22 @@ class PaymentController(Controller):
         return await perform(request, data, op, status_code=200)
 
     @post("/{payment_id:int}/approve", guards=[requires(Role.APPROVER)], status_code=200)
-    async def approve(self, request: Request, payment_id: int) -> Response[PaymentOut]:
+    async def approve(self, request: Request, payment_id: Id) -> Response[PaymentOut]:
         """Post the pending entry. The official who entered the payment cannot approve it."""
         return await self._transition(request, None, lambda s, a: comp.approve(s, a, payment_id))
 
     @post("/{payment_id:int}/reject", guards=[requires(Role.APPROVER)], status_code=200)
-    async def reject(self, request: Request, payment_id: int, data: ReasonIn) -> Response[PaymentOut]:
+    async def reject(self, request: Request, payment_id: Id, data: ReasonIn) -> Response[PaymentOut]:
         """Void the pending entry with a reason; the reservation is released."""
         return await self._transition(request, data, lambda s, a: comp.reject(s, a, payment_id, data.reason))
 
     @post("/{payment_id:int}/mark-paid", guards=[requires(*OFFICIALS)], status_code=200)
-    async def mark_paid(self, request: Request, payment_id: int, data: MarkPaidIn) -> Response[PaymentOut]:
+    async def mark_paid(self, request: Request, payment_id: Id, data: MarkPaidIn) -> Response[PaymentOut]:
         """Record the bank transfer (reference and date) of an approved payment."""
         return await self._transition(request, data, lambda s, a: comp.mark_paid(s, a, payment_id, data))
 
     @post("/{payment_id:int}/reverse", guards=[requires(*OFFICIALS)], status_code=200)
-    async def reverse(self, request: Request, payment_id: int, data: ReasonIn) -> Response[PaymentOut]:
+    async def reverse(self, request: Request, payment_id: Id, data: ReasonIn) -> Response[PaymentOut]:
         """Correct an approved or paid payment with a reversal entry; the payee may then be paid again."""
         return await self._transition(request, data, lambda s, a: comp.reverse(s, a, payment_id, data.reason))
 
@@ -157,11 +171,11 @@ class PaymentController(Controller):
 
         return await perform(request, _file_print(filename, content), op, status_code=200)
 
-    @get("/export", guards=[requires(*READERS)])
+    @get("/export", guards=[requires(*READERS)], operation_class=ExportOperation)
     async def export(
         self, session: AsyncSession, actor: Actor, format: Literal["csv", "xlsx"] = "csv",
-        program_id: int | None = None, status: PaymentStatus | None = None, period: str | None = None,
-        batch_id: int | None = None,
+        program_id: OptionalId = None, status: PaymentStatus | None = None, period: str | None = None,
+        batch_id: OptionalId = None,
     ) -> Response[bytes]:
         """Payments for the bank as CSV (UTF-8) or XLSX; formula-looking cells are neutralised."""
         content, media_type = await batches.export(session, actor, format, program_id=program_id, status=status,
@@ -212,7 +226,7 @@ class BatchController(Controller):
             return batches.report(checked, dry_run=True, with_lines=lines)
 
     @get("/", guards=[requires(*READERS)])
-    async def list_batches(self, session: AsyncSession, actor: Actor, program_id: int | None = None,
+    async def list_batches(self, session: AsyncSession, actor: Actor, program_id: OptionalId = None,
                            limit: Limit = 100, offset: Offset = 0) -> Page[BatchOut]:
         q = select(PaymentBatch).order_by(PaymentBatch.id)
         if program_id is not None:
@@ -223,11 +237,11 @@ class BatchController(Controller):
         return Page(items=[await batches.batch_out(session, b) for b in rows], limit=limit, offset=offset)
 
     @get("/{batch_id:int}", guards=[requires(*READERS)])
-    async def get_batch(self, session: AsyncSession, actor: Actor, batch_id: int) -> BatchOut:
+    async def get_batch(self, session: AsyncSession, actor: Actor, batch_id: Id) -> BatchOut:
         return await batches.batch_out(session, await batches.visible_batch(session, actor, batch_id))
 
     @post("/{batch_id:int}/approve", guards=[requires(Role.APPROVER)], status_code=200)
-    async def approve(self, request: Request, batch_id: int) -> Response[BatchOut]:
+    async def approve(self, request: Request, batch_id: Id) -> Response[BatchOut]:
         """Approve every pending payment of the batch at once (not by the official who uploaded it)."""
 
         async def op(session: AsyncSession, actor: Actor) -> BatchOut:
@@ -258,15 +272,17 @@ class ReconciliationController(Controller):
                         offset: Offset = 0) -> Page[ReconciliationOut]:
         q = select(Reconciliation).order_by(Reconciliation.id)
         if not actor.reads_everything:
-            q = q.where(Reconciliation.county_code == actor.county_code)
+            # a county-less run (entered by an admin) is nobody's county: `== None` would match it for
+            # a trustee, whose county is None
+            q = q.where(Reconciliation.county_code == actor.county_code if actor.county_code else false())
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
         return Page(items=[ReconciliationOut.model_validate(r).model_copy(update={"report": None}) for r in rows],
                     limit=limit, offset=offset)
 
     @get("/{run_id:int}", guards=[requires(*READERS)])
-    async def get_run(self, session: AsyncSession, actor: Actor, run_id: int) -> ReconciliationOut:
+    async def get_run(self, session: AsyncSession, actor: Actor, run_id: Id) -> ReconciliationOut:
         run = await session.get(Reconciliation, run_id)
-        if run is None or not (actor.reads_everything or run.county_code == actor.county_code):
+        if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
             raise NotFound(f"reconciliation {run_id} not found")
         return ReconciliationOut.model_validate(run)
 

@@ -22,6 +22,7 @@ from service.compensation.schemas import (
     FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
 )
 from service.db import utcnow
+from service.pagination import MAX_ID
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -105,7 +106,8 @@ def _slug(name: str) -> str:
 
 
 async def visible_program(session: AsyncSession, actor: Actor, program_id: int) -> Program:
-    program = await session.get(Program, program_id)
+    # form fields (batch upload, reconciliation) are not range-checked like path ids; a 2**70 would overflow
+    program = await session.get(Program, program_id) if 1 <= program_id <= MAX_ID else None
     if program is None or not _sees_county(actor, program.county_code):
         raise NotFound(f"program {program_id} not found")
     return program

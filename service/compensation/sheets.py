@@ -141,4 +141,4 @@ def write(frame: pl.DataFrame, fmt: str) -> tuple[bytes, str]:
         raise InvalidField("format", "must be csv or xlsx")
     buf.write("\ufeff".encode())
     frame.write_csv(buf)
-    return buf.getvalue(), "text/csv; charset=utf-8"
+    return buf.getvalue(), "text/csv"  # the response adds "; charset=utf-8"

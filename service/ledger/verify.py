@@ -38,6 +38,10 @@ class VerifyReport:
 
 async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
     report = VerifyReport()
+    if session.bind.dialect.name == "postgresql" and not session.in_transaction():
+        # one snapshot for the head, the entries and the account totals: under READ COMMITTED an entry
+        # committed between two of these reads looked like a broken chain
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = await session.get(LedgerHead, 1)
     total = head.sequence if head else 0
     prev, expected_seq, last_id = GENESIS_HASH, 1, 0

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import ENTERERS, READERS, requires
 from service.auth.models import Role
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.patrols import service, stipends
 from service.patrols.models import LogStatus
 from service.patrols.schemas import (
@@ -45,11 +45,11 @@ class PatrolTeamController(Controller):
         return Page(items=[await service.team_out(session, t) for t in teams], limit=limit, offset=offset)
 
     @get("/{team_id:int}", guards=[requires(*COUNTY_READERS)])
-    async def get_team(self, session: AsyncSession, actor: Actor, team_id: int) -> TeamOut:
+    async def get_team(self, session: AsyncSession, actor: Actor, team_id: Id) -> TeamOut:
         return await service.team_out(session, await service.get_team(session, actor, team_id))
 
     @post("/{team_id:int}/members", guards=[requires(*ENTERERS)], status_code=201)
-    async def add_member(self, request: Request, team_id: int, data: MemberIn) -> Response[MemberOut]:
+    async def add_member(self, request: Request, team_id: Id, data: MemberIn) -> Response[MemberOut]:
         """Add a person or household of the county; `code` is how field tools name them."""
 
         async def op(session: AsyncSession, actor: Actor) -> MemberOut:
@@ -73,7 +73,7 @@ class PatrolLogController(Controller):
 
     @post("/import", guards=[requires(*ENTERERS)], status_code=201)
     async def import_logs(
-        self, request: Request, team_id: int, dry_run: bool = True,
+        self, request: Request, team_id: Id, dry_run: bool = True,
         layout: Literal["kobo", "smart"] | None = None,
     ) -> Response[ImportOut]:
         """Import a KoboToolbox/ODK or SMART CSV export (raw body, UTF-8). `dry_run=true` (the default)
@@ -93,8 +93,8 @@ class PatrolLogController(Controller):
 
     @get("/", guards=[requires(*COUNTY_READERS)])
     async def list_logs(
-        self, session: AsyncSession, actor: Actor, team_id: int | None = None, status: LogStatus | None = None,
-        member_party_id: int | None = None, date_from: date | None = None, date_to: date | None = None,
+        self, session: AsyncSession, actor: Actor, team_id: OptionalId = None, status: LogStatus | None = None,
+        member_party_id: OptionalId = None, date_from: date | None = None, date_to: date | None = None,
         limit: Limit = 100, offset: Offset = 0,
     ) -> Page[LogOut]:
         logs = await service.list_logs(session, actor, team_id=team_id, status=status, member_party_id=member_party_id,
@@ -102,11 +102,11 @@ class PatrolLogController(Controller):
         return Page(items=[await service.log_out(session, l) for l in logs], limit=limit, offset=offset)
 
     @get("/{log_id:int}", guards=[requires(*COUNTY_READERS)])
-    async def get_log(self, session: AsyncSession, actor: Actor, log_id: int) -> LogOut:
+    async def get_log(self, session: AsyncSession, actor: Actor, log_id: Id) -> LogOut:
         return await service.log_out(session, await service.get_log(session, actor, log_id))
 
     @post("/{log_id:int}/verify", guards=[requires(*SUPERVISORS)], status_code=200)
-    async def verify_log(self, request: Request, log_id: int) -> Response[LogOut]:
+    async def verify_log(self, request: Request, log_id: Id) -> Response[LogOut]:
         """A supervisor (approver of the county) confirms the log; only verified logs earn stipends."""
 
         async def op(session: AsyncSession, actor: Actor) -> LogOut:
@@ -115,7 +115,7 @@ class PatrolLogController(Controller):
         return await perform(request, None, op, status_code=200)
 
     @post("/{log_id:int}/reject", guards=[requires(*SUPERVISORS)], status_code=200)
-    async def reject_log(self, request: Request, log_id: int, data: ReviewIn) -> Response[LogOut]:
+    async def reject_log(self, request: Request, log_id: Id, data: ReviewIn) -> Response[LogOut]:
         async def op(session: AsyncSession, actor: Actor) -> LogOut:
             return await service.log_out(session, await service.reject_log(session, actor, log_id, data.reason))
 
@@ -142,7 +142,7 @@ class StipendRuleController(Controller):
         return Page(items=[stipends.rule_out(r) for r in rules], limit=limit, offset=offset)
 
     @get("/{rule_id:int}", guards=[requires(*COUNTY_READERS)])
-    async def get_rule(self, session: AsyncSession, actor: Actor, rule_id: int) -> StipendRuleOut:
+    async def get_rule(self, session: AsyncSession, actor: Actor, rule_id: Id) -> StipendRuleOut:
         return stipends.rule_out(await stipends.get_rule(session, actor, rule_id))
 
 
@@ -165,17 +165,17 @@ class StipendRunController(Controller):
         return await perform(request, data, op)
 
     @get("/", guards=[requires(*COUNTY_READERS)])
-    async def list_runs(self, session: AsyncSession, actor: Actor, rule_id: int | None = None,
+    async def list_runs(self, session: AsyncSession, actor: Actor, rule_id: OptionalId = None,
                         period: str | None = None, limit: Limit = 100, offset: Offset = 0) -> Page[StipendRunOut]:
         runs = await stipends.list_runs(session, actor, rule_id, period, limit, offset)
         return Page(items=[await stipends.run_out(session, r) for r in runs], limit=limit, offset=offset)
 
     @get("/{run_id:int}", guards=[requires(*COUNTY_READERS)])
-    async def get_run(self, session: AsyncSession, actor: Actor, run_id: int) -> StipendRunOut:
+    async def get_run(self, session: AsyncSession, actor: Actor, run_id: Id) -> StipendRunOut:
         return await stipends.run_out(session, await stipends.get_run(session, actor, run_id))
 
     @post("/{run_id:int}/approve", guards=[requires(Role.APPROVER)], status_code=200)
-    async def approve(self, request: Request, run_id: int) -> Response[StipendRunOut]:
+    async def approve(self, request: Request, run_id: Id) -> Response[StipendRunOut]:
         """Post every stipend of the run to the members' benefits accounts (not by who committed it)."""
 
         async def op(session: AsyncSession, actor: Actor) -> StipendRunOut:
@@ -184,7 +184,7 @@ class StipendRunController(Controller):
         return await perform(request, None, op, status_code=200)
 
     @post("/{run_id:int}/reject", guards=[requires(Role.APPROVER)], status_code=200)
-    async def reject(self, request: Request, run_id: int, data: ReviewIn) -> Response[StipendRunOut]:
+    async def reject(self, request: Request, run_id: Id, data: ReviewIn) -> Response[StipendRunOut]:
         """Void every stipend of the run; the month may be run again."""
 
         async def op(session: AsyncSession, actor: Actor) -> StipendRunOut:

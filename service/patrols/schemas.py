@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from service import money
 from service.patrols.models import StipendBasis
@@ -67,6 +67,14 @@ class LogIn(Input):
     distance_km: str | None = Field(default=None, max_length=10, examples=["12.5"])
     observations: str = Field(default="", max_length=4000)
     incidents: Incidents = Field(default_factory=Incidents)
+
+    @field_validator("start_time", "end_time", mode="before")
+    @classmethod
+    def _time_as_text(cls, value: Any) -> Any:
+        # lax mode would read 1.5 as 00:00:01.5 (seconds since midnight)
+        if not isinstance(value, (str, time)):
+            raise ValueError("a time of day as text, e.g. \"06:30\"")
+        return value
 
 
 class ReviewIn(Input):

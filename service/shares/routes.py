@@ -11,7 +11,7 @@ from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
 from service.errors import NotFound
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.parties import service as parties
 from service.parties.models import Party
 from service.shares import service, views
@@ -40,22 +40,22 @@ class ShareAgreementController(Controller):
 
     @get("/", guards=[requires(*READERS)])
     async def list_agreements(self, session: AsyncSession, actor: Actor, county_code: str | None = None,
-                              trust_id: int | None = None, pool_kind: PoolKind | None = None, limit: Limit = 100,
+                              trust_id: OptionalId = None, pool_kind: PoolKind | None = None, limit: Limit = 100,
                               offset: Offset = 0) -> Page[AgreementOut]:
         rows = await service.list_visible(session, actor, county_code=county_code, trust_id=trust_id,
                                           pool_kind=pool_kind, limit=limit, offset=offset)
         return Page(items=[await views.agreement_out(session, a) for a in rows], limit=limit, offset=offset)
 
     @get("/{agreement_id:int}", guards=[requires(*READERS)])
-    async def get_agreement(self, session: AsyncSession, actor: Actor, agreement_id: int) -> AgreementOut:
+    async def get_agreement(self, session: AsyncSession, actor: Actor, agreement_id: Id) -> AgreementOut:
         return await views.agreement_out(session, await service.get_visible(session, actor, agreement_id))
 
     @get("/{agreement_id:int}/versions", guards=[requires(*READERS)])
-    async def list_versions(self, session: AsyncSession, actor: Actor, agreement_id: int) -> list[VersionOut]:
+    async def list_versions(self, session: AsyncSession, actor: Actor, agreement_id: Id) -> list[VersionOut]:
         return await views.version_outs(session, await service.get_visible(session, actor, agreement_id))
 
     @post("/{agreement_id:int}/versions", guards=[requires(*MANAGERS)], status_code=201)
-    async def add_version(self, request: Request, agreement_id: int, data: VersionIn) -> Response[VersionOut]:
+    async def add_version(self, request: Request, agreement_id: Id, data: VersionIn) -> Response[VersionOut]:
         """New shares from a future date on; refused if it would start on or before a past version or run."""
 
         async def op(session: AsyncSession, actor: Actor) -> VersionOut:
@@ -66,7 +66,7 @@ class ShareAgreementController(Controller):
         return await perform(request, data, op)
 
     @post("/{agreement_id:int}/revenue", guards=[requires(*MANAGERS)], status_code=201)
-    async def add_revenue(self, request: Request, agreement_id: int, data: RevenueIn) -> Response[RevenueOut]:
+    async def add_revenue(self, request: Request, agreement_id: Id, data: RevenueIn) -> Response[RevenueOut]:
         """Money into the pool (ticket sales, carbon-credit proceeds, a levy)."""
 
         async def op(session: AsyncSession, actor: Actor) -> RevenueOut:
@@ -76,7 +76,7 @@ class ShareAgreementController(Controller):
         return await perform(request, data, op)
 
     @get("/{agreement_id:int}/revenue", guards=[requires(*READERS)])
-    async def list_revenue(self, session: AsyncSession, actor: Actor, agreement_id: int, limit: Limit = 100,
+    async def list_revenue(self, session: AsyncSession, actor: Actor, agreement_id: Id, limit: Limit = 100,
                            offset: Offset = 0) -> Page[RevenueOut]:
         a = await service.get_visible(session, actor, agreement_id)
         rows = (await session.execute(select(PoolRevenue).where(PoolRevenue.agreement_id == a.id)
@@ -84,7 +84,7 @@ class ShareAgreementController(Controller):
         return Page(items=[views.revenue_out(a, r) for r in rows], limit=limit, offset=offset)
 
     @post("/{agreement_id:int}/distributions", guards=[requires(*MANAGERS)], status_code=201)
-    async def distribute(self, request: Request, agreement_id: int, data: DistributionIn) -> Response[DistributionOut]:
+    async def distribute(self, request: Request, agreement_id: Id, data: DistributionIn) -> Response[DistributionOut]:
         """Split an amount from the pool to every stakeholder. `dry_run: true` shows the split (200) and
         writes nothing; otherwise one ledger entry pays everyone (201)."""
         if data.dry_run:
@@ -100,7 +100,7 @@ class ShareAgreementController(Controller):
         return await perform(request, data, op)
 
     @get("/{agreement_id:int}/distributions", guards=[requires(*READERS)])
-    async def list_distributions(self, session: AsyncSession, actor: Actor, agreement_id: int, limit: Limit = 100,
+    async def list_distributions(self, session: AsyncSession, actor: Actor, agreement_id: Id, limit: Limit = 100,
                                  offset: Offset = 0) -> Page[DistributionOut]:
         a = await service.get_visible(session, actor, agreement_id)
         rows = (await session.execute(select(Distribution).where(Distribution.agreement_id == a.id)
@@ -108,8 +108,8 @@ class ShareAgreementController(Controller):
         return Page(items=[await views.distribution_out(session, a, d) for d in rows], limit=limit, offset=offset)
 
     @get("/{agreement_id:int}/distributions/{distribution_id:int}", guards=[requires(*READERS)])
-    async def get_distribution(self, session: AsyncSession, actor: Actor, agreement_id: int,
-                               distribution_id: int) -> DistributionOut:
+    async def get_distribution(self, session: AsyncSession, actor: Actor, agreement_id: Id,
+                               distribution_id: Id) -> DistributionOut:
         a = await service.get_visible(session, actor, agreement_id)
         d = await session.get(Distribution, distribution_id)
         if d is None or d.agreement_id != a.id:
@@ -117,7 +117,7 @@ class ShareAgreementController(Controller):
         return await views.distribution_out(session, a, d)
 
     @get("/stakeholders/{party_id:int}/history", guards=[requires(*READERS, Role.COMMUNITY)])
-    async def stakeholder_history(self, session: AsyncSession, actor: Actor, party_id: int) -> StakeholderHistoryOut:
+    async def stakeholder_history(self, session: AsyncSession, actor: Actor, party_id: Id) -> StakeholderHistoryOut:
         """Every share the party held, version by version, and every distribution it received."""
         party = await session.get(Party, party_id)
         own = actor.role == Role.COMMUNITY and actor.party_id == party_id

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
-from service.pagination import Limit, Offset, Page
+from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.trusts import service, views
 from service.trusts.models import Contribution, Disbursement, TrustAllocation
 from service.trusts.schemas import (
@@ -41,11 +41,11 @@ class TrustController(Controller):
         return Page(items=[await views.trust_out(session, t) for t in trusts], limit=limit, offset=offset)
 
     @get("/{trust_id:int}", guards=[requires(*READERS)])
-    async def get_trust(self, session: AsyncSession, actor: Actor, trust_id: int) -> TrustOut:
+    async def get_trust(self, session: AsyncSession, actor: Actor, trust_id: Id) -> TrustOut:
         return await views.trust_out(session, await service.get_visible(session, actor, trust_id))
 
     @post("/{trust_id:int}/settlors", guards=[requires(Role.TRUSTEE)], status_code=201)
-    async def add_settlor(self, request: Request, trust_id: int, data: SettlorIn) -> Response[TrustOut]:
+    async def add_settlor(self, request: Request, trust_id: Id, data: SettlorIn) -> Response[TrustOut]:
         """Admit a new settlor (a donor joining the fund); it gets its own source account."""
 
         async def op(session: AsyncSession, actor: Actor) -> TrustOut:
@@ -56,7 +56,7 @@ class TrustController(Controller):
         return await perform(request, data, op)
 
     @post("/{trust_id:int}/contributions", guards=[requires(Role.TRUSTEE)], status_code=201)
-    async def contribute(self, request: Request, trust_id: int, data: ContributionIn) -> Response[ContributionOut]:
+    async def contribute(self, request: Request, trust_id: Id, data: ContributionIn) -> Response[ContributionOut]:
         """Record money received from a settlor. The trustee's fee on it is charged in the same transaction."""
 
         async def op(session: AsyncSession, actor: Actor) -> ContributionOut:
@@ -66,8 +66,8 @@ class TrustController(Controller):
         return await perform(request, data, op)
 
     @get("/{trust_id:int}/contributions", guards=[requires(*READERS)])
-    async def list_contributions(self, session: AsyncSession, actor: Actor, trust_id: int,
-                                 settlor_party_id: int | None = None, limit: Limit = 100,
+    async def list_contributions(self, session: AsyncSession, actor: Actor, trust_id: Id,
+                                 settlor_party_id: OptionalId = None, limit: Limit = 100,
                                  offset: Offset = 0) -> Page[ContributionOut]:
         trust = await service.get_visible(session, actor, trust_id)
         q = select(Contribution).where(Contribution.trust_id == trust.id).order_by(Contribution.id)
@@ -77,7 +77,7 @@ class TrustController(Controller):
         return Page(items=[views.contribution_out(trust, c) for c in rows], limit=limit, offset=offset)
 
     @post("/{trust_id:int}/disbursements", guards=[requires(Role.TRUSTEE)], status_code=201)
-    async def disburse(self, request: Request, trust_id: int, data: DisbursementIn) -> Response[DisbursementOut]:
+    async def disburse(self, request: Request, trust_id: Id, data: DisbursementIn) -> Response[DisbursementOut]:
         """Pay a purpose or beneficiary. Refused beyond the purpose's share of the net contributions."""
 
         async def op(session: AsyncSession, actor: Actor) -> DisbursementOut:
@@ -88,7 +88,7 @@ class TrustController(Controller):
         return await perform(request, data, op)
 
     @get("/{trust_id:int}/disbursements", guards=[requires(*READERS)])
-    async def list_disbursements(self, session: AsyncSession, actor: Actor, trust_id: int, purpose: str | None = None,
+    async def list_disbursements(self, session: AsyncSession, actor: Actor, trust_id: Id, purpose: str | None = None,
                                  limit: Limit = 100, offset: Offset = 0) -> Page[DisbursementOut]:
         trust = await service.get_visible(session, actor, trust_id)
         q = (select(Disbursement, TrustAllocation).join(TrustAllocation, TrustAllocation.id == Disbursement.allocation_id)
@@ -99,7 +99,7 @@ class TrustController(Controller):
         return Page(items=[views.disbursement_out(trust, d, a) for d, a in rows], limit=limit, offset=offset)
 
     @get("/{trust_id:int}/statement", guards=[requires(*READERS)])
-    async def statement(self, session: AsyncSession, actor: Actor, trust_id: int,
+    async def statement(self, session: AsyncSession, actor: Actor, trust_id: Id,
                         as_of_date: date | None = None) -> TrustStatementOut:
         """Contributions, fees, disbursements and balance, per settlor and per purpose, read from the ledger."""
         trust = await service.get_visible(session, actor, trust_id)

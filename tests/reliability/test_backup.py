@@ -82,7 +82,8 @@ async def test_restore_refuses_junk_and_reports_tampering(ledger, tmp_path):
     assert r.exit_code != 0 and "not an SQLite backup" in r.output
     out = tmp_path / "backup.db"
     assert (await asyncio.to_thread(cli, "backup", "--out", str(out), "--database-url", url)).exit_code == 0
-    with sqlite3.connect(out) as con:  # someone edits an amount inside the backup
+    with sqlite3.connect(out) as con:  # someone with the file drops the guard trigger and edits an amount
+        con.execute("DROP TRIGGER IF EXISTS postings_append_only")
         con.execute("UPDATE postings SET amount = amount + 100 WHERE id = (SELECT max(id) FROM postings)")
     con.close()
     r = await asyncio.to_thread(cli, "restore", str(out), "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")

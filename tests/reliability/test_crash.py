@@ -90,9 +90,95 @@ def observe_entries(expected_postings: int) -> Callable[[httpx.Client, dict[str,
     return observe
 
 
+BATCH_ROWS = 1000 if HEAVY else 300
+HEADER = "村,户主,身份证后四位,面积(亩),金额(元),银行账号后四位\n"
+
+
+def _ok(r: httpx.Response) -> dict[str, Any]:
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _households(c: httpx.Client, county: str, n: int) -> tuple[int, list[int]]:
+    tag = random.randrange(10**6)
+    village = _ok(c.post("/api/v1/parties", json={"kind": "community", "name": f"Crash village {tag}",
+                                                  "division_code": f"{county}101201"}))["id"]
+    homes = [_ok(c.post("/api/v1/parties", json={"kind": "household", "name": f"Crash home {tag} {i}", "parent_id": village,
+                                                 "id_number": f"{county}{(tag * 1000 + i) % 10**11:011d}X"}))["id"]
+             for i in range(n)]
+    return village, homes
+
+
+def batch_prepare(c: httpx.Client) -> dict[str, Any]:
+    """A funded program and BATCH_ROWS households in a village of its county."""
+    county = "360827"
+    village, homes = _households(c, county, BATCH_ROWS)
+    fund = _accounts(c, 0)["fund"]
+    program = _ok(c.post("/api/v1/programs", json={
+        "name": "Crash forest", "legal_basis": "Doc 1", "county_code": county, "period_start": "2020-01-01",
+        "period_end": "2030-12-31", "rule_kind": "per_area_year", "rate": "1.00"}))
+    _ok(c.post(f"/api/v1/programs/{program['id']}/funding", json={"source_account_id": fund, "amount": "900000.00"}))
+    people = {p["id"]: p for p in (c.get(f"/api/v1/parties/{h}").json() for h in homes)}
+    village_name = c.get(f"/api/v1/parties/{village}").json()["name"]
+    rows = "".join(f"{village_name},{people[h]['name']},{people[h]['id_number_tail']},1.00,1.00,\n" for h in homes)
+    return {"program": program["id"], "csv": (HEADER + rows).encode(), "periods": iter(range(2020 * 12, 2031 * 12))}
+
+
+def batch_requests(ctx: dict[str, Any], tag: str) -> list[Write]:
+    """One batch upload of BATCH_ROWS payments, committed all or nothing, in a month of its own."""
+    m = next(ctx["periods"])
+    form = {"program_id": str(ctx["program"]), "period": f"{m // 12}-{m % 12 + 1:02d}"}
+    return [("/api/v1/payments/batches", {"_form": form, "_file": ("batch.csv", ctx["csv"], "text/csv"),
+                                          "memo": form["period"]}, f"batch-{tag}")]
+
+
+def observe_batches(c: httpx.Client, ctx: dict[str, Any], writes: list[Write]) -> list[int]:
+    batches = c.get("/api/v1/payments/batches", params={"program_id": ctx["program"], "limit": 500}).json()["items"]
+    counts = []
+    for _, body, _ in writes:
+        mine = [b for b in batches if b["period"] == body["memo"]]
+        for b in mine:  # whole or nothing: every row became a pending payment
+            assert b["row_count"] == BATCH_ROWS and sum(b["status_counts"].values()) == BATCH_ROWS, b
+        counts.append(len(mine))
+    return counts
+
+
+def distribution_prepare(c: httpx.Client) -> dict[str, Any]:
+    """An agreement sharing a funded pool among many stakeholders (one posting each per run)."""
+    n = 1000 if HEAVY else 200
+    _, homes = _households(c, "330110", n)
+    shares = [10000 // n + (1 if i < 10000 % n else 0) for i in range(n)]
+    agreement = _ok(c.post("/api/v1/share-agreements", json={
+        "name": "Crash pool", "pool_kind": "ecotourism", "county_code": "330110",
+        "first_version": {"effective_from": "2020-01-01", "stakeholders": [
+            {"party_id": h, "share_bps": s} for h, s in zip(homes, shares)]}}))
+    _ok(c.post(f"/api/v1/share-agreements/{agreement['id']}/revenue",
+               json={"amount": "1000000.00", "received_on": "2020-01-02"}))
+    return {"agreement": agreement["id"], "stakeholders": n}
+
+
+def distribution_requests(ctx: dict[str, Any], tag: str) -> list[Write]:
+    return [(f"/api/v1/share-agreements/{ctx['agreement']}/distributions",
+             {"amount": "123.45", "effective_date": "2026-03-31", "memo": f"run {tag}"}, f"dist-{tag}")]
+
+
+def observe_distributions(c: httpx.Client, ctx: dict[str, Any], writes: list[Write]) -> list[int]:
+    runs = c.get(f"/api/v1/share-agreements/{ctx['agreement']}/distributions", params={"limit": 500}).json()["items"]
+    counts = []
+    for _, body, _ in writes:
+        mine = [d for d in runs if d["memo"] == body["memo"]]
+        for d in mine:  # whole or nothing: every stakeholder's line, every fen of the amount
+            assert len(d["lines"]) == ctx["stakeholders"], d["id"]
+            assert sum(money.parse(line["amount"]) for line in d["lines"]) == money.parse(d["amount"]) == 12345
+        counts.append(len(mine))
+    return counts
+
+
 CRASH_CASES = [
     CrashCase("large admin entry", lambda c: _accounts(c, 10), large_entry_requests, observe_entries(1000)),
     CrashCase("burst of idempotent payments", lambda c: _accounts(c, 5), burst_requests, observe_entries(2)),
+    CrashCase("compensation batch commit", batch_prepare, batch_requests, observe_batches),
+    CrashCase("share distribution run", distribution_prepare, distribution_requests, observe_distributions),
 ]
 
 
@@ -101,8 +187,12 @@ def fire(url: str, admin: dict[str, str], writes: list[Write]) -> list[int | Non
 
     def one(w: Write) -> int | None:
         path, body, key = w
+        headers = {**admin, "Idempotency-Key": key}
         try:
-            return httpx.post(url + path, json=body, headers={**admin, "Idempotency-Key": key}, timeout=30).status_code
+            if "_file" in body:  # a multipart upload: the file and its form fields
+                return httpx.post(url + path, data=body["_form"], files={"file": body["_file"]}, headers=headers,
+                                  timeout=30).status_code
+            return httpx.post(url + path, json=body, headers=headers, timeout=30).status_code
         except httpx.HTTPError:
             return None
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from service.models import Base
 from tests.helpers import create_party, funded_account, open_account, post_entry
+from tests.reliability import domain_baselines
 from tests.reliability.server import HEAVY
 
 MB = 1024 * 1024
@@ -33,10 +34,13 @@ HOSTILE_VALUES: list[tuple[str, Any]] = [
     ("control chars", "\x1b[31mred\x07"), ("1 MB string", "x" * MB), ("bool", True),
 ]
 # Free text accepts any printable string ("1e3" is a fine memo); only these values are refused there.
-FREE_TEXT = {"name", "memo", "reason", "code"}
+FREE_TEXT = {"name", "memo", "reason", "code", "legal_basis", "reference", "purpose", "product", "unit",
+             "certificate_number", "bank_reference", "trace_prefix", "agreement_reference", "note", "description",
+             "observations", "route_name", "category", "role"}
 FREE_TEXT_HOSTILE = {"float", "negative", "huge int", "object", "list", "NUL char", "control chars", "1 MB string",
                      "bool", "empty"}
-ACCEPTED = {("memo", "empty")}  # a memo may be empty
+# a memo may be empty; a disbursement's purpose is an allocation key, and "1e3" is a fine key
+ACCEPTED = {("memo", "empty")}
 MASS_ASSIGNMENT = {"approved_by": 1, "sequence": 1, "hash": "0" * 64, "status": "posted", "id": 1,
                    "entered_by": 1, "prev_hash": "0" * 64, "created_by": 1, "token_hash": "x", "role": "admin"}
 
@@ -73,6 +77,7 @@ BASELINES: dict[tuple[str, str], Baseline] = {
         "/api/v1/ledger/entries/{}/void", _pending(c, a), {"reason": "duplicate"}),
     ("POST", "/api/v1/ledger/entries/{entry_id}/reverse"): lambda c, a: _id_path(
         "/api/v1/ledger/entries/{}/reverse", _posted(c, a), {"memo": "wrong", "effective_date": "2026-03-01"}),
+    **domain_baselines.BASELINES,
 }
 
 
@@ -192,9 +197,20 @@ UPLOADS: list[tuple[str, Callable[[], tuple[str, bytes, str]]]] = [
     ("over the size limit", lambda: ("batch.csv", b"a," * ((100 if HEAVY else 11) * MB), "text/csv")),
     ("empty file", lambda: ("batch.csv", b"", "text/csv")),
 ]
-# (path, file field name) of every multipart upload endpoint; the domains add theirs, e.g.
-# ("/api/v1/compensation/batches", "file").
-UPLOAD_ROUTES: dict[str, str] = {}
+# Every multipart upload endpoint: its file field and the other form fields a valid upload carries
+# (so that the refusal is about the file, not a missing field).
+Form = Callable[[dict[str, Any]], dict[str, str]]
+_BATCH_FORM: Form = lambda x: {"program_id": str(x["program_id"]), "period": "2026-09"}  # noqa: E731
+UPLOAD_ROUTES: dict[str, tuple[str, Form]] = {
+    "/api/v1/payments/batches": ("file", _BATCH_FORM),
+    "/api/v1/payments/batches/dry-run": ("file", _BATCH_FORM),
+    "/api/v1/payments/mark-paid": ("file", lambda x: {}),
+    "/api/v1/reconciliations": ("file", lambda x: {"program_id": str(x["program_id"])}),
+}
+# Endpoints that take the file as the raw request body: path -> query parameters of a real import.
+RAW_UPLOAD_ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "/api/v1/patrol-logs/import": lambda x: {"team_id": x["team_id"], "dry_run": "false"},
+}
 
 
 async def test_every_upload_endpoint_is_in_the_table(app):
@@ -205,12 +221,42 @@ async def test_every_upload_endpoint_is_in_the_table(app):
 
 @pytest.mark.parametrize("upload", UPLOADS, ids=[u[0] for u in UPLOADS])
 async def test_malformed_uploads_are_refused(app, client, admin, db, upload):
-    routes = [p for m, p, media in write_endpoints(app) if media.startswith("multipart/")]
-    if not routes:
-        pytest.skip("no upload endpoint in this build yet; the domains add them")
+    x = await domain_baselines.ctx(client, admin)
     filename, content, mime = upload[1]()
-    for path in routes:
+    tried = 0
+    for path, (field, form) in UPLOAD_ROUTES.items():
         before = await snapshot(client, admin, db)
-        r = await client.post(path, files={UPLOAD_ROUTES[path]: (filename, content, mime)}, headers=admin)
+        r = await client.post(path, files={field: (filename, content, mime)}, data=form(x), headers=admin)
         assert _is_refused(r), (path, upload[0], r.status_code, r.text[:300])
         assert await snapshot(client, admin, db) == before
+        tried += 1
+    for path, params in RAW_UPLOAD_ROUTES.items():
+        before = await snapshot(client, admin, db)
+        r = await client.post(path, params=params(x), content=content, headers={**admin, "content-type": mime})
+        assert _is_refused(r), (path, upload[0], r.status_code, r.text[:300])
+        assert await snapshot(client, admin, db) == before
+        tried += 1
+    assert tried == len(UPLOAD_ROUTES) + len(RAW_UPLOAD_ROUTES)
+
+
+async def test_exports_neutralise_formula_injection(client, admin):
+    """A payee or memo that looks like a formula reaches the bank's spreadsheet as text, never as a formula."""
+    x = await domain_baselines.ctx(client, admin)
+    evil = "=cmd|' /C calc'!A0"
+    payee = await create_party(client, admin, kind="household", org_type=None, name=evil, parent_id=x["village"])
+    r = await client.post("/api/v1/payments", headers=x["official"], json={
+        "program_id": x["program_id"], "payee_party_id": payee["id"], "period": "2026-11", "area_mu": "1.00",
+        "memo": "+SUM(1,2)"})
+    assert r.status_code == 201, r.text
+    csv_text = (await client.get("/api/v1/payments/export", params={"format": "csv"}, headers=admin)).text
+    assert "+SUM" in csv_text or evil in csv_text or "cmd" in csv_text, csv_text[:500]
+    for line in csv_text.splitlines():
+        for cell in line.split(","):
+            assert not cell.strip('"').startswith(("=", "+", "@")), line
+    xlsx = await client.get("/api/v1/payments/export", params={"format": "xlsx"}, headers=admin)
+    assert xlsx.status_code == 200
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert cells and not any(v.startswith(("=", "+", "@")) for v in cells), cells[:40]
