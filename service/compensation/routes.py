@@ -9,8 +9,6 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.openapi.spec import OpenAPIMediaType
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Operation, Schema
 from litestar.params import Body
 from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +24,7 @@ from service.compensation.schemas import (
     ProgramOut, ReasonIn, ReconciliationOut,
 )
 from service.compensation.sheets import MAX_FILE_BYTES, FileTooLarge
+from service.documents import documents
 from service.errors import NotFound
 from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
@@ -34,15 +33,7 @@ OFFICIALS = (Role.OFFICIAL, Role.APPROVER)
 EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@dataclass
-class ExportOperation(Operation):
-    """Documents the export's two file types (the generated operation would say application/json)."""
-
-    def __post_init__(self) -> None:
-        ok = self.responses and self.responses.get("200")
-        if ok is not None:
-            ok.content = {t: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
-                          for t in EXPORT_TYPES}
+ExportOperation = documents(*EXPORT_TYPES)
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
 
 

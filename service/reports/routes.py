@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import PUBLIC, requires
 from service.auth.models import Role
+from service.documents import documents
 from service.errors import NotFound
 from service.parties.models import Party
 from service.reports import exports, formats, opendata
@@ -21,6 +22,8 @@ from service.reports.limits import public_limit
 from service.web.i18n import choose
 from service.web.pages import statement_html, transparency_html
 
+JSON_OR_FILES = documents(*formats.MEDIA.values())
+FILES = documents(formats.MEDIA["parquet"])
 AsOf = Parameter(ge=0, description="compute the report as it was at this ledger sequence number", required=False)
 
 
@@ -35,7 +38,7 @@ class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
 
-    @get("/transparency", opt=PUBLIC)
+    @get("/transparency", opt=PUBLIC, operation_class=JSON_OR_FILES)
     async def transparency(
         self, request: Request, session: AsyncSession, state: State,
         format: Literal["json", "csv", "parquet", "xlsx", "html"] = "json",
@@ -50,7 +53,7 @@ class ReportController(Controller):
         body = exports.render_transparency(doc, format, choose(lang, request.headers.get("accept-language")))
         return _response(body, format, doc["as_of"], f"transparency-{doc['as_of']['sequence']}")
 
-    @get("/audit", guards=[requires(Role.AUDITOR)])
+    @get("/audit", guards=[requires(Role.AUDITOR)], operation_class=JSON_OR_FILES)
     async def audit(
         self, session: AsyncSession, format: Literal["json", "xlsx"] = "json",
         as_of_sequence: int | None = AsOf, as_of_date: date | None = None,
@@ -86,13 +89,13 @@ class ReportController(Controller):
         doc = await reports.audit(session, as_of_sequence=as_of_sequence)
         return {"as_of": doc["as_of"], **doc["anomalies"], "chain": doc["chain"]}
 
-    @get("/journal", guards=[requires(Role.AUDITOR)])
+    @get("/journal", guards=[requires(Role.AUDITOR)], operation_class=FILES)
     async def journal_export(self, session: AsyncSession, as_of_sequence: int | None = AsOf) -> Response[bytes]:
         """Parquet of every posted posting up to a point, enough to re-derive the transparency figures."""
         body, point = await exports.journal_parquet(session, as_of_sequence)
         return _response(body, "parquet", point, f"journal-{point['sequence']}")
 
-    @get("/open-data/360giving", guards=[requires(Role.AUDITOR)])
+    @get("/open-data/360giving", guards=[requires(Role.AUDITOR)], operation_class=JSON_OR_FILES)
     async def giving(
         self, session: AsyncSession, state: State, format: Literal["json", "csv", "xlsx"] = "json",
         as_of_sequence: int | None = AsOf,
@@ -124,7 +127,8 @@ class StatementController(Controller):
     path = "/api/v1/statements"
     tags = ["reports"]
 
-    @get("/{party_id:int}", guards=[requires(Role.AUDITOR, Role.COMMUNITY, Role.OFFICIAL, Role.APPROVER)])
+    @get("/{party_id:int}", guards=[requires(Role.AUDITOR, Role.COMMUNITY, Role.OFFICIAL, Role.APPROVER)],
+         operation_class=JSON_OR_FILES)
     async def statement(
         self, request: Request, session: AsyncSession, actor: Actor, state: State, party_id: int,
         format: Literal["json", "csv", "html"] = "json", period: str | None = None,
