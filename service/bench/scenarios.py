@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.bench import synth
+from service.compensation import sheets
 from service.bench.http import RequestMaker
 
 PAYMENTS = "/api/v1/payments"
@@ -128,8 +129,9 @@ def statement_requests(layout: synth.Layout, seed: int = 9) -> RequestMaker:
 
 
 def batch_rows(layout: synth.Layout, rows: int) -> int:
-    """A batch is one program of one county: at most that county's households."""
-    return min(rows, len(layout.households_of_county(0)))
+    """A batch is one program of one county: at most that county's households, and at most the
+    compensation domain's MAX_ROWS per file (50,000 today: a 100,000-row sheet is refused whole)."""
+    return min(rows, len(layout.households_of_county(0)), sheets.MAX_ROWS)
 
 
 def payment_sheet(layout: synth.Layout, rows: int, seed: int = 13) -> bytes:
