@@ -9,7 +9,7 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import empty_tables
 
@@ -57,6 +57,7 @@ def test_synthetic_entries_balance_and_chain():
     assert n_postings >= 500
 
 
+@settings(deadline=None, max_examples=30)  # builds a layout per example: no per-example deadline on a busy machine
 @given(st.integers(min_value=10, max_value=3_000), st.integers(min_value=0, max_value=5_000))
 def test_payment_plans_never_repeat_a_payment_and_stay_in_the_payees_county(households, count):
     layout, _, _ = synth.parties_and_accounts(synth.Sizes.plan(households, 100))
