@@ -37,7 +37,10 @@ class AuthController(Controller):
             return TokenOut(token_id=t.id, user_id=t.user_id, prefix=t.prefix, expires_at=t.expires_at,
                             revoked_at=t.revoked_at)
 
-        return await perform(request, None, op, status_code=200)
+        try:
+            return await perform(request, None, op, status_code=200)
+        finally:
+            tokens.TOKEN_CACHE.forget(token_id)
 
     @get("/me", guards=[requires(*READERS, Role.COMMUNITY)])
     async def me(self, actor: Actor) -> MeOut:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,6 +18,45 @@ from service.db import utcnow
 from service.errors import InvalidField, NotFound
 
 TOKEN_PREFIX = "ssl_"
+
+
+class TokenCache:
+    """Live tokens seen in the last few seconds, by token hash: saves a database round trip on
+    every request. Only successful lookups are kept (a new token works at once; a wrong one is
+    always checked). A token revoked through this process is forgotten at once; one revoked through
+    another worker or process stays usable there for at most `ttl` seconds (SHANSHUI_TOKEN_CACHE_SECONDS,
+    default 2; 0 turns the cache off). Expiry is checked on every hit."""
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._hits: dict[str, tuple[float, datetime | None, Actor]] = {}
+
+    def get(self, digest: str, now: datetime) -> Actor | None:
+        hit = self._hits.get(digest)
+        if hit is None:
+            return None
+        seen, expires_at, actor = hit
+        if time.monotonic() - seen > self.ttl or (expires_at is not None and expires_at <= now):
+            self._hits.pop(digest, None)
+            return None
+        return actor
+
+    def put(self, digest: str, expires_at: datetime | None, actor: Actor) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._hits) >= self.size:
+            self._hits.clear()  # crude but bounded; entries live only seconds anyway
+        self._hits[digest] = (time.monotonic(), expires_at, actor)
+
+    def forget(self, token_id: int) -> None:
+        for digest in [d for d, (_, _, a) in self._hits.items() if a.token_id == token_id]:
+            self._hits.pop(digest, None)
+
+    def clear(self) -> None:
+        self._hits.clear()
+
+
+TOKEN_CACHE = TokenCache(float(os.environ.get("SHANSHUI_TOKEN_CACHE_SECONDS", "2")))
 
 
 def hash_token(token: str) -> str:
@@ -60,6 +101,10 @@ async def issue_token(session: AsyncSession, user: User, valid_days: int | None 
 async def authenticate(session: AsyncSession, clear: str, now: datetime | None = None) -> Actor | None:
     """Return the actor for a live token, or None. The hash is compared in constant time."""
     digest = hash_token(clear)
+    now = now or utcnow()
+    cached = TOKEN_CACHE.get(digest, now)
+    if cached is not None:
+        return cached
     row = (
         await session.execute(
             select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest)
@@ -68,15 +113,16 @@ async def authenticate(session: AsyncSession, clear: str, now: datetime | None =
     if row is None:
         return None
     token, user = row
-    now = now or utcnow()
     if not hmac.compare_digest(token.token_hash, digest):
         return None
     if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         return None
-    return Actor(
+    actor = Actor(
         user_id=user.id, name=user.name, role=user.role, county_code=user.county_code,
         trust_id=user.trust_id, party_id=user.party_id, token_id=token.id,
     )
+    TOKEN_CACHE.put(digest, token.expires_at, actor)
+    return actor
 
 
 async def revoke(session: AsyncSession, token_id: int) -> ApiToken:
@@ -85,4 +131,5 @@ async def revoke(session: AsyncSession, token_id: int) -> ApiToken:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+    TOKEN_CACHE.forget(token.id)  # again after the commit (the route): no request may re-cache it meanwhile
     return token

@@ -15,14 +15,14 @@ from service.bench.report import show
 from service.bench.run import Options, run
 from service.settings import get_settings
 
-QUICK = {"households": 2_000, "postings": 40_000, "duration": 4.0}
+QUICK = {"households": 20_000, "postings": 40_000, "duration": 4.0}
 FULL = {"households": 1_000_000, "postings": 10_000_000, "duration": 20.0}
 
 
 @click.command()
 @click.option("--database-url", default=None, help="a SCRATCH database (default: SHANSHUI_DATABASE_URL)")
 @click.option("--quick", is_flag=True, help="small sizes and short loads (under 2 minutes), for CI")
-@click.option("--households", type=click.IntRange(10, 10_000_000), default=None, help="default 1,000,000 (quick 2,000)")
+@click.option("--households", type=click.IntRange(10, 10_000_000), default=None, help="default 1,000,000 (quick 20,000)")
 @click.option("--postings", type=click.IntRange(100, 100_000_000), default=None, help="default 10,000,000 (quick 40,000)")
 @click.option("--duration", type=click.FloatRange(0.5, 600), default=None, help="seconds per HTTP load (default 20, quick 4)")
 @click.option("--clients", type=click.IntRange(1, 512), default=32, show_default=True, help="concurrent HTTP clients")

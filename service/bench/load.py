@@ -21,7 +21,7 @@ from service.bench import synth
 from service.db import Base, Database
 
 Progress = Callable[[str, int, int | None], None]  # (step, rows done, rows total)
-LOADED_TABLES = ("users", "parties", "accounts", "journal_entries", "postings")
+LOADED_TABLES = ("users", "parties", "accounts", "comp_programs", "journal_entries", "postings")
 
 
 class NotEmpty(Exception):
@@ -110,6 +110,7 @@ async def generate(url: str, sizes: synth.Sizes, progress: Progress | None = Non
             await writer.write("accounts", synth.ACCOUNT_COLUMNS, chunk)
             counts["accounts"] += len(chunk)
             progress("accounts", counts["accounts"], None)
+        await writer.write("comp_programs", synth.PROGRAM_COLUMNS, list(synth.programs(layout)))
         for es, ps in synth.entries(layout):
             await writer.write("journal_entries", synth.ENTRY_COLUMNS, es)
             await writer.write("postings", synth.POSTING_COLUMNS, ps)

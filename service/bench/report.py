@@ -26,19 +26,27 @@ def figures_table(r: dict) -> Table:
             table.add_row(f"{name} rollup, {engine}", "", f"{f['seconds']} s, {f['peak_rss_bytes'] / GiB:.2f} GiB RSS",
                           "" if roll["agree"] else "ENGINES DISAGREE")
         table.add_row(f"{name}: Polars / SQL time", str(roll["polars_over_sql"]), "", "")
+        f = roll["reports"]
+        table.add_row(f"{name} report (service.reports)", "", f"{f['seconds']} s, {f['peak_rss_bytes'] / GiB:.2f} GiB RSS", "")
     for workers, http in r["http"].items():
         if not isinstance(http, dict):
             continue
-        for path, s in http.get("statement", {}).items():
-            table.add_row(f"statement GET {path.split('?')[0]}", f"{s['per_second']:,}/s", _lat(s), str(s["errors"]))
-        for name in ("single_payment", "hot_accounts"):
+        if "statement" in http:
+            s = http["statement"]
+            table.add_row(f"statement GET {s['path']}", f"{s['per_second']:,}/s", _lat(s), str(s["errors"]))
+        for name in ("single_payment", "approve", "hot_accounts"):
             if name in http:
                 s = http[name]
                 table.add_row(f"{name.replace('_', ' ')} ({workers.replace('_', ' ')})", f"{s['per_second']:,}/s",
                               _lat(s), str(s["errors"]))
         batch = http.get("batch")
         if batch:
-            table.add_row("batch import", batch["status"], batch.get("reason", ""), "")
+            for step in ("dry_run", "commit", "approve"):
+                if step in batch:
+                    b = batch[step]
+                    table.add_row(f"batch {step.replace('_', ' ')} ({batch['rows']:,} rows)",
+                                  f"{b['rows_per_second'] or 0:,} rows/s", f"{b['seconds']} s",
+                                  "" if b["status_code"] in (200, 201) else str(b["status_code"]))
     raw = r["raw_driver"]
     table.add_row("raw driver, same writes", f"{raw['per_second']:,}/s", _lat(raw), str(raw["errors"]))
     table.add_row("service / raw", str(r["service_over_raw"]), "", "")

@@ -1,6 +1,13 @@
-"""What the bench sends to the API. Each figure is a pluggable target, so pointing a scenario at a
-new endpoint (POST /api/v1/payments, /api/v1/payments/batches, /api/v1/statements ...) is a change
-of one `Targets` field, not of the runner.
+"""What the bench sends to the API: the real endpoints of the compensation and reports domains.
+
+- single payment: an official of the payee's county enters `POST /api/v1/payments` (rule-priced, a
+  pending ledger entry reserving the program's fund); an approver of that county then posts it with
+  `POST /api/v1/payments/{id}/approve` (four eyes).
+- batch: a payment spreadsheet (CSV) uploaded to `POST /api/v1/payments/batches`, dry run then commit.
+- statement: `GET /api/v1/statements/{party_id}` of a random household.
+
+A payment is unique per (program, payee, period), so every request names a combination no other
+request of the run uses (see `PaymentPlan`), and each write carries its own Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -8,115 +15,135 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from service import money
 from service.bench import synth
+from service.compensation import sheets
 from service.bench.http import RequestMaker
+
+PAYMENTS = "/api/v1/payments"
+APPROVE = "/api/v1/payments/{payment_id}/approve"
+BATCHES = "/api/v1/payments/batches"
+STATEMENT = "/api/v1/statements/{party_id}"
+BATCH_PERIOD = "2026"  # the batch uses the year; single payments use months, so they never collide
+HOT_COUNTIES = 3  # 3 counties x 3 programs = 9 hot program funds
+Headers = dict[str, str]
 
 
 @dataclass(frozen=True)
 class Payment:
-    """One single payment the bench wants made: from a fund to a household."""
+    """One single payment the bench enters: a household under one of its county's programs."""
 
     n: int
-    fund_account_id: int
+    county: int
+    program_id: int
     payee_party_id: int
-    payee_account_id: int
-    county_code: str
-    amount: int  # minor units
+    period: str
+    area_mu: str
+
+    def body(self) -> dict[str, Any]:
+        return {"program_id": self.program_id, "payee_party_id": self.payee_party_id, "period": self.period,
+                "area_mu": self.area_mu, "memo": f"bench payment {self.n}"}
 
 
-def ledger_entry_body(p: Payment) -> dict[str, Any]:
-    """Today's single-write path: an admin double entry fund -> payee benefits account."""
-    amount = money.format(p.amount, "CNY")
-    return {
-        "kind": "payment", "memo": f"bench payment {p.n}",
-        "metadata": {"county_code": p.county_code, "period": "2026", "payee_party_id": p.payee_party_id,
-                     "rule": "bench: flat amount"},
-        "postings": [{"account_id": p.fund_account_id, "amount": amount},
-                     {"account_id": p.payee_account_id, "amount": f"-{amount}"}],
-    }
+def months(years: tuple[int, ...]) -> list[str]:
+    return [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
 
 
 @dataclass(frozen=True)
-class WriteTarget:
-    path: str
-    body: Callable[[Payment], dict[str, Any]]
-    expect: int = 201
+class PaymentPlan:
+    """Request n -> a (household, program, period) no other n of this plan uses."""
+
+    layout: synth.Layout
+    counties: tuple[int, ...]
+    periods: tuple[str, ...]
+
+    def households(self) -> list[int]:
+        return [h for c in self.counties for h in self.layout.households_of_county(c)]
+
+    def maker(self) -> Callable[[int], Payment]:
+        households = self.households()
+        per_period = len(households) * len(synth.PROGRAMS)
+        capacity = per_period * len(self.periods)
+        rnd = random.Random(5)
+        order = list(range(len(households)))
+        rnd.shuffle(order)  # spread consecutive requests over villages and counties
+
+        def make(n: int) -> Payment:
+            if n >= capacity:
+                raise RuntimeError(f"the plan has room for {capacity} payments; use more households")
+            period, rest = divmod(n, per_period)
+            program, i = divmod(rest, len(households))
+            h = households[order[i]]
+            c = self.layout.county_of_household(h)
+            mu = 100 + (n * 37) % 2900
+            return Payment(n, c, self.layout.program_id(c, program), self.layout.household_party(h),
+                           self.periods[period], f"{mu // 100}.{mu % 100:02d}")
+
+        return make
 
 
-@dataclass(frozen=True)
-class BatchTarget:
-    """A spreadsheet upload: POST the CSV to `path` (dry run first, then commit)."""
-
-    path: str
-    dry_run_param: str = "dry_run"
-    expect: int = 201
+def spread_plan(layout: synth.Layout) -> PaymentPlan:
+    return PaymentPlan(layout, tuple(range(layout.sizes.counties)), tuple(months((2025,))))
 
 
-@dataclass(frozen=True)
-class Targets:
-    single_payment: WriteTarget = field(default_factory=lambda: WriteTarget("/api/v1/ledger/entries", ledger_entry_body))
-    # None until the compensation domain's batch endpoint is merged; the runner reports it as skipped.
-    batch: BatchTarget | None = None
-    # A household statement: every path is timed (GETs with {account_id} and {party_id} filled in).
-    statement: tuple[str, ...] = (
-        "/api/v1/accounts/{account_id}/balance",
-        "/api/v1/ledger/entries?account_id={account_id}&limit=50",
-    )
+def hot_plan(layout: synth.Layout) -> PaymentPlan:
+    return PaymentPlan(layout, tuple(range(min(HOT_COUNTIES, layout.sizes.counties))), tuple(months((2027,))))
 
 
-def payments(layout: synth.Layout, funds: list[int], seed: int) -> Callable[[int], Payment]:
-    rnd = random.Random(seed)
-
-    def make(n: int) -> Payment:
-        h = rnd.randrange(layout.sizes.households)
-        return Payment(n, rnd.choice(funds), layout.household_party(h), layout.household_account(h),
-                       layout.county_codes[layout.county_of_household(h)], rnd.randint(100, 100_000))
-
-    return make
+def hot_fund_count(layout: synth.Layout) -> int:
+    return min(HOT_COUNTIES, layout.sizes.counties) * len(synth.PROGRAMS)
 
 
-def write_requests(target: WriteTarget, layout: synth.Layout, funds: list[int], seed: int = 5) -> RequestMaker:
-    """Each request a new payment with its own Idempotency-Key (as a careful client sends)."""
-    make = payments(layout, funds, seed)
+def enter_requests(plan: PaymentPlan, officials: list[Headers]) -> RequestMaker:
+    """Each request a new payment, entered by an official of the payee's county."""
+    make = plan.maker()
 
     def request(n: int):
-        return "POST", target.path, target.body(make(n)), {"Idempotency-Key": uuid.uuid4().hex}
+        p = make(n)
+        return "POST", PAYMENTS, p.body(), {**officials[p.county], "Idempotency-Key": uuid.uuid4().hex}
 
     return request
 
 
-def statement_requests(path: str, layout: synth.Layout, seed: int = 9) -> RequestMaker:
-    rnd = random.Random(seed)
+def approve_requests(pending: list[tuple[int, int]], approvers: list[Headers]) -> RequestMaker:
+    """`pending` is [(payment id, county index)]; each request approves the next one."""
 
     def request(n: int):
-        h = rnd.randrange(layout.sizes.households)
-        url = path.format(account_id=layout.household_account(h), party_id=layout.household_party(h))
-        return "GET", url, None, None
+        payment_id, county = pending[n]
+        return ("POST", APPROVE.format(payment_id=payment_id), None,
+                {**approvers[county], "Idempotency-Key": uuid.uuid4().hex})
 
     return request
 
 
-def spread_funds(layout: synth.Layout) -> list[int]:
-    """Every account a payment may come from: program funds, patrol funds, pools, trusts."""
-    return [*layout.all_funds, *layout.patrol_fund, *layout.pool, *layout.trust]
+def statement_requests(layout: synth.Layout, seed: int = 9) -> RequestMaker:
+    rnd = random.Random(seed)
+
+    def request(n: int):
+        h = rnd.randrange(layout.sizes.households)
+        return "GET", STATEMENT.format(party_id=layout.household_party(h)), None, None
+
+    return request
 
 
-def hot_funds(layout: synth.Layout, n: int = 10) -> list[int]:
-    return spread_funds(layout)[:n]
+def batch_rows(layout: synth.Layout, rows: int) -> int:
+    """A batch is one program of one county: at most that county's households, and at most the
+    compensation domain's MAX_ROWS per file (50,000 today: a 100,000-row sheet is refused whole)."""
+    return min(rows, len(layout.households_of_county(0)), sheets.MAX_ROWS)
 
 
 def payment_sheet(layout: synth.Layout, rows: int, seed: int = 13) -> bytes:
-    """A payment spreadsheet (CSV) for the batch scenario: payee, program, period, basis, amount."""
+    """The spreadsheet a county clerk uploads for program 1 of county 0: village, household head, ID tail,
+    area, the amount the clerk expects (checked against the rule) and the bank account tail."""
     rnd = random.Random(seed)
-    lines = ["payee_party_id,program_id,period,area_mu,amount"]
-    for _ in range(rows):
-        h = rnd.randrange(layout.sizes.households)
-        c = layout.county_of_household(h)
-        mu = rnd.randint(100, 3000)
-        lines.append(f"{layout.household_party(h)},{c * len(synth.PROGRAMS) + 1},2026,{mu / 100:.2f},"
-                     f"{money.format(3450 * mu // 100, 'CNY')}")
+    households = list(layout.households_of_county(0))[:batch_rows(layout, rows)]
+    lines = ["village,household_head,id_tail,area_mu,amount,bank_account_tail"]
+    for h in households:
+        mu = rnd.randint(100, 3000)  # hundredths of a mu
+        amount = (synth.RATE * mu + 50) // 100  # rules.compute: rate x area, rounded half up
+        lines.append(f"{synth.village_name(layout.village_of_household(h))},{synth.household_name(h)},"
+                     f"{synth.id_tail(h)},{mu // 100}.{mu % 100:02d},{amount // 100}.{amount % 100:02d},"
+                     f"{synth.bank_tail(h)}")
     return ("\n".join(lines) + "\n").encode()

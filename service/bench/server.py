@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,21 +28,24 @@ def running_server(database_url: str, workers: int = 1, startup_timeout: float =
     env = {**os.environ, "SHANSHUI_DATABASE_URL": database_url}
     cmd = [sys.executable, "-c", "from service.cli import main; main()", "serve",
            "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(proc, base, startup_timeout)
-        yield base
-    finally:
-        _stop(proc)
+    # The server logs every request (audit trail) to stderr: into a file, never a pipe nobody reads
+    # (a full pipe blocks the server's event loop in the log handler).
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(proc, base, startup_timeout, log)
+            yield base
+        finally:
+            _stop(proc)
 
 
-def _wait_ready(proc: subprocess.Popen, base: str, timeout: float) -> None:
+def _wait_ready(proc: subprocess.Popen, base: str, timeout: float, log) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            log.seek(0)
+            err = log.read().decode(errors="replace")
             raise RuntimeError(f"the server exited with code {proc.returncode}: {err[-2000:]}")
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:

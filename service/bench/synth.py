@@ -35,8 +35,11 @@ class Sizes:
     @classmethod
     def plan(cls, households: int, postings: int) -> Sizes:
         households = max(10, households)
-        counties = min(100, max(2, households // 30_000))
+        # A Jiangxi county has 100-200k rural households; the batch scenario needs one county that
+        # holds a whole 100,000-row spreadsheet (one program, one period, distinct payees).
+        counties = min(100, max(2, households // 110_000))
         villages = max(counties, households // 200)
+        villages -= villages % counties  # every county the same number of villages
         return cls(households, max(100, postings), counties, villages)
 
 
@@ -70,6 +73,35 @@ class Layout:
     def all_funds(self) -> list[int]:
         return [f for per_county in self.funds for f in per_county]
 
+    def program_id(self, county: int, program: int) -> int:
+        return county * len(PROGRAMS) + program + 1
+
+    def village_of_household(self, i: int) -> int:
+        return i % self.sizes.villages
+
+    def households_of_county(self, county: int) -> range:
+        """Households h with county_of_household(h) == county (plan() keeps villages a multiple of
+        counties, so a household's county is h mod counties)."""
+        assert self.sizes.villages % self.sizes.counties == 0
+        return range(county, self.sizes.households, self.sizes.counties)
+
+
+def household_name(h: int) -> str:
+    return f"Household {h + 1}"
+
+
+def village_name(v: int) -> str:
+    return f"Village {v + 1}"
+
+
+def id_tail(h: int) -> str:
+    """Deterministic, so the batch spreadsheet can name each household by name and ID tail."""
+    return f"{(h * 7919 + 13) % 10000:04d}"
+
+
+def bank_tail(h: int) -> str:
+    return f"{(h * 104729 + 7) % 10000:04d}"
+
 
 PARTY_COLUMNS = ("id", "kind", "org_type", "name", "division_code", "county_code", "parent_id", "gender",
                  "age_band", "id_number_tail", "bank_account_tail", "household_size", "created_at", "created_by")
@@ -97,15 +129,15 @@ def parties_and_accounts(sizes: Sizes, seed: int = 7) -> tuple[Layout, Iterator[
                    None, None, None, None, None, now, BENCH_USER_ID)
         for v in range(sizes.villages):
             code = layout.county_codes[v % sizes.counties]
-            yield (first_village + v, "community", None, f"Village {v + 1}", f"{code}{v % 1000:03d}{v % 1000:03d}",
+            yield (first_village + v, "community", None, village_name(v), f"{code}{v % 1000:03d}{v % 1000:03d}",
                    code, layout.county_party[v % sizes.counties], None, None, None, None, None, now, BENCH_USER_ID)
         for h in range(sizes.households):
             village = h % sizes.villages
             code = layout.county_codes[village % sizes.counties]
-            yield (layout.household_party(h), "household", None, f"Household {h + 1}", None, code,
+            yield (layout.household_party(h), "household", None, household_name(h), None, code,
                    first_village + village, rnd.choice(("female", "male")),
-                   rnd.choice(("18_34", "35_59", "60_plus")), f"{rnd.randrange(10000):04d}",
-                   f"{rnd.randrange(10000):04d}", rnd.randint(1, 7), now, BENCH_USER_ID)
+                   rnd.choice(("18_34", "35_59", "60_plus")), id_tail(h), bank_tail(h), rnd.randint(1, 7), now,
+                   BENCH_USER_ID)
 
     next_id = 1
 
@@ -143,6 +175,24 @@ def parties_and_accounts(sizes: Sizes, seed: int = 7) -> tuple[Layout, Iterator[
                    None, 0, 0, 0, 0, now)
 
     return layout, parties(), accounts()
+
+
+PROGRAM_COLUMNS = ("id", "name", "legal_basis", "county_code", "scope_codes", "period_start", "period_end",
+                   "fund_account_id", "currency", "rule_kind", "rate", "rate_table", "cap_amount", "max_basis",
+                   "eligible_kinds", "created_by", "created_at")
+RATE = 3450  # 34.50 CNY per mu per year
+PROGRAM_START, PROGRAM_END = date(2025, 1, 1), date(2027, 12, 31)
+
+
+def programs(layout: Layout) -> Iterator[tuple]:
+    """Compensation programs (per area and year) whose funds are the layout's program funds, so the
+    payments API and batch uploads find a program with money in it."""
+    for c, code in enumerate(layout.county_codes):
+        for p, name in enumerate(PROGRAMS):
+            yield (layout.program_id(c, p), f"{name}, county {code}", "Gan Cai Nong Zhi [2025] No. 3 (synthetic)",
+                   code, json.dumps([code]), PROGRAM_START, PROGRAM_END, layout.funds[c][p], CURRENCY,
+                   "per_area_year", RATE, json.dumps({}), None, None, json.dumps(["household"]), BENCH_USER_ID,
+                   BASE_TIME)
 
 
 @dataclass
@@ -210,7 +260,7 @@ def entries(layout: Layout, seed: int = 11, chunk: int = 20_000) -> Iterator[tup
             mu = rnd.randint(100, 3000)  # hundredths of a mu
             amount = 3450 * mu // 100
             add("payment", [(layout.funds[c][p], amount), (layout.household_account(h), -amount)],
-                {"county_code": code, "period": period, "program_id": c * len(PROGRAMS) + p + 1,
+                {"county_code": code, "period": period, "program_id": layout.program_id(c, p),
                  "payee_party_id": pid, "rule": f"34.50 CNY per mu per year x {mu / 100:.2f} mu"},
                 f"{PROGRAMS[p]} compensation", day)
         elif kind_roll < 17:

@@ -102,7 +102,7 @@ class PaymentController(Controller):
         pending ledger entry reserves it in the program fund."""
 
         async def op(session: AsyncSession, actor: Actor) -> PaymentOut:
-            return await comp.payment_with_events(session, await comp.create_payment(session, actor, data))
+            return await comp.enter_payment(session, actor, data)
 
         return await perform(request, data, op)
 

@@ -226,6 +226,16 @@ def entry_metadata(program: Program, payment_id: int, payee_id: int, period: str
 
 
 async def create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> Payment:
+    return (await _create_payment(session, actor, data))[0]
+
+
+async def enter_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> PaymentOut:
+    """create_payment, answered from the rows just written (its trail is the one `enter` event)."""
+    payment, event = await _create_payment(session, actor, data)
+    return payment_out(payment, [event])
+
+
+async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> tuple[Payment, PaymentEvent]:
     program = await visible_program(session, actor, data.program_id)
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {data.program_id} not found")
@@ -263,15 +273,17 @@ async def create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -
         metadata=entry_metadata(program, payment.id, party.id, data.period, computed.rule, None, computed.amount),
     )
     payment.entry_id = entry.id
-    _event(session, payment, "enter", None, S.PENDING, actor, computed.rule)
+    event = _event(session, payment, "enter", None, S.PENDING, actor, computed.rule)
     await session.flush()
-    return payment
+    return payment, event
 
 
 def _event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str, actor: Actor,
-           detail: str = "") -> None:
-    session.add(PaymentEvent(payment_id=payment.id, action=action, from_status=before, to_status=after,
-                             actor_id=actor.user_id, at=utcnow(), detail=detail, request_id=actor.request_id))
+           detail: str = "") -> PaymentEvent:
+    event = PaymentEvent(payment_id=payment.id, action=action, from_status=before, to_status=after,
+                         actor_id=actor.user_id, at=utcnow(), detail=detail, request_id=actor.request_id)
+    session.add(event)
+    return event
 
 
 async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:

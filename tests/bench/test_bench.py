@@ -9,11 +9,11 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from tests.conftest import empty_tables
 
-from service.bench import load, raw, rollup, synth
+from service.bench import load, raw, rollup, scenarios, synth
 from service.bench.stats import percentile, ratio, summarise
 from service.db import Database
 from service.ledger.verify import verify_ledger
@@ -22,9 +22,7 @@ from service.ledger.verify import verify_ledger
 @pytest.fixture
 async def scratch(database_url: str, db: Database) -> str:
     """The test database emptied of every row, for the bench to fill (it refuses a used database)."""
-    async with db.engine.begin() as conn:
-        for table in ("idempotency_keys", "postings", "journal_entries", "api_tokens", "accounts", "users", "parties"):
-            await conn.execute(text(f"DELETE FROM {table}"))
+    await empty_tables(db)
     return database_url
 
 
@@ -57,6 +55,30 @@ def test_synthetic_entries_balance_and_chain():
             assert e[0] == seq and e[10] == seq
         n_postings += len(postings)
     assert n_postings >= 500
+
+
+@settings(deadline=None, max_examples=30)  # builds a layout per example: no per-example deadline on a busy machine
+@given(st.integers(min_value=10, max_value=3_000), st.integers(min_value=0, max_value=5_000))
+def test_payment_plans_never_repeat_a_payment_and_stay_in_the_payees_county(households, count):
+    layout, _, _ = synth.parties_and_accounts(synth.Sizes.plan(households, 100))
+    for plan in (scenarios.spread_plan(layout), scenarios.hot_plan(layout)):
+        make = plan.maker()
+        seen = set()
+        for n in range(min(count, len(plan.households()) * 3 * len(plan.periods))):
+            p = make(n)
+            key = (p.program_id, p.payee_party_id, p.period)
+            assert key not in seen
+            seen.add(key)
+            h = p.payee_party_id - layout.household_first_party
+            assert layout.county_of_household(h) == p.county == (p.program_id - 1) // len(synth.PROGRAMS)
+
+
+def test_batch_sheet_names_households_of_one_county():
+    layout, _, _ = synth.parties_and_accounts(synth.Sizes.plan(1_000, 100))
+    lines = scenarios.payment_sheet(layout, 10_000).decode().splitlines()
+    assert lines[0].startswith("village,household_head,id_tail")
+    assert len(lines) - 1 == scenarios.batch_rows(layout, 10_000) == len(layout.households_of_county(0))
+    assert len({line.split(",")[1] for line in lines[1:]}) == len(lines) - 1
 
 
 def test_rollup_transforms_on_a_tiny_frame():
@@ -112,12 +134,19 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
                 "verify_after_load", "verify_after_writes", "quality_bars"):
         assert key in r, key
     w1 = r["http"]["workers_1"]
-    for key in ("single_payment", "hot_accounts", "statement", "batch"):
+    for key in ("single_payment", "approve", "hot_accounts", "statement", "batch"):
         assert key in w1, key
-    assert w1["single_payment"]["requests"] > 0 and w1["single_payment"]["errors"] == 0
-    assert all(s["requests"] > 0 for s in w1["statement"].values())
+    for key in ("single_payment", "hot_accounts", "statement"):
+        assert w1[key]["requests"] > 0 and w1[key]["errors"] == 0, (key, w1[key])
+    assert w1["approve"]["requests"] > 0 and w1["approve"]["errors"] == 0, w1["approve"]
+    batch = w1["batch"]
+    assert batch["status"] == "ok", batch
+    assert batch["dry_run"]["valid_rows"] == batch["commit"]["valid_rows"] == batch["rows"] > 0
+    assert batch["approve"]["status_code"] == 200
+    for name in rollup.ROLLUPS:
+        assert r["rollups"][name]["reports"]["seconds"] > 0
     assert r["verify_after_writes"]["ok"]
     assert set(r["rollups"]) == {"transparency", "audit"} and all(x["agree"] for x in r["rollups"].values())
     if r["database"]["kind"] == "postgresql":
         assert r["http"]["workers_2"]["single_payment"]["requests"] > 0
-    assert {b["figure"] for b in r["quality_bars"]} >= {"service / raw driver", "10 hot fund accounts vs spread"}
+    assert "service / raw driver" in {b["figure"] for b in r["quality_bars"]} and len(r["quality_bars"]) >= 6
