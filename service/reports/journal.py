@@ -8,6 +8,8 @@ downstream is a plain DataFrame -> DataFrame function.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -62,8 +64,9 @@ class Journal:
 def _number(value: Any) -> int | None:
     """patrol_days may arrive as 3, "3" or "2.5" (half days are rounded down to keep integers)."""
     try:
-        return int(float(str(value))) if value is not None and str(value).strip() != "" else None
-    except ValueError:
+        number = Decimal(str(value).strip()) if value is not None and str(value).strip() != "" else None
+        return int(number) if number is not None and number.is_finite() else None
+    except InvalidOperation:
         return None
 
 
