@@ -103,7 +103,7 @@ async def _serve_and_load(opts: Options, layout: synth.Layout, tokens: Tokens, w
             say(f"household statements GET {scenarios.STATEMENT} ({opts.duration:.0f}s)")
             r = await run_load(base, tokens.auditor, scenarios.statement_requests(layout), expect=200, **load_)
             out["statement"] = {"path": scenarios.STATEMENT, **r.summary()}
-        plan = scenarios.spread_plan(layout)
+        plan = scenarios.spread_plan(layout, year=2025 if workers == 1 else 2026)
         say(f"single payments entered by officials, {layout.sizes.counties * len(synth.PROGRAMS)} program funds, "
             f"{workers} worker(s)")
         r = await run_load(base, {}, scenarios.enter_requests(plan, tokens.officials), expect=201, **load_)

@@ -84,8 +84,9 @@ class PaymentPlan:
         return make
 
 
-def spread_plan(layout: synth.Layout) -> PaymentPlan:
-    return PaymentPlan(layout, tuple(range(layout.sizes.counties)), tuple(months((2025,))))
+def spread_plan(layout: synth.Layout, year: int = 2025) -> PaymentPlan:
+    """Payments over every county; each server run takes its own year so no payment repeats another."""
+    return PaymentPlan(layout, tuple(range(layout.sizes.counties)), tuple(months((year,))))
 
 
 def hot_plan(layout: synth.Layout) -> PaymentPlan:
