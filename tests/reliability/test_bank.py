@@ -19,7 +19,7 @@ from tests.reliability.server import HEAVY, make_token
 CLIENTS = 64 if HEAVY else 16
 OPS_PER_CLIENT = 120 if HEAVY else 20
 HOUSEHOLDS = 24 if HEAVY else 6  # x 12 months: the payee-periods payments can use at once
-INITIAL = 100_000  # 1000.00 per fund
+INITIAL = 1_000_000 if HEAVY else 100_000  # per fund: 10,000.00 heavy so that 7,680 operations do not drain it
 PROGRAM_SEED = 20_000  # 200.00 moved into the program fund before the clients start
 
 
