@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -21,6 +21,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+T = TypeVar("T")
 
 # 64-bit ids on PostgreSQL; SQLite's INTEGER PRIMARY KEY is already 64-bit and autoincrements.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -52,6 +54,14 @@ class Base(DeclarativeBase):
 
 class IdMixin:
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+
+
+async def fetch(session: AsyncSession, model: type[T], row_id: int, *, lock: bool = False) -> T | None:
+    """The row with this id, or None; `lock=True` takes a row lock (PostgreSQL) and re-reads it."""
+    q = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(q)).scalar_one_or_none()
 
 
 def utcnow() -> datetime:

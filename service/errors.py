@@ -80,6 +80,12 @@ class InsufficientFunds(DomainError):
     title = "Insufficient funds"
 
 
+class TooLarge(DomainError):
+    status = 413
+    slug = "too-large"
+    title = "The upload is too large"
+
+
 class Forbidden(DomainError):
     status = 403
     slug = "forbidden"

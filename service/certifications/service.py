@@ -12,7 +12,7 @@ from service.auth.actor import Actor
 from service.certifications import status as rules
 from service.certifications.models import Certification, Status
 from service.certifications.schemas import ActionIn, CertificationIn, CertificationOut, PublicVerification
-from service.db import utcnow
+from service.db import fetch, utcnow
 from service.errors import Conflict, InvalidField, NotFound
 from service.parties.models import OrgType, Party, PartyKind
 
@@ -77,10 +77,7 @@ async def create(session: AsyncSession, actor: Actor, data: CertificationIn) -> 
 
 
 async def get(session: AsyncSession, actor: Actor, cert_id: int, lock: bool = False) -> Certification:
-    q = select(Certification).where(Certification.id == cert_id)
-    if lock:
-        q = q.with_for_update().execution_options(populate_existing=True)
-    cert = (await session.execute(q)).scalar_one_or_none()
+    cert = await fetch(session, Certification, cert_id, lock=lock)
     if cert is None or not can_see(actor, cert):
         raise NotFound(f"certification {cert_id} not found")
     return cert

@@ -23,9 +23,9 @@ from service.compensation.schemas import (
     BatchOut, BatchReport, BulkPaidOut, FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn,
     ProgramOut, ReasonIn, ReconciliationOut,
 )
-from service.compensation.sheets import MAX_FILE_BYTES, FileTooLarge
+from service.compensation.sheets import MAX_FILE_BYTES
 from service.documents import documents
-from service.errors import NotFound
+from service.errors import NotFound, TooLarge
 from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
 
@@ -54,7 +54,7 @@ class FileUpload:
 async def _read(upload: UploadFile) -> tuple[str, bytes]:
     content = await upload.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
-        raise FileTooLarge(f"the file is larger than {MAX_FILE_BYTES} bytes", field="file")
+        raise TooLarge(f"the file is larger than {MAX_FILE_BYTES} bytes", field="file")
     return (upload.filename or "upload")[:255], content
 
 

@@ -21,7 +21,7 @@ from service.compensation.models import Payment, PaymentBatch, PaymentEvent, Pay
 from service.compensation.schemas import (
     FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
 )
-from service.db import utcnow
+from service.db import fetch, utcnow
 from service.pagination import MAX_ID
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
@@ -287,9 +287,7 @@ def _event(session: AsyncSession, payment: Payment, action: str, before: str | N
 
 
 async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
-    payment = (await session.execute(
-        select(Payment).where(Payment.id == payment_id).with_for_update().execution_options(populate_existing=True)
-    )).scalar_one_or_none()
+    payment = await fetch(session, Payment, payment_id, lock=True)
     if payment is None or not actor.in_county(payment.county_code):
         raise NotFound(f"payment {payment_id} not found")
     return payment

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from service.errors import DomainError, InvalidField
+from service.errors import DomainError, InvalidField, TooLarge
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -47,12 +47,6 @@ class BadFile(DomainError):
     title = "The file cannot be read"
 
 
-class FileTooLarge(DomainError):
-    status = 413
-    slug = "too-large"
-    title = "The file is too large"
-
-
 def _norm(header: str) -> str:
     return "".join(ch for ch in header.strip().lower().replace("（", "(").replace("）", ")") if ch not in " _()")
 
@@ -76,7 +70,7 @@ def _header_map(headers: Sequence[str], columns: dict[str, tuple[str, ...]], req
 
 def _frame(content: bytes, filename: str) -> pl.DataFrame:
     if len(content) > MAX_FILE_BYTES:
-        raise FileTooLarge(f"the file is {len(content)} bytes; at most {MAX_FILE_BYTES} are accepted", field="file")
+        raise TooLarge(f"the file is {len(content)} bytes; at most {MAX_FILE_BYTES} are accepted", field="file")
     if not content.strip():
         raise BadFile("the file is empty", field="file")
     try:
@@ -102,7 +96,7 @@ def read_rows(
     """Rows as dicts of canonical column -> stripped text ('' for blank)."""
     frame = _frame(content, filename)
     if frame.height > MAX_ROWS:
-        raise FileTooLarge(f"the file has {frame.height} rows; at most {MAX_ROWS} are accepted", field="file")
+        raise TooLarge(f"the file has {frame.height} rows; at most {MAX_ROWS} are accepted", field="file")
     mapping = _header_map(frame.columns, columns, required)
     frame = frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in mapping.items()])
     rows = [{k: (v or "").strip() for k, v in row.items()} for row in frame.iter_rows(named=True)]

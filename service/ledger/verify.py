@@ -44,7 +44,7 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = await session.get(LedgerHead, 1)
     total = head.sequence if head else 0
-    prev, expected_seq, last_id = GENESIS_HASH, 1, 0
+    prev, expected_seq = GENESIS_HASH, 1
     while report.first_break is None:
         entries = list(
             (
@@ -68,7 +68,7 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
             report.first_break = _check_entry(entry, postings[entry.id], expected_seq, prev)
             if report.first_break:
                 break
-            prev, expected_seq, last_id = entry.hash or "", expected_seq + 1, entry.id
+            prev, expected_seq = entry.hash or "", expected_seq + 1
             report.checked += 1
         if progress:
             progress(report.checked, total)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from service.errors import DomainError, InvalidField
+from service.errors import InvalidField, TooLarge
 from service.patrols.rules import CST, check_window, parse_distance_km, patrol_window
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -38,12 +38,6 @@ SMART = {
 }
 KOBO_REQUIRED = {"start", "end", "members"}
 SMART_REQUIRED = {"ref", "date", "start_time", "end_time", "members"}
-
-
-class TooLarge(DomainError):
-    status = 413
-    slug = "too-large"
-    title = "The upload is too large"
 
 
 @dataclass

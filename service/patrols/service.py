@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import utcnow
+from service.db import fetch, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
@@ -174,10 +174,7 @@ async def log_out(session: AsyncSession, log: PatrolLog) -> LogOut:
 
 
 async def get_log(session: AsyncSession, actor: Actor, log_id: int, lock: bool = False) -> PatrolLog:
-    q = select(PatrolLog).where(PatrolLog.id == log_id)
-    if lock:
-        q = q.with_for_update().execution_options(populate_existing=True)
-    log = (await session.execute(q)).scalar_one_or_none()
+    log = await fetch(session, PatrolLog, log_id, lock=lock)
     if log is None or not can_see_county(actor, log.county_code):
         raise NotFound(f"patrol log {log_id} not found")
     return log

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
-from service.db import utcnow
+from service.db import fetch, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -137,10 +137,7 @@ async def commit(session: AsyncSession, actor: Actor, data: StipendRunIn) -> Sti
 
 
 async def get_run(session: AsyncSession, actor: Actor, run_id: int, lock: bool = False) -> StipendRun:
-    q = select(StipendRun).where(StipendRun.id == run_id)
-    if lock:
-        q = q.with_for_update().execution_options(populate_existing=True)
-    run = (await session.execute(q)).scalar_one_or_none()
+    run = await fetch(session, StipendRun, run_id, lock=lock)
     if run is None or not can_see_county(actor, run.county_code):
         raise NotFound(f"stipend run {run_id} not found")
     return run

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
+from service.db import fetch
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind
@@ -47,10 +48,7 @@ def can_see(actor: Actor, a: ShareAgreement) -> bool:
 
 
 async def get_visible(session: AsyncSession, actor: Actor, agreement_id: int, *, lock: bool = False) -> ShareAgreement:
-    q = select(ShareAgreement).where(ShareAgreement.id == agreement_id)
-    if lock:  # one writer per agreement at a time: versions and distributions check each other's dates
-        q = q.with_for_update().execution_options(populate_existing=True)
-    a = (await session.execute(q)).scalar_one_or_none()
+    a = await fetch(session, ShareAgreement, agreement_id, lock=lock)
     if a is None or not can_see(actor, a):
         raise NotFound(f"share agreement {agreement_id} not found")
     return a

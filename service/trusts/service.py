@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
+from service.db import fetch
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind, EntryStatus, JournalEntry, Posting
@@ -38,10 +39,7 @@ def can_manage(actor: Actor, trust: Trust) -> bool:
 
 
 async def get_visible(session: AsyncSession, actor: Actor, trust_id: int, *, lock: bool = False) -> Trust:
-    q = select(Trust).where(Trust.id == trust_id)
-    if lock:  # serialises the share check of concurrent writes to one trust (PostgreSQL row lock)
-        q = q.with_for_update().execution_options(populate_existing=True)
-    trust = (await session.execute(q)).scalar_one_or_none()
+    trust = await fetch(session, Trust, trust_id, lock=lock)
     if trust is None or not can_see(actor, trust):
         raise NotFound(f"trust {trust_id} not found")
     return trust
