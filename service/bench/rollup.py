@@ -1,5 +1,6 @@
 """Transparency and audit rollups over the postings, two ways on the same database: Polars (lazy,
-streaming engine) reading the rows straight out of the database, and the same aggregation in SQL.
+streaming engine) reading the tables straight out of the database into Arrow (ADBC), and the same
+aggregation in SQL.
 
 Each measurement runs in a fresh process so that its peak RSS is the rollup's own.
 - transparency: money that reached households, per county, year and entry kind, with the number of
@@ -14,14 +15,16 @@ import asyncio
 import multiprocessing
 import os
 import sqlite3
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import polars as pl
+from sqlalchemy import Select, select
+from sqlalchemy.engine import make_url
 
 from service.bench.load import pg_dsn, sqlite_path
+from service.ledger.models import Account, JournalEntry, Posting
+from service.reports.journal import read_query
 
 ROLLUPS = ("transparency", "audit")
 ENGINES = ("polars", "sql")
@@ -44,16 +47,17 @@ SQL = {
         JOIN accounts da ON da.id = c.account_id JOIN accounts sa ON sa.id = d.account_id
         WHERE c.amount < 0 GROUP BY sa.kind, da.kind, da.county_code""",
 }
-READS = {
-    "postings": "SELECT entry_id, account_id, amount FROM postings",
-    "accounts": "SELECT id, kind, county_code FROM accounts",
-    "entries": "SELECT id, kind, status, effective_date FROM journal_entries",
-}
 SCHEMAS = {
     "postings": {"entry_id": pl.Int64, "account_id": pl.Int64, "amount": pl.Int64},
-    "accounts": {"id": pl.Int64, "kind": pl.Utf8, "county_code": pl.Utf8},
-    "entries": {"id": pl.Int64, "kind": pl.Utf8, "status": pl.Utf8, "effective_date": pl.Utf8},
+    "accounts": {"id": pl.Int64, "kind": pl.String, "county_code": pl.String},
+    "entries": {"id": pl.Int64, "kind": pl.String, "status": pl.String, "effective_date": pl.Date},
 }
+
+
+def _reads() -> dict[str, Select]:
+    return {"postings": select(Posting.entry_id, Posting.account_id, Posting.amount),
+            "accounts": select(Account.id, Account.kind, Account.county_code),
+            "entries": select(JournalEntry.id, JournalEntry.kind, JournalEntry.status, JournalEntry.effective_date)}
 
 
 # --- pure rollups over lazy frames ------------------------------------------------------------
@@ -65,7 +69,7 @@ def transparency(postings: pl.LazyFrame, accounts: pl.LazyFrame, entries: pl.Laz
         .join(accounts.filter(pl.col("kind") == "beneficiary").select("id", "county_code"),
               left_on="account_id", right_on="id")
         .join(entries.filter(pl.col("status") == "posted")
-              .select("id", pl.col("kind"), pl.col("effective_date").str.slice(0, 4).cast(pl.Int32).alias("year")),
+              .select("id", pl.col("kind"), pl.col("effective_date").dt.year().alias("year")),
               left_on="entry_id", right_on="id")
         .group_by("county_code", "year", "kind")
         .agg(paid=(-pl.col("amount")).sum(), households=pl.col("account_id").n_unique(), postings=pl.len())
@@ -96,45 +100,16 @@ def audit(postings: pl.LazyFrame, accounts: pl.LazyFrame) -> pl.LazyFrame:
 # --- reading the database ----------------------------------------------------------------------
 
 
-def _pg_frames(url: str, workdir: Path) -> dict[str, pl.LazyFrame]:
-    """COPY each narrow table out as CSV (the fastest way out of PostgreSQL) and scan it lazily."""
-    import asyncpg
-
-    async def dump() -> None:
-        conn = await asyncpg.connect(pg_dsn(url))
-        try:
-            for name, query in READS.items():
-                await conn.copy_from_query(query, output=str(workdir / f"{name}.csv"), format="csv")
-        finally:
-            await conn.close()
-
-    asyncio.run(dump())
-    return {name: pl.scan_csv(workdir / f"{name}.csv", has_header=False, new_columns=list(SCHEMAS[name]),
-                              schema_overrides=SCHEMAS[name]) for name in READS}
-
-
-def _sqlite_frames(url: str, chunk: int = 500_000) -> dict[str, pl.LazyFrame]:
-    """SQLite has no columnar export: stream rows in large chunks into frames."""
-    conn = sqlite3.connect(sqlite_path(url))
-    try:
-        out = {}
-        for name, query in READS.items():
-            cur = conn.execute(query)
-            parts = []
-            while rows := cur.fetchmany(chunk):
-                parts.append(pl.DataFrame(rows, schema=SCHEMAS[name], orient="row"))
-            out[name] = (pl.concat(parts) if parts else pl.DataFrame(schema=SCHEMAS[name])).lazy()
-        return out
-    finally:
-        conn.close()
+def _frames(url: str) -> dict[str, pl.LazyFrame]:
+    """Each narrow table straight into Arrow through ADBC (as the reports domain reads the journal)."""
+    return {name: read_query(make_url(url), q, SCHEMAS[name]).lazy() for name, q in _reads().items()}
 
 
 def _polars(url: str, rollup: str) -> pl.DataFrame:
-    with tempfile.TemporaryDirectory(prefix="shanshui-bench-") as tmp:
-        frames = _pg_frames(url, Path(tmp)) if url.startswith("postgresql") else _sqlite_frames(url)
-        lazy = (transparency(frames["postings"], frames["accounts"], frames["entries"]) if rollup == "transparency"
-                else audit(frames["postings"], frames["accounts"]))
-        return lazy.collect(engine="streaming")
+    frames = _frames(url)
+    lazy = (transparency(frames["postings"], frames["accounts"], frames["entries"]) if rollup == "transparency"
+            else audit(frames["postings"], frames["accounts"]))
+    return lazy.collect(engine="streaming")
 
 
 def _sql(url: str, rollup: str) -> list[tuple]:

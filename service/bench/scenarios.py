@@ -130,8 +130,8 @@ def statement_requests(layout: synth.Layout, seed: int = 9) -> RequestMaker:
 
 
 def batch_rows(layout: synth.Layout, rows: int) -> int:
-    """A batch is one program of one county: at most that county's households, and at most the
-    compensation domain's MAX_ROWS per file (50,000 today: a 100,000-row sheet is refused whole)."""
+    """A batch is one program of one county: at most that county's households and the compensation
+    domain's MAX_ROWS per file."""
     return min(rows, len(layout.households_of_county(0)), sheets.MAX_ROWS)
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
@@ -272,7 +272,9 @@ async def commit(session: AsyncSession, actor: Actor, checked: Checked, effectiv
         for pid, l in zip(ids, checked.lines, strict=True)
     ]
     entry_ids = await ledger.record_entries(session, specs, actor=actor, pending=True)
-    await session.execute(update(Payment), [{"id": p, "entry_id": e} for p, e in zip(ids, entry_ids, strict=True)])
+    table = Payment.__table__
+    await session.execute(update(table).where(table.c.id == bindparam("payment")).values(entry_id=bindparam("entry")),
+                          [{"payment": p, "entry": e} for p, e in zip(ids, entry_ids, strict=True)])
     await add_events(session, [
         dict(payment_id=p, action="enter", from_status=None, to_status=S.PENDING, actor_id=actor.user_id, at=now,
              detail=f"batch {batch.id} row {l.row}: {l.rule}", request_id=actor.request_id)

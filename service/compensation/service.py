@@ -399,7 +399,7 @@ async def status_counts(session: AsyncSession, batch_id: int) -> dict[str, int]:
 
 async def add_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(PaymentEvent), rows)
+        await session.execute(insert(PaymentEvent.__table__), rows)
 
 
 __all__ = ["PaymentBatch"]

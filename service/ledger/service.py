@@ -433,7 +433,7 @@ async def record_entries(
     rows = [
         dict(kind=s.kind, status=EntryStatus.PENDING if pending else EntryStatus.POSTED,
              effective_date=s.effective_date or now.date(), recorded_at=now, posted_at=None if pending else now,
-             memo=s.memo, meta=json.loads(json.dumps(s.metadata or {}, sort_keys=True)),
+             memo=s.memo, metadata=json.loads(json.dumps(s.metadata or {}, sort_keys=True)),
              entered_by=actor.user_id, request_id=actor.request_id, reversal_of_id=None,
              sequence=None, prev_hash=None, hash=None)
         for s in specs
@@ -446,22 +446,25 @@ async def record_entries(
         dict(entry_id=entry_id, account_id=l.account_id, currency=l.currency, amount=l.amount)
         for entry_id, spec in zip(ids, specs, strict=True) for l in spec.legs
     ]
-    await session.execute(insert(Posting), postings)
+    await session.execute(insert(Posting.__table__), postings)
     return ids
 
 
 async def insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many rows and return their new ids in the order given.
+    """Insert many rows (keyed by column name) and return their new ids in the order given.
 
-    PostgreSQL: a batched INSERT .. RETURNING. SQLite would fall back to one INSERT per row for an
-    ordered RETURNING, so there the rows go in as one executemany and the ids are read back: the
-    write transaction holds the database lock (BEGIN IMMEDIATE), so they are the next ids, in order.
+    Core inserts, not the ORM's: nothing needs the objects, and the unit of work costs several times
+    the insert itself per row. PostgreSQL: a batched INSERT .. RETURNING. SQLite would fall back to
+    one INSERT per row for an ordered RETURNING, so there the rows go in as one executemany and the
+    ids are read back: the write transaction holds the database lock (BEGIN IMMEDIATE), so they are
+    the next ids, in order.
     """
+    table = model.__table__
     if session.bind.dialect.name != "sqlite":
-        return list(await session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
-    before = await session.scalar(select(func.coalesce(func.max(model.id), 0)))
-    await session.execute(insert(model), rows)
-    ids = list(await session.scalars(select(model.id).where(model.id > before).order_by(model.id)))
+        return list(await session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    before = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    await session.execute(insert(table), rows)
+    ids = list(await session.scalars(select(table.c.id).where(table.c.id > before).order_by(table.c.id)))
     if len(ids) != len(rows):
         raise Conflict("another writer interleaved with a bulk insert; nothing was written, retry")
     return ids
@@ -475,7 +478,7 @@ async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: S
         sequence += 1
         payload = canonical_bytes(
             sequence=sequence, kind=row["kind"], effective_date=row["effective_date"], posted_at=row["posted_at"],
-            memo=row["memo"], metadata=row["meta"], entered_by=row["entered_by"], approved_by=row.get("approved_by"),
+            memo=row["memo"], metadata=row["metadata"], entered_by=row["entered_by"], approved_by=row.get("approved_by"),
             reversal_of_id=row.get("reversal_of_id"),
             postings=[(l.account_id, l.currency, l.amount) for l in entry_legs],
         )
@@ -522,7 +525,7 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     for entry_id in entry_ids:
         e = entries[entry_id]
         rows.append(dict(id=e.id, kind=e.kind, effective_date=e.effective_date, posted_at=now, memo=e.memo,
-                         meta=e.meta, entered_by=e.entered_by, approved_by=actor.user_id,
+                         metadata=e.meta, entered_by=e.entered_by, approved_by=actor.user_id,
                          reversal_of_id=e.reversal_of_id, status=EntryStatus.POSTED))
     await _chain_many(session, rows, [legs[i] for i in entry_ids])
     await session.flush()

@@ -50,7 +50,7 @@ async def journal_parquet(session: AsyncSession, as_of_sequence: int | None) -> 
 
     def write() -> bytes:
         buf = io.BytesIO()
-        j.lines.write_parquet(buf, compression="zstd", statistics=True)
+        j.lines.sort("sequence", "posting_id").write_parquet(buf, compression="zstd", statistics=True)
         return buf.getvalue()
 
     return await anyio.to_thread.run_sync(write), {"sequence": j.sequence, "hash": j.hash}

@@ -1,23 +1,29 @@
 """Read the posted journal, as of a sequence number or date, into one Polars frame of postings.
 
-Rows are fetched with the async session (no Polars driver on the async connection) and the frame is
-built in a worker thread with an explicit schema, so an empty ledger and a large one have the same
-columns and types. Entry metadata is flattened into typed columns here, once, so every transform
-downstream is a plain DataFrame -> DataFrame function.
+One query serves every report. Entry metadata is flattened into typed columns by the database
+(JSON extraction), so no Python code runs per posting:
+
+- a whole-journal read (transparency, audit, exports) goes straight from the database into Arrow
+  through ADBC, in a worker thread: ten million postings never become Python objects;
+- a read of one account (a household statement) runs through the request's session, where a
+  handful of rows need no second connection.
+
+The journal is append-only and an entry's sequence is final once posted, so a second connection that
+reads `sequence <= point` sees exactly what the request's own snapshot saw.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-import json
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Select, Text, cast, literal, select, union_all
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,18 +41,35 @@ TEXT_KEYS = (
 )
 MONEY_KEYS = ("rule_max", "stipend_cap", "share_limit")
 NUMBER_KEYS = ("patrol_days", "incidents")
+# Long text a rollup never looks at: left out (null) unless a caller asks for the detail.
+DETAIL = ("memo", "hash", "metadata")
+DECODE_SLICE = 250_000
 
-SCHEMA: dict[str, pl.DataType] = {
+_ENTRY: dict[str, pl.DataType] = {
     "entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
     "entered_by": pl.Int64, "approved_by": pl.Int64, "reversal_of_id": pl.Int64, "memo": pl.String,
     "hash": pl.String, "metadata": pl.String,
+}
+_POSTING: dict[str, pl.DataType] = {"posting_id": pl.Int64, "entry_id": pl.Int64, "account_id": pl.Int64,
+                                     "currency": pl.String, "amount": pl.Int64}
+_ACCOUNT: dict[str, pl.DataType] = {
+    "account_id": pl.Int64, "account_code": pl.String, "account_kind": pl.String, "account_county": pl.String,
+    "account_trust_id": pl.Int64, "party_id": pl.Int64,
+}
+_PARTY: dict[str, pl.DataType] = {
+    "party_id": pl.Int64, "party_kind": pl.String, "party_county": pl.String, "party_division": pl.String,
+    "gender": pl.String, "parent_id": pl.Int64,
+}
+_PARENT: dict[str, pl.DataType] = {"parent_id": pl.Int64, "parent_kind": pl.String, "parent_division": pl.String}
+# What the reads return (raw metadata as JSON text), and the frame every report works on.
+RAW_SCHEMA: dict[str, pl.DataType] = {**_ENTRY, **_POSTING, **_ACCOUNT, **_PARTY, **_PARENT}
+ALL_KEYS = (*TEXT_KEYS, *MONEY_KEYS, *NUMBER_KEYS)
+SCHEMA: dict[str, pl.DataType] = {
+    **_ENTRY,
     **{f"m_{k}": pl.String for k in TEXT_KEYS},
     **{f"m_{k}": pl.Int64 for k in MONEY_KEYS},
     **{f"m_{k}": pl.Int64 for k in NUMBER_KEYS},
-    "posting_id": pl.Int64, "account_id": pl.Int64, "currency": pl.String, "amount": pl.Int64,
-    "account_code": pl.String, "account_kind": pl.String, "account_county": pl.String,
-    "account_trust_id": pl.Int64, "party_id": pl.Int64, "party_kind": pl.String,
-    "party_county": pl.String, "party_division": pl.String, "gender": pl.String,
+    **{k: v for k, v in (_POSTING | _ACCOUNT | _PARTY).items() if k not in ("entry_id", "parent_id")},
     "village_id": pl.Int64, "village_division": pl.String,
 }
 
@@ -59,34 +82,6 @@ class Journal:
     sequence: int
     hash: str
     head_sequence: int
-
-
-def _number(value: Any) -> int | None:
-    """patrol_days may arrive as 3, "3" or "2.5" (half days are rounded down to keep integers)."""
-    try:
-        number = Decimal(str(value).strip()) if value is not None and str(value).strip() != "" else None
-        return int(number) if number is not None and number.is_finite() else None
-    except InvalidOperation:
-        return None
-
-
-def _minor(value: Any) -> int | None:
-    try:
-        return money.parse(str(value)) if value is not None else None
-    except Exception:  # a malformed limit is reported as absent rather than crashing a report
-        return None
-
-
-def _flatten(meta: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k in TEXT_KEYS:
-        v = meta.get(k)
-        out[f"m_{k}"] = None if v is None else (json.dumps(v) if isinstance(v, bool) else str(v))
-    for k in MONEY_KEYS:
-        out[f"m_{k}"] = _minor(meta.get(k))
-    for k in NUMBER_KEYS:
-        out[f"m_{k}"] = _number(meta.get(k))
-    return out
 
 
 async def resolve_point(
@@ -116,60 +111,170 @@ async def resolve_point(
     return seq, str(h), head_seq
 
 
-async def load(
-    session: AsyncSession, *, as_of_sequence: int | None = None, as_of_date: date | None = None,
-    date_filter: bool = True, account_id: int | None = None,
-) -> Journal:
-    """The journal up to a point. With `as_of_date`, entries effective after that date are left out.
-    With `account_id`, only the entries touching that account (all their postings): a statement reads
-    its own household's entries through the (account_id, entry_id) index, not the whole journal."""
-    seq, hash_, head_seq = await resolve_point(session, as_of_sequence, as_of_date)
-    party, village = aliased(Party), aliased(Party)
-    q = (
-        select(
-            JournalEntry.id, JournalEntry.sequence, JournalEntry.kind, JournalEntry.effective_date,
-            JournalEntry.entered_by, JournalEntry.approved_by, JournalEntry.reversal_of_id, JournalEntry.memo,
-            JournalEntry.hash, JournalEntry.meta, Posting.id, Posting.account_id, Posting.currency, Posting.amount,
+_PARTY_ROW, _PARENT_ROW = aliased(Party), aliased(Party)  # module level: one compiled query, cached
+
+
+def _entry_columns() -> list[Any]:
+    e = JournalEntry
+    return [e.id.label("entry_id"), e.sequence, e.kind, e.effective_date, e.entered_by, e.approved_by,
+            e.reversal_of_id, e.memo, e.hash, cast(e.meta, Text).label("metadata")]
+
+
+def _entries(seq: int, as_of_date: date | None) -> Select:
+    q = select(*_entry_columns()).where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence <= seq)
+    return q if as_of_date is None else q.where(JournalEntry.effective_date <= as_of_date)
+
+
+def account_query(seq: int, as_of_date: date | None, account_id: int) -> Select:
+    """Every posting of the entries that touch one account (a statement), joined in the database."""
+    party, parent = _PARTY_ROW, _PARENT_ROW
+    touching = select(Posting.entry_id).where(Posting.account_id == account_id)
+    return (
+        _entries(seq, as_of_date).add_columns(
+            Posting.id.label("posting_id"), Posting.account_id, Posting.currency, Posting.amount,
             Account.code, Account.kind, Account.county_code, Account.trust_id, Account.party_id,
             party.kind, party.county_code, party.division_code, party.gender, party.parent_id,
-            village.kind, village.division_code,
+            parent.kind, parent.division_code,
         )
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(Account, Account.id == Posting.account_id)
         .outerjoin(party, party.id == Account.party_id)
-        .outerjoin(village, village.id == party.parent_id)
-        .where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence <= seq)
-        .order_by(JournalEntry.sequence, Posting.id)
+        .outerjoin(parent, parent.id == party.parent_id)
+        .where(JournalEntry.id.in_(touching))  # through the (account_id, entry_id) index
     )
-    if as_of_date is not None and date_filter:
-        q = q.where(JournalEntry.effective_date <= as_of_date)
+
+
+async def load(
+    session: AsyncSession, *, as_of_sequence: int | None = None, as_of_date: date | None = None,
+    date_filter: bool = True, account_id: int | None = None, detail: bool = True, keys: Sequence[str] = ALL_KEYS,
+) -> Journal:
+    """The journal up to a point. With `as_of_date`, entries effective after that date are left out.
+    With `account_id`, only the entries touching that account (all their postings). Without
+    `detail`, memo, hash and raw metadata are null, and only the metadata `keys` asked for are read:
+    a province's rollup does not need gigabytes of text it never looks at."""
+    seq, hash_, head_seq = await resolve_point(session, as_of_sequence, as_of_date)
+    day = as_of_date if date_filter else None
     if account_id is not None:
-        q = q.where(JournalEntry.id.in_(select(Posting.entry_id).where(Posting.account_id == account_id)))
-    rows = (await session.execute(q)).all()
-    frame = await anyio.to_thread.run_sync(build_frame, rows)
+        rows = (await session.execute(account_query(seq, day, account_id))).all()
+        frame = await anyio.to_thread.run_sync(build_frame, rows, detail, keys)
+    else:
+        frame = await anyio.to_thread.run_sync(read_all, session.bind.url, seq, day, detail, keys)
     return Journal(frame, seq, hash_, head_seq)
 
 
-def build_frame(rows: list[Any]) -> pl.DataFrame:
-    """Rows of the query in `load` -> the postings frame (runs in a worker thread)."""
-    cols: dict[str, list[Any]] = {name: [] for name in SCHEMA}
-    meta_cache: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        (eid, seq, kind, eff, ent, appr, rev, memo, h, meta, pid, aid, cur, amt, acode, akind, acounty, atrust,
-         party_id, pkind, pcounty, pdiv, gender, parent_id, vkind, vdiv) = r
-        if eid not in meta_cache:
-            meta_cache[eid] = {"metadata": json.dumps(meta or {}, sort_keys=True, ensure_ascii=False),
-                               **_flatten(meta or {})}
-        village_id = party_id if pkind == "community" else (parent_id if vkind == "community" else None)
-        village_div = pdiv if pkind == "community" else (vdiv if vkind == "community" else None)
-        values = {
-            "entry_id": eid, "sequence": seq, "kind": kind, "effective_date": eff, "entered_by": ent,
-            "approved_by": appr, "reversal_of_id": rev, "memo": memo, "hash": h, **meta_cache[eid],
-            "posting_id": pid, "account_id": aid, "currency": cur, "amount": amt, "account_code": acode,
-            "account_kind": akind, "account_county": acounty, "account_trust_id": atrust, "party_id": party_id,
-            "party_kind": pkind, "party_county": pcounty, "party_division": pdiv, "gender": gender,
-            "village_id": village_id, "village_division": village_div,
-        }
-        for name in SCHEMA:
-            cols[name].append(values[name])
-    return pl.DataFrame(cols, schema=SCHEMA)
+def build_frame(rows: list[Any], detail: bool = True, keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
+    """Rows shaped like RAW_SCHEMA -> the postings frame."""
+    return _finish(_flatten(pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row"), detail, keys)).sort("posting_id")
+
+
+def read_all(url: URL, seq: int, as_of_date: date | None, detail: bool = True,
+             keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
+    """The whole journal: four plain table reads through ADBC (Arrow, no Python object per row),
+    joined by Polars, which is many times faster than the database joining them row by row."""
+    entries = _flatten(read_query(url, _entries(seq, as_of_date), _ENTRY), detail, keys)  # per entry, not posting
+    # A column that is null for every entry (most metadata keys, memo and hash without `detail`)
+    # is joined as a constant, not as ten million null strings.
+    empty = [c for c in entries.columns if entries[c].null_count() == entries.height and entries.height]
+    entries = entries.drop(empty)
+    postings = read_query(url, select(Posting.id, Posting.entry_id, Posting.account_id, Posting.currency,
+                                 Posting.amount), _POSTING)
+    accounts = read_query(url, select(Account.id, Account.code, Account.kind, Account.county_code, Account.trust_id,
+                                 Account.party_id), _ACCOUNT)
+    parties = read_query(url, select(Party.id, Party.kind, Party.county_code, Party.division_code, Party.gender,
+                                Party.parent_id), _PARTY)
+    parents = parties.select(parent_id="party_id", parent_kind="party_kind", parent_division="party_division")
+    # Posting order (not journal order: sorting ten million wide rows costs seconds and gigabytes);
+    # whoever shows lines in journal order sorts its own few (statements, exports, anomalies).
+    order = {"how": "left", "maintain_order": "left"}
+    raw = (
+        postings.sort("posting_id").join(entries, on="entry_id", how="inner", maintain_order="left")
+        .join(accounts, on="account_id", **order).join(parties, on="party_id", **order)
+        .join(parents, on="parent_id", **order)
+    ).with_columns(*[pl.lit(None, SCHEMA[c]).alias(c) for c in empty])
+    return _finish(raw)
+
+
+def read_query(url: URL, q: Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """One query into a frame with `schema` (columns in order, renamed)."""
+    names = list(schema)
+    if url.get_backend_name() == "sqlite":
+        # The SQLite driver types each column from its first rows: a first row of the right types
+        # (dropped below) keeps a column that starts with nulls from being typed wrongly.
+        dummy = {pl.Int64: -1, pl.String: "", pl.Date: "1970-01-01"}
+        q = union_all(select(*[literal(dummy[schema[n]]) for n in names]), q)
+        uri = f"sqlite:///{url.database}"
+        from sqlalchemy.dialects.sqlite import dialect
+    else:
+        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        from sqlalchemy.dialects.postgresql import dialect
+    sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
+    frame = pl.read_database_uri(sql, uri, engine="adbc")
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    if url.get_backend_name() == "sqlite":
+        frame = frame.slice(1)
+    return frame.select([_cast(frame, n, t) for n, t in schema.items()])
+
+
+def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date and frame.schema[name] == pl.String:  # SQLite keeps dates as ISO text
+        return pl.col(name).str.to_date("%Y-%m-%d")
+    return pl.col(name).cast(dtype)
+
+
+def _flatten(frame: pl.DataFrame, detail: bool, keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
+    """Metadata -> one typed column per known key (null for keys not asked for); without `detail`
+    the long text is dropped (null)."""
+    meta = _decode(frame["metadata"], keys)
+    out = pl.concat([frame, meta], how="horizontal").with_columns(
+        *[_mapped(meta[f"m_{k}"], _minor) for k in MONEY_KEYS if k in keys],
+        *[_mapped(meta[f"m_{k}"], _number) for k in NUMBER_KEYS if k in keys],
+        *[pl.lit(None, SCHEMA[f"m_{k}"]).alias(f"m_{k}") for k in ALL_KEYS if k not in keys],
+    )
+    return out if detail else out.with_columns(*[pl.lit(None, pl.String).alias(c) for c in DETAIL])
+
+
+def _finish(frame: pl.DataFrame) -> pl.DataFrame:
+    """Name each posting's village (the party itself, or its parent)."""
+    is_village, parent_is_village = pl.col("party_kind") == "community", pl.col("parent_kind") == "community"
+    return frame.with_columns(
+        village_id=pl.when(is_village).then(pl.col("party_id")).when(parent_is_village).then(pl.col("parent_id")),
+        village_division=pl.when(is_village).then(pl.col("party_division"))
+        .when(parent_is_village).then(pl.col("parent_division")),
+    ).select(list(SCHEMA))
+
+
+def _decode(texts: pl.Series, keys: Sequence[str]) -> pl.DataFrame:
+    """Metadata JSON -> one text column per key (numbers and booleans as their JSON text)."""
+    # In slices: decoding millions of entries at once holds several GB of intermediate values.
+    parts = [_decode_slice(texts.slice(i, DECODE_SLICE), keys) for i in range(0, len(texts), DECODE_SLICE)]
+    decoded = pl.concat(parts) if parts else pl.DataFrame(schema={k: pl.String for k in keys})
+    return decoded.rename(lambda k: f"m_{k}")
+
+
+def _decode_slice(texts: pl.Series, keys: Sequence[str]) -> pl.DataFrame:
+    try:
+        return texts.str.json_decode(pl.Struct({k: pl.String for k in keys})).struct.unnest()
+    except pl.exceptions.ComputeError:  # a value that is an object or a list: extract key by key
+        return pl.DataFrame({k: texts.str.json_path_match(f"$.{k}") for k in keys})
+
+
+def _mapped(texts: pl.Series, parse: Callable[[str], int | None]) -> pl.Series:
+    """Parse each distinct value once (a province's journal repeats a few hundred of them)."""
+    values = texts.drop_nulls().unique().to_list()
+    return texts.replace_strict({v: parse(v) for v in values}, default=None, return_dtype=pl.Int64)
+
+
+def _number(value: str) -> int | None:
+    """patrol_days may arrive as 3, "3" or "2.5" (half days are rounded down to keep integers)."""
+    try:
+        number = Decimal(value.strip()) if value.strip() != "" else None
+        return int(number) if number is not None and number.is_finite() else None
+    except InvalidOperation:
+        return None
+
+
+def _minor(value: str) -> int | None:
+    try:
+        return money.parse(value)
+    except Exception:  # a malformed limit is reported as absent rather than crashing a report
+        return None

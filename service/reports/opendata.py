@@ -103,7 +103,7 @@ def build(rows: list[dict[str, Any]], parties: dict[int, dict[str, Any]], secret
 
 
 async def package(session: AsyncSession, *, secret: str, as_of_sequence: int | None = None) -> dict[str, Any]:
-    j, frame = await _enriched(session, as_of_sequence)
+    j, frame = await _enriched(session, as_of_sequence, detail=True)
     rows = (await anyio.to_thread.run_sync(grant_rows, frame)).to_dicts()
     ids = {r["party_id"] for r in rows} | {r["funder_party_id"] for r in rows if r["funder_party_id"] is not None}
     result = await session.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Sequence
 import hmac
 from datetime import date
 from typing import Any
@@ -46,8 +47,10 @@ def as_of(j: journal.Journal) -> dict[str, Any]:
 
 
 async def _enriched(session: AsyncSession, as_of_sequence: int | None, as_of_date: date | None = None,
-                    account_id: int | None = None):
-    j = await journal.load(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date, account_id=account_id)
+                    account_id: int | None = None, detail: bool = False, keys: Sequence[str] = journal.ALL_KEYS):
+    """The journal with report dimensions; `detail` keeps memo, hash and raw metadata (statements)."""
+    j = await journal.load(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date, account_id=account_id,
+                           detail=detail, keys=keys)
     frame = await anyio.to_thread.run_sync(t.enrich, j.lines.filter(pl.col("currency") == CURRENCY))
     return j, frame
 
@@ -107,7 +110,7 @@ async def _transparency(
     session: AsyncSession, *, k: int, as_of_sequence: int | None, county: str | None, program: str | None,
     trust: str | None, period: str | None,
 ) -> dict[str, Any]:
-    j, frame = await _enriched(session, as_of_sequence)
+    j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
     scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
     tables = await anyio.to_thread.run_sync(publish.transparency_tables, scoped, k)
     names = await village_names(session)
@@ -243,7 +246,7 @@ async def statement(
     account_id = await benefit_account_id(session, party.id)
     if account_id is None:
         raise NotFound(f"party {party.id} has no benefits account")
-    j, frame = await _enriched(session, as_of_sequence, account_id=account_id)
+    j, frame = await _enriched(session, as_of_sequence, account_id=account_id, detail=True)
     lines = t.statement_lines(frame, account_id)
     if period:
         lines = lines.filter(pl.col("effective_date").dt.strftime("%Y-%m").str.starts_with(period))

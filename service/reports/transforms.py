@@ -1,4 +1,4 @@
-"""Pure rollup transforms over the postings frame of `journal.build_frame`. No I/O here.
+"""Pure rollup transforms over the postings frame of `journal.load`. No I/O here.
 
 Amounts stay Int64 minor units (fen); formatting to decimal strings happens at the edges.
 Sign convention of postings: positive is a debit, negative a credit. Money a party received is the
@@ -17,6 +17,8 @@ HOUSEHOLD_KINDS = ["household", "person"]
 OUT_KINDS = ["beneficiary", "project", "fee"]
 GENDERS = ["female", "male", "other", "unrecorded"]
 DIMENSIONS = ["county", "program", "trust", "period"]
+# The metadata the transparency tables read (dimensions, reversals, patrol work); the rest stays unread.
+TRANSPARENCY_KEYS = ("county_code", "program_id", "trust_id", "period", "reverses_kind", "patrol_days", "incidents")
 
 
 def enrich(lines: pl.DataFrame) -> pl.DataFrame:

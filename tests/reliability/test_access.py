@@ -172,7 +172,7 @@ def declared_roles(path: str, handler: HTTPRouteHandler) -> set[str] | str:
 
 
 APP = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
-ROUTES = route_table(APP)
+ROUTES = sorted(route_table(APP), key=lambda r: (r[1], r[0]))  # stable order: pytest-xdist workers must agree
 
 
 def test_every_route_has_a_rule():

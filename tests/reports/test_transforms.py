@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from service.reports import anomalies, charts
@@ -12,7 +13,7 @@ from service.reports.publish import transparency_tables
 
 def row(eid, seq, kind, amount, account, akind, *, party=None, pkind=None, meta=None, rev=None, gender=None,
         village=None, county="360827"):
-    return (eid, seq, kind, date(2026, 3, seq), 1, 2, rev, "memo", f"h{seq}", meta or {}, eid * 10 + (amount < 0),
+    return (eid, seq, kind, date(2026, 3, seq), 1, 2, rev, "memo", f"h{seq}", json.dumps(meta or {}), eid * 10 + (amount < 0),
             account, "CNY", amount, f"acct:{account}", akind, county if akind != "source" else None, None,
             party, pkind, county if party else None, None, gender, village, "community" if village else None, None)
 
@@ -69,3 +70,21 @@ def test_charts_escape_labels_and_handle_empty_data():
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "a &amp; b" in svg
     assert charts.bars([], "x") == charts.trend([], "x") == charts.sankey([], [], "x") == ""
     assert charts.sankey(["a", "b"], [(0, 1, 500)], "flows").startswith("<svg")
+
+
+def test_metadata_that_is_not_flat_still_loads():
+    """A key holding an object (written by no domain today) must not break every report."""
+    rows = [row(1, 1, "funding", 500, 1, "source", meta={"period": {"from": "2026-01"}, "rule": "r"}),
+            row(1, 1, "funding", -500, 2, "fund", meta={"period": {"from": "2026-01"}, "rule": "r"})]
+    lines = build_frame(rows)
+    assert lines["m_period"].to_list() == ['{"from":"2026-01"}'] * 2
+    assert lines["m_rule"].to_list() == ["r", "r"]
+
+
+def test_numeric_metadata_is_read_once_per_distinct_value():
+    meta = {"patrol_days": "2.5", "stipend_cap": "300.00", "program_id": 7}
+    lines = build_frame([row(1, 1, "stipend", 100, 1, "fund", meta=meta), row(1, 1, "stipend", -100, 2, "beneficiary",
+                                                                              meta={"patrol_days": 3})])
+    assert lines["m_patrol_days"].to_list() == [2, 3]
+    assert lines["m_stipend_cap"].to_list() == [30000, None]
+    assert lines["m_program_id"].to_list() == ["7", None]
