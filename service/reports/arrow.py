@@ -1,0 +1,86 @@
+"""Query results straight into Polars frames through ADBC (Arrow), with no Python object per row.
+
+SQLite: the ADBC driver carries its own copy of SQLite, and two copies of SQLite in one process
+release each other's POSIX file locks, which can corrupt the database (sqlite.org/howtocorrupt.html,
+2.2.1). So SQLite reads run in one long-lived reader process, spawned on first use, and come back as
+an Arrow IPC file. PostgreSQL reads run in the calling thread (libpq and asyncpg do not interfere).
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import tempfile
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+import polars as pl
+from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy.engine import URL
+
+_TYPED = {pl.Int64: -1, pl.String: "", pl.Date: "1970-01-01"}
+_reader: ProcessPoolExecutor | None = None
+_reader_lock = threading.Lock()
+
+
+def read_query(url: URL, q: Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The rows of `q` as a frame with `schema` (columns renamed in order, cast)."""
+    names = list(schema)
+    if url.get_backend_name() == "sqlite":
+        from sqlalchemy.dialects.sqlite import dialect
+
+        # The SQLite driver types each column from its first rows: a first row of the right types
+        # (dropped below) keeps a column that starts with nulls from being typed wrongly.
+        q = union_all(select(*[literal(_TYPED[schema[n]]) for n in names]), q)
+        sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
+        frame = _in_reader(f"sqlite:///{url.database}", sql).slice(1)
+    else:
+        from sqlalchemy.dialects.postgresql import dialect
+
+        sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
+        frame = pl.read_database_uri(sql, url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                     engine="adbc")
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    return frame.select([_cast(frame, n, t) for n, t in schema.items()])
+
+
+def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date and frame.schema[name] == pl.String:  # SQLite keeps dates as ISO text
+        return pl.col(name).str.to_date("%Y-%m-%d")
+    return pl.col(name).cast(dtype)
+
+
+def _in_reader(uri: str, sql: str) -> pl.DataFrame:
+    path = _pool().submit(_read_to_file, uri, sql).result()
+    try:
+        return pl.read_ipc(path)
+    finally:
+        os.unlink(path)
+
+
+def _read_to_file(uri: str, sql: str) -> str:
+    """In the reader process: run the query, write the frame as Arrow IPC, return the file's path."""
+    frame = pl.read_database_uri(sql, uri, engine="adbc")
+    fd, path = tempfile.mkstemp(prefix="shanshui-read-", suffix=".arrow")
+    os.close(fd)
+    frame.write_ipc(path)
+    return path
+
+
+def _pool() -> ProcessPoolExecutor:
+    global _reader
+    with _reader_lock:
+        if _reader is None:
+            _reader = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(close_reader)
+        return _reader
+
+
+def close_reader() -> None:
+    """Stop the SQLite reader process (the bench does, to count its memory)."""
+    global _reader
+    with _reader_lock:
+        if _reader is not None:
+            _reader.shutdown(wait=True)
+            _reader = None
