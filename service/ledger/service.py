@@ -192,7 +192,8 @@ async def _chain(session: AsyncSession, entry: JournalEntry, legs: Sequence[Leg]
     head.sequence, head.hash = entry.sequence, entry.hash
 
 
-def entry_bytes(entry: JournalEntry, postings: Sequence[tuple[int, str, int]]) -> bytes:
+def entry_bytes(entry: Any, postings: Sequence[tuple[int, str, int]]) -> bytes:
+    """The chain payload of an entry (a JournalEntry, or a row with the same names)."""
     assert entry.sequence is not None and entry.posted_at is not None
     return canonical_bytes(
         sequence=entry.sequence, kind=entry.kind, effective_date=entry.effective_date, posted_at=entry.posted_at,
