@@ -158,7 +158,7 @@ async def load(
     day = as_of_date if date_filter else None
     if account_id is not None:
         rows = (await session.execute(account_query(seq, day, account_id))).all()
-        frame = await anyio.to_thread.run_sync(build_frame, rows, detail, keys)
+        frame = build_frame(rows, detail, keys)  # a household's few rows: not worth a thread hop
     else:
         frame = await anyio.to_thread.run_sync(read_all, session.bind.url, seq, day, detail, keys)
     return Journal(frame, seq, hash_, head_seq)

@@ -51,7 +51,9 @@ async def _enriched(session: AsyncSession, as_of_sequence: int | None, as_of_dat
     """The journal with report dimensions; `detail` keeps memo, hash and raw metadata (statements)."""
     j = await journal.load(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date, account_id=account_id,
                            detail=detail, keys=keys)
-    frame = await anyio.to_thread.run_sync(t.enrich, j.lines.filter(pl.col("currency") == CURRENCY))
+    lines = j.lines.filter(pl.col("currency") == CURRENCY)
+    # One account's lines are few: enrich them in place. The whole journal goes to a worker thread.
+    frame = t.enrich(lines) if account_id is not None else await anyio.to_thread.run_sync(t.enrich, lines)
     return j, frame
 
 
