@@ -31,9 +31,10 @@ def figures_table(r: dict) -> Table:
     for workers, http in r["http"].items():
         if not isinstance(http, dict):
             continue
-        if "statement" in http:
-            s = http["statement"]
-            table.add_row(f"statement GET {s['path']}", f"{s['per_second']:,}/s", _lat(s), str(s["errors"]))
+        for name, label in (("statement", f"{r['http']['clients']} clients"), ("statement_one_client", "1 client")):
+            if name in http:
+                s = http[name]
+                table.add_row(f"statement GET {s['path']}, {label}", f"{s['per_second']:,}/s", _lat(s), str(s["errors"]))
         for name in ("single_payment", "approve", "hot_accounts"):
             if name in http:
                 s = http[name]

@@ -135,9 +135,9 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
                 "verify_after_load", "verify_after_writes", "quality_bars"):
         assert key in r, key
     w1 = r["http"]["workers_1"]
-    for key in ("single_payment", "approve", "hot_accounts", "statement", "batch"):
+    for key in ("single_payment", "approve", "hot_accounts", "statement", "statement_one_client", "batch"):
         assert key in w1, key
-    for key in ("single_payment", "hot_accounts", "statement"):
+    for key in ("single_payment", "hot_accounts", "statement", "statement_one_client"):
         assert w1[key]["requests"] > 0 and w1[key]["errors"] == 0, (key, w1[key])
     assert w1["approve"]["requests"] > 0 and w1["approve"]["errors"] == 0, w1["approve"]
     batch = w1["batch"]
