@@ -14,6 +14,7 @@ import os
 import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import polars as pl
 from sqlalchemy import Select, literal, select, union_all
@@ -32,7 +33,7 @@ def read_query(url: URL, q: Select, schema: dict[str, pl.DataType]) -> pl.DataFr
 
         # The SQLite driver types each column from its first rows: a first row of the right types
         # (dropped below) keeps a column that starts with nulls from being typed wrongly.
-        q = union_all(select(*[literal(_TYPED[schema[n]]) for n in names]), q)
+        q = union_all(select(*[literal(_TYPED[schema[n]]) for n in names]), select(q.subquery()))
         sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
         frame = _in_reader(f"sqlite:///{url.database}", sql).slice(1)
     else:
@@ -52,7 +53,11 @@ def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _in_reader(uri: str, sql: str) -> pl.DataFrame:
-    path = _pool().submit(_read_to_file, uri, sql).result()
+    try:
+        path = _pool().submit(_read_to_file, uri, sql).result()
+    except BrokenProcessPool:  # the reader died (out of memory, killed): the next read starts a new one
+        close_reader()
+        raise
     try:
         return pl.read_ipc(path)
     finally:
@@ -61,7 +66,10 @@ def _in_reader(uri: str, sql: str) -> pl.DataFrame:
 
 def _read_to_file(uri: str, sql: str) -> str:
     """In the reader process: run the query, write the frame as Arrow IPC, return the file's path."""
-    frame = pl.read_database_uri(sql, uri, engine="adbc")
+    try:
+        frame = pl.read_database_uri(sql, uri, engine="adbc")
+    except Exception as exc:  # the driver's own errors do not survive pickling back to the caller
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
     fd, path = tempfile.mkstemp(prefix="shanshui-read-", suffix=".arrow")
     os.close(fd)
     frame.write_ipc(path)

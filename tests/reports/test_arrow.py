@@ -1,0 +1,43 @@
+"""Reading query results into frames through ADBC, on the real database."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import polars as pl
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from service.ledger.models import Account
+from service.reports import arrow
+from tests.helpers import create_party, open_account
+
+SCHEMA = {"id": pl.Int64, "code": pl.String, "party_id": pl.Int64}
+
+
+async def test_a_column_that_starts_null_keeps_its_type(database_url, client, admin):
+    """The SQLite driver types columns from their first rows; a leading null must not make it fail."""
+    party = await create_party(client, admin)
+    first = await open_account(client, admin)  # no party: party_id is null
+    second = await open_account(client, admin, kind="beneficiary", party_id=party["id"])
+    q = (select(Account.id, Account.code, Account.party_id).where(Account.id.in_([first["id"], second["id"]]))
+         .order_by(Account.id))
+    frame = arrow.read_query(make_url(database_url), q, SCHEMA)
+    assert frame.schema == pl.Schema(SCHEMA)
+    assert frame["code"].to_list() == [first["code"], second["code"]]
+    assert frame["party_id"].to_list() == [None, party["id"]]
+
+
+async def test_a_killed_sqlite_reader_is_replaced(database_url, is_postgres):
+    if is_postgres:
+        pytest.skip("PostgreSQL reads run in the calling thread")
+    url, q = make_url(database_url), select(Account.id, Account.code, Account.party_id)
+    arrow.read_query(url, q, SCHEMA)
+    for pid in list(arrow._pool()._processes):
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(BrokenProcessPool):
+        arrow.read_query(url, q, SCHEMA)
+    assert arrow.read_query(url, q, SCHEMA).height >= 0  # a new reader answers
