@@ -4,6 +4,8 @@ SQLite: the ADBC driver carries its own copy of SQLite, and two copies of SQLite
 release each other's POSIX file locks, which can corrupt the database (sqlite.org/howtocorrupt.html,
 2.2.1). So SQLite reads run in one long-lived reader process, spawned on first use, and come back as
 an Arrow IPC file. PostgreSQL reads run in the calling thread (libpq and asyncpg do not interfere).
+The reader is started with multiprocessing's "spawn": a script that reads reports on SQLite must
+keep its top-level code under `if __name__ == "__main__":` (the CLI and the server do).
 """
 
 from __future__ import annotations
