@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -66,6 +66,11 @@ async def fetch(session: AsyncSession, model: type[T], row_id: int, *, lock: boo
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(q)).scalar_one_or_none()
+
+
+def chunks(items: Sequence[T], size: int = 5000) -> list[Sequence[T]]:
+    """Slices for `IN (...)` lists: PostgreSQL's driver takes at most 32,767 parameters a statement."""
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def utcnow() -> datetime:

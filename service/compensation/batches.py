@@ -26,7 +26,7 @@ from service.compensation.service import (
     _benefit_account, check_transition, eligibility_problem, entry_metadata, live_key, rule_of, status_counts,
     visible_program, add_events,
 )
-from service.db import utcnow
+from service.db import chunks, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account
@@ -375,9 +375,11 @@ async def mark_paid_from_file(session: AsyncSession, actor: Actor, filename: str
     """
     rows = sheets.read_rows(content, filename, sheets.STATEMENT_COLUMNS, (*sheets.STATEMENT_REQUIRED, "payment_ref"))
     ids = {i: parse_payment_ref(r["payment_ref"]) for i, r in enumerate(rows)}
-    found = {p.id: p for p in (await session.execute(
-        select(Payment).where(Payment.id.in_([v for v in ids.values() if v])).with_for_update()
-        .execution_options(populate_existing=True))).scalars()} if any(ids.values()) else {}
+    found: dict[int, Payment] = {}
+    for chunk in chunks(sorted({v for v in ids.values() if v})):
+        found.update((p.id, p) for p in (await session.execute(
+            select(Payment).where(Payment.id.in_(chunk)).order_by(Payment.id).with_for_update()
+            .execution_options(populate_existing=True))).scalars())
     problems: list[dict[str, Any]] = []
     seen: set[int] = set()
     refs: set[str] = set()
@@ -400,7 +402,9 @@ async def mark_paid_from_file(session: AsyncSession, actor: Actor, filename: str
         refs.add(r["reference"])
         plan.append((p, r["reference"], paid_on))
     if not problems:
-        clash = await session.scalar(select(Payment.id).where(Payment.bank_reference.in_(refs)).limit(1)) if refs else None
+        clash = None
+        for chunk in chunks(sorted(refs)):
+            clash = clash or await session.scalar(select(Payment.id).where(Payment.bank_reference.in_(chunk)).limit(1))
         if clash is not None:
             problems.append({"row": 0, "field": "reference", "reason": f"a reference is already recorded on payment {clash}"})
     if problems or not plan:

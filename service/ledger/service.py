@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from service import money
 from service.auth.actor import Actor
-from service.db import utcnow
+from service.db import chunks, utcnow
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger.chain import canonical_bytes, link
 from service.ledger.models import (
@@ -120,11 +120,13 @@ def _validate(legs: Sequence[Leg]) -> None:
 
 async def _lock_accounts(session: AsyncSession, legs: Sequence[Leg]) -> dict[int, Account]:
     ids = sorted({leg.account_id for leg in legs})
-    rows = await session.execute(
-        select(Account).where(Account.id.in_(ids)).order_by(Account.id)
-        .with_for_update().execution_options(populate_existing=True)
-    )
-    accounts = {a.id: a for a in rows.scalars()}
+    accounts: dict[int, Account] = {}
+    for chunk in chunks(ids):  # ascending across chunks too: every writer locks in the same order
+        rows = await session.execute(
+            select(Account).where(Account.id.in_(chunk)).order_by(Account.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+        accounts.update((a.id, a) for a in rows.scalars())
     for i, leg in enumerate(legs):
         account = accounts.get(leg.account_id)
         if account is None:
@@ -493,14 +495,14 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     if not entry_ids:
         return
     entries: dict[int, JournalEntry] = {}
-    for chunk in _chunks(sorted(set(entry_ids))):
+    for chunk in chunks(sorted(set(entry_ids))):
         rows = await session.execute(
             select(JournalEntry).where(JournalEntry.id.in_(chunk)).order_by(JournalEntry.id)
             .with_for_update().execution_options(populate_existing=True)
         )
         entries.update((e.id, e) for e in rows.scalars())
     legs: dict[int, list[Leg]] = defaultdict(list)
-    for chunk in _chunks(list(entries)):
+    for chunk in chunks(list(entries)):
         rows = await session.execute(
             select(Posting.entry_id, Posting.account_id, Posting.amount, Posting.currency)
             .where(Posting.entry_id.in_(chunk)).order_by(Posting.id)
@@ -536,6 +538,3 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     for e in entries.values():  # keep the identity map in step with the bulk update
         session.expire(e)
 
-
-def _chunks(items: Sequence[int], size: int = 5000) -> list[Sequence[int]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]

@@ -106,10 +106,13 @@ async def package(session: AsyncSession, *, secret: str, as_of_sequence: int | N
     j, frame = await _enriched(session, as_of_sequence, detail=True)
     rows = (await anyio.to_thread.run_sync(grant_rows, frame)).to_dicts()
     ids = {r["party_id"] for r in rows} | {r["funder_party_id"] for r in rows if r["funder_party_id"] is not None}
+    # Only organisations and villages are named (households stay pseudonymous): read those, not a
+    # list of a million ids.
     result = await session.execute(
-        select(Party.id, Party.kind, Party.name, Party.registration_code, Party.division_code).where(Party.id.in_(ids))
+        select(Party.id, Party.kind, Party.name, Party.registration_code, Party.division_code)
+        .where(Party.kind.not_in(t.HOUSEHOLD_KINDS))
     )
-    parties = {p.id: dict(p._mapping) for p in result if p.kind not in t.HOUSEHOLD_KINDS}
+    parties = {p.id: dict(p._mapping) for p in result if p.id in ids}
     return build(rows, parties, secret, {"sequence": j.sequence, "hash": j.hash})
 
 
