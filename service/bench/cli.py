@@ -26,18 +26,19 @@ FULL = {"households": 1_000_000, "postings": 10_000_000, "duration": 20.0}
 @click.option("--postings", type=click.IntRange(100, 100_000_000), default=None, help="default 10,000,000 (quick 40,000)")
 @click.option("--duration", type=click.FloatRange(0.5, 600), default=None, help="seconds per HTTP load (default 20, quick 4)")
 @click.option("--clients", type=click.IntRange(1, 512), default=32, show_default=True, help="concurrent HTTP clients")
-@click.option("--verify/--no-verify", default=None, help="verify the chain and totals (default: on with --quick)")
+@click.option("--verify/--no-verify", default=True,
+              help="verify the chain and totals after the writes (and, with --quick, after the load)")
 @click.option("--wipe", is_flag=True, help="drop every table first (the bench refuses a database holding a ledger)")
 @click.option("--out", "out", default="bench-result.json", show_default=True, help="JSON file with every figure")
 def bench(database_url: str | None, quick: bool, households: int | None, postings: int | None,
-          duration: float | None, clients: int, verify: bool | None, wipe: bool, out: str) -> None:
+          duration: float | None, clients: int, verify: bool, wipe: bool, out: str) -> None:
     """Generate a synthetic ledger and measure writes, statements, rollups and the raw-driver baseline."""
     console = Console(stderr=True)
     sizes = QUICK if quick else FULL
     opts = Options(
         database_url=database_url or get_settings().database_url,
         households=households or sizes["households"], postings=postings or sizes["postings"],
-        duration=duration or sizes["duration"], clients=clients, verify=quick if verify is None else verify,
+        duration=duration or sizes["duration"], clients=clients, verify=verify,
         wipe=wipe, quick=quick,
     )
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
