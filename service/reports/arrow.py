@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -82,9 +83,21 @@ def _pool() -> ProcessPoolExecutor:
     global _reader
     with _reader_lock:
         if _reader is None:
-            _reader = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _reader = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=_exit_with, initargs=(os.getpid(),))
             atexit.register(close_reader)
         return _reader
+
+
+def _exit_with(parent: int) -> None:
+    """In the reader: leave when the service process is gone (killed, it cannot say goodbye)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def close_reader() -> None:

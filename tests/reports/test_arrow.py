@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import polars as pl
@@ -41,3 +44,34 @@ async def test_a_killed_sqlite_reader_is_replaced(database_url, is_postgres):
     with pytest.raises(BrokenProcessPool):
         arrow.read_query(url, q, SCHEMA)
     assert arrow.read_query(url, q, SCHEMA).height >= 0  # a new reader answers
+
+
+def test_the_reader_leaves_when_its_service_process_dies(tmp_path, database_url, is_postgres):
+    """A killed server must not leave its SQLite reader behind."""
+    if is_postgres:
+        pytest.skip("PostgreSQL reads run in the calling thread")
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import sys, time\n"
+        "from sqlalchemy import select\nfrom sqlalchemy.engine import make_url\n"
+        "import polars as pl\nfrom service.ledger.models import Account\nfrom service.reports import arrow\n"
+        "if __name__ == '__main__':\n"
+        "    arrow.read_query(make_url(sys.argv[1]), select(Account.id), {'id': pl.Int64})\n"
+        "    print(list(arrow._pool()._processes)[0], flush=True)\n"
+        "    time.sleep(60)\n")
+    server = subprocess.Popen([sys.executable, str(script), database_url], stdout=subprocess.PIPE, text=True)
+    reader = int(server.stdout.readline())
+    server.kill()
+    server.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(reader):
+        time.sleep(0.2)
+    assert not _alive(reader), "the reader outlived its server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
