@@ -53,20 +53,20 @@ async def balance(client: AsyncTestClient, headers: dict[str, str], account_id: 
 async def append_only_off(session_or_conn, is_sqlite: bool):
     """Switch the journal's append-only triggers off for one transaction, as someone with
     database-owner rights could, to plant what the audit must find."""
-    from service.ledger.append_only import DROP, statements
+    from service.ledger.append_only import drop_every_trigger, every_trigger
 
     run = session_or_conn.execute
     from sqlalchemy import text
 
     if is_sqlite:
-        for stmt in DROP["sqlite"]:
+        for stmt in drop_every_trigger("sqlite"):
             await run(text(stmt))
     else:
         for table in ("postings", "journal_entries"):
             await run(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
     yield
     if is_sqlite:
-        for stmt in statements("sqlite"):
+        for stmt in every_trigger("sqlite"):
             await run(text(stmt))
     else:
         for table in ("postings", "journal_entries"):

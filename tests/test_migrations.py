@@ -43,7 +43,19 @@ def empty_url(tmp_path):
     drop()
 
 
-def test_upgrade_head_matches_the_models(empty_url):
+TRIGGERS = {"sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+            "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"}
+
+
+async def _triggers(url: str) -> set[str]:
+    db = Database(url)
+    async with db.engine.connect() as conn:
+        names = set((await conn.execute(text(TRIGGERS[conn.dialect.name]))).scalars())
+    await db.dispose()
+    return names
+
+
+def test_upgrade_head_matches_the_models(empty_url, database_url):
     upgrade(empty_url)
 
     async def check() -> tuple[list, tuple]:
@@ -57,3 +69,5 @@ def test_upgrade_head_matches_the_models(empty_url):
     diff, head = asyncio.run(check())
     assert diff == [], f"models and migrations disagree; run `alembic revision --autogenerate`: {diff}"
     assert head == (0, "0" * 64)
+    # the journal's guards too: the tests' schema (create_all, `database_url`) and a migrated one agree
+    assert asyncio.run(_triggers(empty_url)) == asyncio.run(_triggers(database_url))

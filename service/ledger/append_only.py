@@ -1,8 +1,8 @@
 """Database triggers that refuse edits to the journal, as a second line behind the ledger code.
 
-Postings can never be updated; an entry can change only while it is pending (to be posted or voided
-once). On PostgreSQL deleting either is refused too. Someone with the rights to drop these triggers
-can still edit rows directly; `verify` then names the altered entry by its hash.
+Postings can never be updated or deleted; an entry can change only while it is pending (to be posted
+or voided once), and is never deleted. Someone with the rights to drop these triggers can still edit
+rows directly; `verify` then names the altered entry by its hash.
 """
 
 from __future__ import annotations
@@ -32,6 +32,14 @@ SQLITE = [
     "CREATE TRIGGER journal_entries_append_only BEFORE UPDATE ON journal_entries WHEN OLD.status != 'pending' "
     "BEGIN SELECT RAISE(ABORT, 'the journal is append-only: a posted or voided entry cannot be changed'); END",
 ]
+# SQLite has no UPDATE OR DELETE trigger: deletes get their own (migration 0005).
+SQLITE_DELETE = [
+    "CREATE TRIGGER postings_no_delete BEFORE DELETE ON postings "
+    "BEGIN SELECT RAISE(ABORT, 'the journal is append-only: postings cannot be deleted'); END",
+    "CREATE TRIGGER journal_entries_no_delete BEFORE DELETE ON journal_entries "
+    "BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be deleted'); END",
+]
+DROP_SQLITE_DELETE = ["DROP TRIGGER IF EXISTS postings_no_delete", "DROP TRIGGER IF EXISTS journal_entries_no_delete"]
 DROP = {
     "postgresql": ["DROP TRIGGER IF EXISTS postings_append_only ON postings",
                    "DROP TRIGGER IF EXISTS journal_entries_append_only ON journal_entries",
@@ -41,7 +49,17 @@ DROP = {
 
 
 def statements(dialect: str) -> list[str]:
+    """The triggers of migration 0003 (kept as they were: migrations must not change under them)."""
     return POSTGRES if dialect == "postgresql" else SQLITE
+
+
+def every_trigger(dialect: str) -> list[str]:
+    """Every trigger the current schema has."""
+    return POSTGRES if dialect == "postgresql" else SQLITE + SQLITE_DELETE
+
+
+def drop_every_trigger(dialect: str) -> list[str]:
+    return DROP[dialect] + (DROP_SQLITE_DELETE if dialect == "sqlite" else [])
 
 
 def _ddl(sql: str, dialect: str) -> DDL:
@@ -52,5 +70,7 @@ def _ddl(sql: str, dialect: str) -> DDL:
 for _sql in POSTGRES[:1] + POSTGRES[2:]:
     event.listen(JournalEntry.__table__, "after_create", _ddl(_sql, "postgresql"))
 event.listen(Posting.__table__, "after_create", _ddl(POSTGRES[1], "postgresql"))
-event.listen(JournalEntry.__table__, "after_create", DDL(SQLITE[1]).execute_if(dialect="sqlite"))
-event.listen(Posting.__table__, "after_create", DDL(SQLITE[0]).execute_if(dialect="sqlite"))
+for _table, _sqls in ((JournalEntry.__table__, (SQLITE[1], SQLITE_DELETE[1])),
+                      (Posting.__table__, (SQLITE[0], SQLITE_DELETE[0]))):
+    for _sql in _sqls:
+        event.listen(_table, "after_create", DDL(_sql).execute_if(dialect="sqlite"))

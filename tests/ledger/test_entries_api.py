@@ -131,3 +131,16 @@ async def test_database_refuses_edits_to_posted_entries(client, admin, db):
                 await conn.execute(text(sql))
     assert (await client.get("/api/v1/ledger/head", headers=admin)).json() == entry
     assert (await balance(client, admin, fund))["posted"] == "100.00"
+
+
+async def test_database_refuses_deletes_of_postings_and_posted_entries(client, admin, db):
+    """Both databases refuse DELETE on the journal, not only UPDATE (SQLite once allowed deletes)."""
+    fund, _ = await funded_account(client, admin, "100.00")
+    head = (await client.get("/api/v1/ledger/head", headers=admin)).json()
+    for sql in ("DELETE FROM postings", "DELETE FROM journal_entries WHERE status = 'posted'"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with db.engine.begin() as conn:
+                await conn.execute(text(sql))
+    assert (await client.get("/api/v1/ledger/head", headers=admin)).json() == head
+    assert (await balance(client, admin, fund))["posted"] == "100.00"
+    assert (await client.get("/api/v1/ledger/verify", headers=admin)).json()["ok"]
