@@ -180,6 +180,8 @@ def verify() -> None:
     if report.first_break:
         b = report.first_break
         console.print(f"[red]chain broken at sequence {b.sequence} (entry {b.entry_id}): {b.reason}[/red]")
+        console.print(f"  expected {b.expected}, found {b.found}; {report.not_checked} later entries not checked "
+                      f"(head is sequence {report.head_sequence})")
     for m in report.account_mismatches:
         console.print(f"[red]account {m['code']} totals {m['stored']} differ from its postings {m['from_postings']}[/red]")
     raise SystemExit(1)

@@ -132,21 +132,24 @@ class BreakOut(Output):
     sequence: int | None
     entry_id: int | None
     reason: str
+    expected: str | None = Field(description="what the chain records there (a hash, a sequence, balanced postings)")
+    found: str | None = Field(description="what verification found instead")
 
 
 class VerifyOut(Output):
     ok: bool
-    checked: int
-    head_sequence: int
+    checked: int = Field(description="entries verified, from the first up to the first break")
+    head_sequence: int = Field(description="the ledger's head, as recorded, even when the chain breaks before it")
     head_hash: str
     first_break: BreakOut | None
+    not_checked: int = Field(description="posted entries after the first break, which could not be verified")
     account_mismatches: list[dict[str, Any]]
 
     @classmethod
     def of(cls, r: VerifyReport) -> VerifyOut:
         fb = BreakOut(**vars(r.first_break)) if r.first_break else None
         return cls(ok=r.ok, checked=r.checked, head_sequence=r.head_sequence, head_hash=r.head_hash,
-                   first_break=fb, account_mismatches=r.account_mismatches)
+                   first_break=fb, not_checked=r.not_checked, account_mismatches=r.account_mismatches)
 
 
 class HeadOut(Output):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service import money
 from service.ledger.chain import link
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.ledger.service import entry_bytes
@@ -26,14 +27,17 @@ class Break:
     sequence: int | None
     entry_id: int | None
     reason: str
+    expected: str | None = None  # what the chain says should be there (a hash, a sequence, a sum)
+    found: str | None = None  # what is there
 
 
 @dataclass
 class VerifyReport:
-    checked: int = 0
-    head_sequence: int = 0
+    checked: int = 0  # entries verified, from the first up to the break
+    head_sequence: int = 0  # the ledger's head as the database records it, broken chain or not
     head_hash: str = GENESIS_HASH
     first_break: Break | None = None
+    not_checked: int = 0  # posted entries after the break: a broken link makes everything after it unverifiable
     account_mismatches: list[dict] = field(default_factory=list)
 
     @property
@@ -51,6 +55,25 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = await session.get(LedgerHead, 1)
     total = head.sequence if head else 0
+    prev = await _walk(session, report, total, progress)
+    if head is None:
+        report.head_sequence, report.head_hash = report.checked, prev
+    else:
+        report.head_sequence, report.head_hash = head.sequence, head.hash
+    if report.first_break is None and (report.head_sequence, report.head_hash) != (report.checked, prev):
+        report.first_break = Break(report.head_sequence, None, "the chain head does not match the last posted entry",
+                                   expected=f"{report.head_sequence} {report.head_hash}", found=f"{report.checked} {prev}")
+    elif report.first_break is not None and report.first_break.sequence is not None:
+        report.not_checked = await session.scalar(select(func.count()).where(
+            JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > report.first_break.sequence)) or 0
+    if totals:
+        report.account_mismatches = await _account_mismatches(session)
+    return report
+
+
+async def _walk(session: AsyncSession, report: VerifyReport, total: int,
+                progress: Callable[[int, int], None] | None) -> str:
+    """Check posted entries in sequence order until the first break; returns the last good hash."""
     prev, expected_seq = GENESIS_HASH, 1
     while report.first_break is None:
         entries = (
@@ -76,26 +99,27 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
             report.checked += 1
         if progress:
             progress(report.checked, total)
-    report.head_sequence, report.head_hash = report.checked, prev
-    if report.first_break is None and head is not None and (head.sequence, head.hash) != (report.checked, prev):
-        report.first_break = Break(head.sequence, None, "the chain head does not match the last posted entry")
-    if totals:
-        report.account_mismatches = await _account_mismatches(session)
-    return report
+    return prev
 
 
 def _check_entry(entry: Any, postings: list[tuple[int, str, int]], seq: int, prev: str) -> Break | None:
     if entry.sequence != seq:
-        return Break(seq, None, f"sequence {seq} is missing (next found is {entry.sequence})")
+        return Break(seq, None, f"sequence {seq} is missing (next found is {entry.sequence})",
+                     expected=str(seq), found=str(entry.sequence))
     if entry.prev_hash != prev:
-        return Break(seq, entry.id, "previous-hash link does not match the preceding entry")
+        return Break(seq, entry.id, "previous-hash link does not match the preceding entry",
+                     expected=prev, found=entry.prev_hash)
     sums: dict[str, int] = defaultdict(int)
     for _, currency, amount in postings:
         sums[currency] += amount
     if len(postings) < 2 or any(sums.values()):
-        return Break(seq, entry.id, "postings do not balance")
-    if link(prev, entry_bytes(entry, postings)) != entry.hash:
-        return Break(seq, entry.id, "entry content does not match its hash (altered after posting)")
+        found = ", ".join(f"{c} {money.format(m, c)}" for c, m in sorted(sums.items())) or "none"
+        return Break(seq, entry.id, "postings do not balance", expected="2 or more postings summing to 0 per currency",
+                     found=f"{len(postings)} posting(s) summing to {found}")
+    recomputed = link(prev, entry_bytes(entry, postings))
+    if recomputed != entry.hash:
+        return Break(seq, entry.id, "entry content does not match its hash (altered after posting)",
+                     expected=entry.hash, found=recomputed)
     return None
 
 

@@ -122,6 +122,37 @@ async def test_tampered_posting_is_named_by_verify(client, admin, auditor, db):
     assert {m["account_id"] for m in report["account_mismatches"]} == {fund, payee["id"]}
 
 
+async def test_verify_of_a_broken_chain_reports_the_real_head_and_what_it_could_not_check(client, admin, auditor, db):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    entries = [(await post_entry(client, admin, [(fund, f"{n}.00"), (payee["id"], f"-{n}.00")])).json()
+               for n in range(1, 6)]
+    head = (await client.get("/api/v1/ledger/head", headers=auditor)).json()
+    assert head["sequence"] == 6
+    target = entries[1]  # sequence 3 of 6
+    await tamper(db, "UPDATE journal_entries SET memo = 'edited' WHERE id = :e", e=target["id"])
+    report = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
+    assert not report["ok"]
+    assert (report["head_sequence"], report["head_hash"]) == (head["sequence"], head["hash"])
+    assert report["checked"] == 2
+    brk = report["first_break"]
+    assert (brk["sequence"], brk["entry_id"]) == (3, target["id"])
+    assert brk["expected"] == target["hash"] and brk["found"] != target["hash"] and len(brk["found"]) == 64
+    assert report["not_checked"] == 3  # sequences 4 to 6
+
+
+async def test_verify_names_a_broken_link_with_the_hash_it_expected(client, admin, auditor, db):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    first = (await post_entry(client, admin, [(fund, "1.00"), (payee["id"], "-1.00")])).json()
+    second = (await post_entry(client, admin, [(fund, "2.00"), (payee["id"], "-2.00")])).json()
+    await tamper(db, "UPDATE journal_entries SET prev_hash = :h WHERE id = :e", h="f" * 64, e=second["id"])
+    report = (await client.get("/api/v1/ledger/verify", headers=auditor)).json()
+    brk = report["first_break"]
+    assert (brk["sequence"], brk["expected"], brk["found"]) == (3, first["hash"], "f" * 64)
+    assert (report["checked"], report["not_checked"], report["head_sequence"]) == (2, 0, 3)
+
+
 async def test_database_refuses_edits_to_posted_entries(client, admin, db):
     fund, _ = await funded_account(client, admin, "100.00")
     entry = (await client.get("/api/v1/ledger/head", headers=admin)).json()
