@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import aiosqlite
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, select
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Select, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -63,6 +63,13 @@ class IdMixin:
 async def fetch(session: AsyncSession, model: type[T], row_id: int, *, lock: bool = False) -> T | None:
     """The row with this id, or None; `lock=True` takes a row lock (PostgreSQL) and re-reads it."""
     q = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def fetch_one(session: AsyncSession, q: Select, *, lock: bool = False) -> Any:
+    """The one row `q` selects (an access rule narrowed to an id), or None; `lock` as in `fetch`."""
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(q)).scalar_one_or_none()

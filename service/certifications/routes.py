@@ -21,6 +21,7 @@ from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
 
 COUNTY_READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR)
+OWN_READERS = (*COUNTY_READERS, Role.COMMUNITY)  # a household reads the certificates it holds
 
 
 class CertificationController(Controller):
@@ -36,7 +37,7 @@ class CertificationController(Controller):
 
         return await perform(request, data, op)
 
-    @get("/", guards=[requires(*COUNTY_READERS)])
+    @get("/", guards=[requires(*OWN_READERS)])
     async def list_certifications(
         self, session: AsyncSession, actor: Actor, holder_party_id: OptionalId = None, scheme: Scheme | None = None,
         limit: Limit = 100, offset: Offset = 0,
@@ -45,7 +46,7 @@ class CertificationController(Controller):
                                            limit=limit, offset=offset)
         return Page(items=[service.cert_out(c) for c in items], limit=limit, offset=offset)
 
-    @get("/{cert_id:int}", guards=[requires(*COUNTY_READERS)])
+    @get("/{cert_id:int}", guards=[requires(*OWN_READERS)])
     async def get_certification(self, session: AsyncSession, actor: Actor, cert_id: Id,
                                 as_of: date | None = None) -> CertificationOut:
         """The certificate with its status today, or on `as_of`."""

@@ -12,7 +12,8 @@ from service.auth.actor import Actor
 from service.certifications import status as rules
 from service.certifications.models import Certification, Status
 from service.certifications.schemas import ActionIn, CertificationIn, CertificationOut, PublicVerification
-from service.db import fetch, utcnow
+from service.certifications.repository import readable
+from service.db import fetch_one, utcnow
 from service.errors import Conflict, InvalidField, NotFound
 from service.parties.models import OrgType, Party, PartyKind
 
@@ -21,10 +22,6 @@ HOLDER_ORG_TYPES = (OrgType.COOPERATIVE, OrgType.ENTERPRISE)
 
 def today() -> date:
     return utcnow().date()
-
-
-def can_see(actor: Actor, cert: Certification) -> bool:
-    return actor.reads_everything or actor.in_county(cert.county_code)
 
 
 def status_of(cert: Certification, day: date | None = None) -> Status:
@@ -77,17 +74,16 @@ async def create(session: AsyncSession, actor: Actor, data: CertificationIn) -> 
 
 
 async def get(session: AsyncSession, actor: Actor, cert_id: int, lock: bool = False) -> Certification:
-    cert = await fetch(session, Certification, cert_id, lock=lock)
-    if cert is None or not can_see(actor, cert):
+    q = readable(actor).where(Certification.id == cert_id)
+    cert = await fetch_one(session, q, lock=lock)
+    if cert is None:
         raise NotFound(f"certification {cert_id} not found")
     return cert
 
 
 async def list_visible(session: AsyncSession, actor: Actor, *, holder_party_id: int | None, scheme: str | None,
                        limit: int, offset: int) -> list[Certification]:
-    q = select(Certification).order_by(Certification.id)
-    if not actor.reads_everything:
-        q = q.where(Certification.county_code == actor.county_code)
+    q = readable(actor).order_by(Certification.id)
     if holder_party_id is not None:
         q = q.where(Certification.holder_party_id == holder_party_id)
     if scheme:

@@ -239,8 +239,8 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
     program = await visible_program(session, actor, data.program_id)
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {data.program_id} not found")
-    party = await session.get(Party, data.payee_party_id)
-    if party is None or not parties.can_see(actor, party):
+    party = await parties.find_readable(session, actor, data.payee_party_id)
+    if party is None:
         raise InvalidField("payee_party_id", f"unknown payee {data.payee_party_id}")
     problem = eligibility_problem(program, party, await payee_division(session, party), data.period)
     if problem:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
@@ -14,6 +13,7 @@ from service.errors import Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind
 from service.parties.models import Party, PartyKind
+from service.parties.repository import find_readable, readable
 from service.parties.schemas import PartyIn
 
 
@@ -26,28 +26,16 @@ def benefit_account_code(party_id: int, currency: str = "CNY") -> str:
     return f"party:{party_id}:benefits:{currency}"
 
 
-def can_see(actor: Actor, party: Party) -> bool:
-    if actor.reads_everything:
-        return True
-    if actor.role == Role.COMMUNITY:
-        return party.id == actor.party_id
-    if actor.role == Role.TRUSTEE:
-        return not party.is_personal
-    if actor.role in (Role.OFFICIAL, Role.APPROVER):
-        return actor.in_county(party.county_code) or (party.county_code is None and not party.is_personal)
-    return False
-
-
 async def get_visible(session: AsyncSession, actor: Actor, party_id: int) -> Party:
-    party = await session.get(Party, party_id)
-    if party is None or not can_see(actor, party):
+    party = await find_readable(session, actor, party_id)
+    if party is None:
         raise NotFound(f"party {party_id} not found")
     return party
 
 
 async def create(session: AsyncSession, actor: Actor, data: PartyIn, secret: str) -> Party:
-    parent = await session.get(Party, data.parent_id) if data.parent_id else None
-    if data.parent_id and (parent is None or not can_see(actor, parent)):
+    parent = await find_readable(session, actor, data.parent_id) if data.parent_id else None
+    if data.parent_id and parent is None:
         raise InvalidField("parent_id", f"unknown party {data.parent_id}")
     county = (data.division_code or "")[:6] or (parent.county_code if parent else None)
     if actor.role == Role.OFFICIAL and not actor.in_county(county):
@@ -80,7 +68,7 @@ async def list_visible(
     session: AsyncSession, actor: Actor, *, kind: str | None, county_code: str | None, parent_id: int | None,
     q: str | None, limit: int, offset: int,
 ) -> list[Party]:
-    stmt = select(Party).order_by(Party.id)
+    stmt = readable(actor).order_by(Party.id)
     if kind:
         stmt = stmt.where(Party.kind == kind)
     if county_code:
@@ -89,13 +77,4 @@ async def list_visible(
         stmt = stmt.where(Party.parent_id == parent_id)
     if q:
         stmt = stmt.where(Party.name.contains(q, autoescape=True))
-    if actor.role == Role.COMMUNITY:
-        stmt = stmt.where(Party.id == actor.party_id)
-    elif actor.role == Role.TRUSTEE:
-        stmt = stmt.where(Party.kind.in_([PartyKind.ORGANISATION, PartyKind.COMMUNITY]))
-    elif actor.role in (Role.OFFICIAL, Role.APPROVER):
-        stmt = stmt.where(
-            (Party.county_code == actor.county_code)
-            | (Party.county_code.is_(None) & Party.kind.in_([PartyKind.ORGANISATION, PartyKind.COMMUNITY]))
-        )
     return list((await session.execute(stmt.limit(limit).offset(offset))).scalars())

@@ -23,6 +23,7 @@ from service.writes import perform
 
 SUPERVISORS = (Role.APPROVER,)
 COUNTY_READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR)
+OWN_READERS = (*COUNTY_READERS, Role.COMMUNITY)  # a household reads the logs it patrolled in
 
 
 class PatrolTeamController(Controller):
@@ -91,7 +92,7 @@ class PatrolLogController(Controller):
             return Response(out, status_code=200)
         return await perform(request, fingerprint, op)
 
-    @get("/", guards=[requires(*COUNTY_READERS)])
+    @get("/", guards=[requires(*OWN_READERS)])
     async def list_logs(
         self, session: AsyncSession, actor: Actor, team_id: OptionalId = None, status: LogStatus | None = None,
         member_party_id: OptionalId = None, date_from: date | None = None, date_to: date | None = None,
@@ -101,7 +102,7 @@ class PatrolLogController(Controller):
                                        date_from=date_from, date_to=date_to, limit=limit, offset=offset)
         return Page(items=[await service.log_out(session, l) for l in logs], limit=limit, offset=offset)
 
-    @get("/{log_id:int}", guards=[requires(*COUNTY_READERS)])
+    @get("/{log_id:int}", guards=[requires(*OWN_READERS)])
     async def get_log(self, session: AsyncSession, actor: Actor, log_id: Id) -> LogOut:
         return await service.log_out(session, await service.get_log(session, actor, log_id))
 

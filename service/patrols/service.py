@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import fetch, utcnow
+from service.db import fetch_one, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
 from service.patrols import imports, rules
+from service.patrols.repository import readable_logs
 from service.patrols.models import LogStatus, PatrolLog, PatrolLogMember, PatrolMember, PatrolTeam
 from service.patrols.schemas import (
     ImportOut, ImportRowError, Incidents, LogIn, LogOut, MemberIn, MemberOut, TeamIn, TeamOut,
@@ -41,8 +42,8 @@ async def get_team(session: AsyncSession, actor: Actor, team_id: int) -> PatrolT
 
 
 async def create_team(session: AsyncSession, actor: Actor, data: TeamIn) -> PatrolTeam:
-    village = await session.get(Party, data.village_party_id)
-    if village is None or village.kind != PartyKind.COMMUNITY or not parties.can_see(actor, village):
+    village = await parties.find_readable(session, actor, data.village_party_id)
+    if village is None or village.kind != PartyKind.COMMUNITY:
         raise InvalidField("village_party_id", f"unknown village {data.village_party_id}")
     if not actor.in_county(village.county_code):
         raise InvalidField("village_party_id", f"unknown village {data.village_party_id}")
@@ -174,8 +175,9 @@ async def log_out(session: AsyncSession, log: PatrolLog) -> LogOut:
 
 
 async def get_log(session: AsyncSession, actor: Actor, log_id: int, lock: bool = False) -> PatrolLog:
-    log = await fetch(session, PatrolLog, log_id, lock=lock)
-    if log is None or not can_see_county(actor, log.county_code):
+    q = readable_logs(actor).where(PatrolLog.id == log_id)
+    log = await fetch_one(session, q, lock=lock)
+    if log is None:
         raise NotFound(f"patrol log {log_id} not found")
     return log
 
@@ -184,9 +186,7 @@ async def list_logs(
     session: AsyncSession, actor: Actor, *, team_id: int | None, status: str | None, member_party_id: int | None,
     date_from, date_to, limit: int, offset: int,
 ) -> list[PatrolLog]:
-    q = select(PatrolLog).order_by(PatrolLog.patrol_date, PatrolLog.id)
-    if not actor.reads_everything:
-        q = q.where(PatrolLog.county_code == actor.county_code)
+    q = readable_logs(actor).order_by(PatrolLog.patrol_date, PatrolLog.id)
     if team_id is not None:
         q = q.where(PatrolLog.team_id == team_id)
     if status:

@@ -13,7 +13,6 @@ from service.auth.models import Role
 from service.errors import NotFound
 from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.parties import service as parties
-from service.parties.models import Party
 from service.shares import service, views
 from service.shares.models import Distribution, PoolKind, PoolRevenue
 from service.shares.schemas import (
@@ -119,10 +118,7 @@ class ShareAgreementController(Controller):
     @get("/stakeholders/{party_id:int}/history", guards=[requires(*READERS, Role.COMMUNITY)])
     async def stakeholder_history(self, session: AsyncSession, actor: Actor, party_id: Id) -> StakeholderHistoryOut:
         """Every share the party held, version by version, and every distribution it received."""
-        party = await session.get(Party, party_id)
-        own = actor.role == Role.COMMUNITY and actor.party_id == party_id
-        if party is None or not (own or (actor.role != Role.COMMUNITY and parties.can_see(actor, party))):
-            raise NotFound(f"party {party_id} not found")
+        await parties.get_visible(session, actor, party_id)
         return await views.history_out(session, actor, party_id)
 
 

@@ -118,8 +118,22 @@ async def test_other_county_gets_404(client, zhenning, token_for):
         "certification_id": cert["id"], "quantity": "1", "unit": "kg", "amount": "10.00", "sale_date": str(TODAY)})
     assert r.status_code == 404
     assert (await client.get("/api/v1/certifications", headers=stranger)).json()["items"] == []
-    community = await token_for("community", party_id=z["grower"])
-    assert (await client.get("/api/v1/certifications", headers=community)).status_code == 403
+    community = await token_for("community", party_id=z["grower"])  # holds no certificate of its own
+    assert (await client.get("/api/v1/certifications", headers=community)).json()["items"] == []
+    assert (await client.get(f"/api/v1/certifications/{cert['id']}", headers=community)).status_code == 404
+
+
+async def test_a_household_reads_its_own_certificate_and_no_other(client, zhenning, token_for):
+    z = zhenning
+    own = (await certify(client, z, z["grower"], "ZN-HH-")).json()
+    coops = (await certify(client, z, z["coop"], "ZN-CO-")).json()
+    household = await token_for("community", party_id=z["grower"])
+    assert (await client.get(f"/api/v1/certifications/{own['id']}", headers=household)).json()["holder_party_id"] == z["grower"]
+    assert (await client.get(f"/api/v1/certifications/{coops['id']}", headers=household)).status_code == 404
+    listed = (await client.get("/api/v1/certifications", headers=household)).json()["items"]
+    assert [c["id"] for c in listed] == [own["id"]]
+    assert (await client.post(f"/api/v1/certifications/{own['id']}/suspend", json={"reason": "x"},
+                              headers=household)).status_code == 403
 
 
 async def sell(client, z, cert_id, amount="2400.00", day=None, **extra):

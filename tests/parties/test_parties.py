@@ -69,3 +69,31 @@ async def test_party_fields_must_fit_the_kind(client, admin):
         assert r.status_code == 422, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
     assert (await client.get("/api/v1/parties", headers=admin)).json()["items"] == []
+
+
+async def test_trustee_sees_the_parties_of_its_own_trust_and_nothing_else(client, admin, token_for):
+    from tests.trusts.support import make_trust
+
+    official = await token_for("official", county_code=SUICHUAN)
+    village = await _village(client, official)
+    home = await create_party(client, official, kind="household", name="Beneficiary home", parent_id=village["id"],
+                              org_type=None)
+    stranger = await create_party(client, official, kind="household", name="Stranger", parent_id=village["id"],
+                                  org_type=None)
+    bureau = await create_party(client, admin, name="Forestry bureau", division_code=SUICHUAN)
+    mine = await make_trust(client, admin, beneficiaries=[home["id"]])
+    other = await make_trust(client, admin)
+    trustee = await token_for("trustee", trust_id=mine["id"])
+    own = {mine["trustee_party_id"], mine["_water"], mine["_donor"], home["id"]}
+    foreign = {other["trustee_party_id"], other["_water"], other["_donor"], other["_village"], bureau["id"],
+               village["id"], stranger["id"]}
+    for party_id in own:
+        assert (await client.get(f"/api/v1/parties/{party_id}", headers=trustee)).status_code == 200, party_id
+        r = await client.get(f"/api/v1/share-agreements/stakeholders/{party_id}/history", headers=trustee)
+        assert r.status_code == 200, party_id
+    for party_id in foreign:
+        assert (await client.get(f"/api/v1/parties/{party_id}", headers=trustee)).status_code == 404, party_id
+        r = await client.get(f"/api/v1/share-agreements/stakeholders/{party_id}/history", headers=trustee)
+        assert r.status_code == 404, party_id
+    listed = {p["id"] for p in (await client.get("/api/v1/parties", headers=trustee, params={"limit": 500})).json()["items"]}
+    assert listed == own

@@ -96,8 +96,19 @@ async def test_other_county_sees_nothing(client, admin, patrol, token_for):
         "start_time": "07:00", "end_time": "09:00"})
     assert r.status_code == 404
     assert (await client.get("/api/v1/patrol-logs", headers=stranger)).json()["items"] == []
-    community = await token_for("community", party_id=patrol.members[0])
-    assert (await client.get("/api/v1/patrol-logs", headers=community)).status_code == 403
+    community = await token_for("community", party_id=patrol.members[1])  # not on this patrol
+    assert (await client.get("/api/v1/patrol-logs", headers=community)).json()["items"] == []
+    assert (await client.get(f"/api/v1/patrol-logs/{entry['id']}", headers=community)).status_code == 404
+
+
+async def test_a_household_reads_the_patrol_logs_it_was_on_and_no_other(client, patrol, token_for):
+    mine = (await log(client, patrol, [patrol.members[0]], "2025-03-02")).json()
+    other = (await log(client, patrol, [patrol.members[1]], "2025-03-03")).json()
+    me = await token_for("community", party_id=patrol.members[0])
+    assert [x["id"] for x in (await client.get("/api/v1/patrol-logs", headers=me)).json()["items"]] == [mine["id"]]
+    assert (await client.get(f"/api/v1/patrol-logs/{mine['id']}", headers=me)).status_code == 200
+    assert (await client.get(f"/api/v1/patrol-logs/{other['id']}", headers=me)).status_code == 404
+    assert (await client.post(f"/api/v1/patrol-logs/{mine['id']}/verify", headers=me)).status_code == 403
 
 
 async def test_team_members_must_be_people_of_the_county(client, patrol, token_for):

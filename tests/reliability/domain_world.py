@@ -57,17 +57,19 @@ async def county_objects(client, admin, county: str, official: dict, approver: d
     team = await _ok(await post("/api/v1/patrol-teams", headers=official,
                                 json={"name": "Bird patrol", "village_party_id": village["id"]}))
     o["team_id"] = team["id"]
-    await _ok(await post(f"/api/v1/patrol-teams/{team['id']}/members", headers=official,
-                         json={"party_id": o["homes"][0], "code": "M1"}))
+    for code, home in (("M1", o["homes"][0]), ("M3", o["homes"][2])):
+        await _ok(await post(f"/api/v1/patrol-teams/{team['id']}/members", headers=official,
+                             json={"party_id": home, "code": code}))
 
-    async def log(day: str) -> int:
+    async def log(day: str, member: int = o["homes"][0]) -> int:
         return (await _ok(await post("/api/v1/patrol-logs", headers=official, json={
-            "team_id": team["id"], "member_party_ids": [o["homes"][0]], "patrol_date": day,
+            "team_id": team["id"], "member_party_ids": [member], "patrol_date": day,
             "start_time": "06:30", "end_time": "10:30"})))["id"]
 
     o["log_id"] = await log("2026-03-02")
     await _ok(await post(f"/api/v1/patrol-logs/{o['log_id']}/verify", headers=approver), 200)
     o["reviewable_logs"] = [await log(f"2026-04-0{d}") for d in (1, 2)]
+    o["neighbour_log"] = await log("2026-05-01", o["homes"][2])  # another household's, not the first's
     rule = await _ok(await post("/api/v1/stipend-rules", headers=official, json={
         "name": "Stipend", "county_code": county, "basis": "patrol_day", "rate": "50.00", "monthly_cap": "1000.00",
         "funding_account_id": fund}))
@@ -83,12 +85,20 @@ async def county_objects(client, admin, county: str, official: dict, approver: d
         "valid_from": str(TODAY - timedelta(days=365)), "valid_to": str(TODAY + timedelta(days=365)),
         "trace_prefix": f"ZN-{county}-"}))
     o["cert_id"], o["bureau"] = cert["id"], bureau["id"]
+    o["home_certs"] = [(await _ok(await post("/api/v1/certifications", headers=official, json={
+        "scheme": "green_food", "certificate_number": f"HH-{county}-{i}", "issuing_body_party_id": bureau["id"],
+        "holder_party_id": home, "product": "Tea", "valid_from": str(TODAY - timedelta(days=30)),
+        "valid_to": str(TODAY + timedelta(days=365)), "trace_prefix": f"HH-{county}-{i}-"})))["id"]
+        for i, home in enumerate(o["homes"][:2])]
     sale = await _ok(await post("/api/v1/eco-product-sales", headers=official, json={
         "certification_id": cert["id"], "quantity": "1", "unit": "kg", "amount": "10.00", "sale_date": str(TODAY)}))
     o["sale_id"] = sale["id"]
 
-    trust = await make_trust(client, admin, division_code=f"{county}101201")
+    # the third household is one of the trust's beneficiaries (its trustee may read it)
+    trust = await make_trust(client, admin, division_code=f"{county}101201",
+                             beneficiaries=[village["id"], o["homes"][2]])
     o["trust_id"], o["trust_settlor"] = trust["id"], trust["_water"]
+    o["trust_home"], o["trust_trustee"] = o["homes"][2], trust["trustee_party_id"]
     agreement = await _ok(await post("/api/v1/share-agreements", headers=official, json={
         "name": "Ecotourism", "pool_kind": "ecotourism", "county_code": county,
         "first_version": {"effective_from": "2026-01-01", "stakeholders": [

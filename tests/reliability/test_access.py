@@ -16,15 +16,17 @@ from litestar.handlers import HTTPRouteHandler
 
 from service.app import create_app
 from service.settings import Settings
-from tests.helpers import create_party, open_account, post_entry
+from tests.helpers import open_account, post_entry
 from tests.reliability.domain_world import county_objects
 
 ROLES = ("admin", "official", "approver", "trustee", "auditor", "community", "anonymous")
 PUBLIC = "public"
 EVERYONE = {"admin", "official", "approver", "trustee", "auditor", "community"}
 READERS = {"admin", "official", "approver", "trustee", "auditor"}
-# Patrols and certifications are county business: trustees and communities have nothing to read there.
+# Patrols and certifications are county business: trustees have nothing to read there, a household
+# reads only its own certificates and the patrol logs it is a member of (object scope below).
 COUNTY_READERS = {"admin", "official", "approver", "auditor"}
+OWN_READERS = COUNTY_READERS | {"community"}
 
 ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/health"): PUBLIC,
@@ -54,7 +56,7 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     # Domains. Officials enter, approvers approve (never their own: checked in the domain tests),
     # trustees manage their trust and its agreements, auditors read, communities read their own payments
     # and shares; every read is further limited to the caller's county / trust / party (object scope below).
-    ("GET", "/api/v1/certifications"): COUNTY_READERS,
+    ("GET", "/api/v1/certifications"): OWN_READERS,
     ("POST", "/api/v1/certifications"): {"admin", "official"},
     ("GET", "/api/v1/certifications/verify/{code}"): PUBLIC,
     # reports and statements (service/reports, service/web)
@@ -73,7 +75,7 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/statement"): PUBLIC,  # the token travels in the form body, checked by the page
     ("GET", "/statement/verify"): PUBLIC,
     ("GET", "/certificates/verify"): PUBLIC,
-    ("GET", "/api/v1/certifications/{cert_id}"): COUNTY_READERS,
+    ("GET", "/api/v1/certifications/{cert_id}"): OWN_READERS,
     ("POST", "/api/v1/certifications/{cert_id}/reinstate"): {"admin", "official"},
     ("POST", "/api/v1/certifications/{cert_id}/revoke"): {"admin", "official"},
     ("POST", "/api/v1/certifications/{cert_id}/suspend"): {"admin", "official"},
@@ -82,10 +84,10 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/eco-product-sales/levy-rules"): COUNTY_READERS,
     ("POST", "/api/v1/eco-product-sales/levy-rules"): {"admin", "official"},
     ("GET", "/api/v1/eco-product-sales/{sale_id}"): COUNTY_READERS,
-    ("GET", "/api/v1/patrol-logs"): COUNTY_READERS,
+    ("GET", "/api/v1/patrol-logs"): OWN_READERS,
     ("POST", "/api/v1/patrol-logs"): {"admin", "official"},
     ("POST", "/api/v1/patrol-logs/import"): {"admin", "official"},
-    ("GET", "/api/v1/patrol-logs/{log_id}"): COUNTY_READERS,
+    ("GET", "/api/v1/patrol-logs/{log_id}"): OWN_READERS,
     ("POST", "/api/v1/patrol-logs/{log_id}/reject"): {"admin", "approver"},
     ("POST", "/api/v1/patrol-logs/{log_id}/verify"): {"admin", "approver"},
     ("GET", "/api/v1/patrol-teams"): COUNTY_READERS,
@@ -207,7 +209,6 @@ async def world(client, admin, token_for) -> dict[str, Any]:
     home, neighbour, away = inside["homes"][0], inside["homes"][1], outside["homes"][0]
     accounts = {h: (await client.get(f"/api/v1/parties/{h}", headers=admin)).json()["benefit_account_id"]
                 for h in (home, neighbour)}
-    org = await create_party(client, admin, name="Bureau")
     source = await open_account(client, admin, kind="source")
     fund_in = await open_account(client, admin, kind="fund", county_code="360827")
     fund_out = await open_account(client, admin, kind="fund", county_code="520000")
@@ -239,7 +240,8 @@ async def world(client, admin, token_for) -> dict[str, Any]:
     objects: dict[Any, dict[str, Any]] = {
         "party_id": {
             "official": (home, away), "approver": (home, away),
-            "trustee": (org["id"], home), "community": (home, neighbour),
+            # a trustee reads its own trust's beneficiary household, not the other trust's trustee company
+            "trustee": (inside["trust_home"], outside["trust_trustee"]), "community": (home, neighbour),
         },
         "account_id": {
             "official": (fund_in["id"], fund_out["id"]), "approver": (fund_in["id"], fund_out["id"]),
@@ -252,8 +254,10 @@ async def world(client, admin, token_for) -> dict[str, Any]:
         **{key: {**_pairs(inside, outside, key), "trustee": (None, inside[key])}
            for key in ("program_id", "batch_id")},
         "reconciliation_id": {**_pairs(inside, outside, "reconciliation_id"), "trustee": (None, countyless_run)},
-        **{key: _pairs(inside, outside, key)
-           for key in ("team_id", "log_id", "rule_id", "stipend_run_id", "cert_id", "sale_id")},
+        **{key: _pairs(inside, outside, key) for key in ("team_id", "rule_id", "stipend_run_id", "sale_id")},
+        # a household reads its own certificate and patrol logs, not its neighbour's
+        "cert_id": {**_pairs(inside, outside, "cert_id"), "community": tuple(inside["home_certs"])},
+        "log_id": {**_pairs(inside, outside, "log_id"), "community": (inside["log_id"], inside["neighbour_log"])},
         # writes on someone else's object: consumed one pair per route where each needs a fresh object
         ("POST", "/api/v1/ledger/entries/{entry_id}/post"): {
             "approver": [(await pending(fund_in), await pending(fund_out))]},
@@ -364,7 +368,7 @@ async def test_lists_show_only_what_is_in_scope(client, world):
     """Lists are filtered the same way: no object of the other county, trust or household appears."""
     inside = world["inside"]
     lists = {
-        "/api/v1/programs": "program_id", "/api/v1/payments": "payment_id", "/api/v1/payments/batches": "batch_id",
+        "/api/v1/parties": "party_id", "/api/v1/programs": "program_id", "/api/v1/payments": "payment_id", "/api/v1/payments/batches": "batch_id",
         "/api/v1/reconciliations": "reconciliation_id", "/api/v1/trusts": "trust_id",
         "/api/v1/share-agreements": "agreement_id", "/api/v1/patrol-teams": "team_id", "/api/v1/patrol-logs": "log_id",
         "/api/v1/stipend-rules": "rule_id", "/api/v1/stipend-runs": "stipend_run_id", "/api/v1/certifications": "cert_id",
