@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import json
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -148,10 +149,16 @@ def token_create(role: str, name: str | None, scopes: tuple[str, ...], days: int
         if kind == "county":
             kwargs["county_code"] = value
         elif kind in ("trust", "party"):
-            kwargs[f"{kind}_id"] = int(value)
+            from service.parsing import whole_number
+
+            kwargs[f"{kind}_id"] = whole_number(value) or _bad_scope(scope)
         else:
             raise click.BadParameter(f"unknown scope {scope!r}", param_hint="--scope")
     click.echo(asyncio.run(_create_token(get_settings(), role, name or f"{role} user", days, kwargs)))
+
+
+def _bad_scope(scope: str) -> NoReturn:
+    raise click.BadParameter(f"{scope!r}: the id must be a whole number from 1 to 2**62", param_hint="--scope")
 
 
 async def _create_token(settings: Settings, role: str, name: str, days: int, scope: dict) -> str:

@@ -13,7 +13,7 @@ from service.errors import InvalidField
 CURRENCIES: dict[str, int] = {"CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "JPY": 0}
 MAX_MINOR = 10**15 - 1  # 9,999,999,999,999.99 yuan: far beyond any real payment, well inside int64
 
-_DECIMAL = re.compile(r"^(-)?(\d{1,16})(?:\.(\d+))?$")
+_DECIMAL = re.compile(r"^(-)?([0-9]{1,16})(?:\.([0-9]+))?$")  # ASCII: \d and int() take '１２' too
 
 AMOUNT_PATTERN = r"^-?\d{1,16}(\.\d{1,2})?$"
 Amount = Annotated[

@@ -10,7 +10,7 @@ from service.errors import InvalidField
 
 PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,63}$")
-_DECIMAL = re.compile(r"^(\d{1,12})(?:\.(\d+))?$")
+_DECIMAL = re.compile(r"^([0-9]{1,12})(?:\.([0-9]+))?$")
 
 
 def status_on(day: date, valid_from: date, valid_to: date, action: str | None, action_on: date | None) -> Status:

@@ -32,6 +32,7 @@ from service.ledger import service as ledger
 from service.ledger.models import Account
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
+from service.parsing import is_ascii_digits, whole_number
 
 S = PaymentStatus
 REPORT_LINES_MAX = 500
@@ -107,10 +108,11 @@ def _basis(raw: dict[str, str], line: Line) -> rules.Basis:
         value = raw.get(name, "")
         if not value:
             return None
-        if not value.isdigit() or not 0 < int(value) <= 1000:
+        number = whole_number(value, maximum=1000)
+        if not number:
             line.problem(name, f"{value[:20]!r} is not a whole number from 1 to 1000")
             return None
-        return int(value)
+        return number
 
     area = None
     if raw.get("area_mu"):
@@ -178,7 +180,7 @@ def _match(line: Line, raw: dict[str, str], villages: dict[str, list[Party]],
     line.payee, line.division = matches[0], matches[0].division_code or village.division_code or ""
     bank = raw.get("bank_account_tail", "")
     if bank:
-        if not (len(bank) == 4 and bank.isdigit()):
+        if not (len(bank) == 4 and is_ascii_digits(bank)):
             line.problem("bank_account_tail", "give the last 4 digits of the bank account")
         elif line.payee.bank_account_tail and bank != line.payee.bank_account_tail:
             line.problem("bank_account_tail", "differs from the bank account registered for this household")
@@ -365,7 +367,7 @@ def payment_ref(payment_id: int) -> str:
 
 def parse_payment_ref(text: str) -> int | None:
     t = text.strip().upper().removeprefix("P")
-    return int(t) if t.isdigit() and len(t) <= 18 else None
+    return whole_number(t)
 
 
 async def mark_paid_from_file(session: AsyncSession, actor: Actor, filename: str, content: bytes) -> list[int]:

@@ -61,8 +61,9 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
     else:
         report.head_sequence, report.head_hash = head.sequence, head.hash
     if report.first_break is None and (report.head_sequence, report.head_hash) != (report.checked, prev):
-        report.first_break = Break(report.head_sequence, None, "the chain head does not match the last posted entry",
-                                   expected=f"{report.head_sequence} {report.head_hash}", found=f"{report.checked} {prev}")
+        report.first_break = Break(
+            report.head_sequence, None, "the chain head does not match the last posted entry",
+            expected=f"{report.head_sequence} {report.head_hash}", found=f"{report.checked} {prev}")
     elif report.first_break is not None and report.first_break.sequence is not None:
         report.not_checked = await session.scalar(select(func.count()).where(
             JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > report.first_break.sequence)) or 0

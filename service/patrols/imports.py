@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from service.errors import InvalidField, TooLarge
+from service.parsing import whole_number
 from service.patrols.rules import CST, check_window, parse_distance_km, patrol_window
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -107,9 +108,10 @@ def _mapping(headers: list[str], layout: str) -> dict[int, str]:
 def _count(text: str, name: str) -> int:
     if not text:
         return 0
-    if not text.isdigit() or int(text) > 100_000:
+    count = whole_number(text, maximum=100_000)
+    if count is None:
         raise InvalidField(name, f"{text[:20]!r} is not a whole count")
-    return int(text)
+    return count
 
 
 def _kobo_time(text: str, name: str) -> datetime:

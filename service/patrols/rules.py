@@ -17,8 +17,8 @@ MAX_PATROL = timedelta(hours=24)
 MAX_DISTANCE_M = 200_000  # 200 km on foot or by boat in a day is already implausible
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 MAX_POSITIONS = 20_000
-_KM = re.compile(r"^(\d{1,3})(?:\.(\d{1,3}))?$")
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_KM = re.compile(r"^([0-9]{1,3})(?:\.([0-9]{1,3}))?$")
+PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def patrol_window(day: date, start: time, end: time) -> tuple[datetime, datetime]:

@@ -23,6 +23,7 @@ from service.errors import InvalidField, NotFound
 from service.ledger.verify import verify_ledger
 from service.parties.models import Party, PartyKind
 from service.parties.service import benefit_account_id
+from service.parsing import whole_number
 from service.reports import anomalies, journal, publish
 from service.reports import transforms as t
 
@@ -228,15 +229,16 @@ def statement_code(secret: str, party_id: int, period: str | None, total: int, c
 
 def parse_code(code: str) -> tuple[int, str | None, int, str]:
     parts = code.strip().split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or len(parts[3]) != 20:
+    party, sequence = (whole_number(parts[0]), whole_number(parts[2])) if len(parts) == 4 else (None, None)
+    if party is None or sequence is None or len(parts[3]) != 20:
         raise InvalidField("code", "not a statement verification code (party.period.sequence.check)")
-    return int(parts[0]), None if parts[1] == "all" else parts[1], int(parts[2]), parts[3]
+    return party, None if parts[1] == "all" else parts[1], sequence, parts[3]
 
 
 def check_period(period: str | None) -> None:
     import re
 
-    if period is not None and not re.fullmatch(r"\d{4}(-\d{2})?", period):
+    if period is not None and not re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", period):
         raise InvalidField("period", "use YYYY or YYYY-MM")
 
 

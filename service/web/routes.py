@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.tokens import authenticate
 from service.errors import DomainError
+from service.parsing import whole_number
 from service.parties.models import Party
 from service.reports import service as reports
 from service.reports.limits import public_limit
@@ -63,7 +64,7 @@ async def statement_page(
     """The token comes in the form body (never the URL), so the page works without JavaScript."""
     lang = _lang(request, data.lang)
     actor = await authenticate(session, data.token.strip())
-    asked = int(data.party_id) if data.party_id and data.party_id.strip().isdigit() else None
+    asked = whole_number(data.party_id.strip()) if data.party_id else None
     party_id = asked or (actor.party_id if actor else None)
     party = await session.get(Party, party_id) if party_id else None
     if actor is None or party is None or not can_read_statement(actor, party):
