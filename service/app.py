@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from pathlib import Path
 
 from litestar import Litestar, MediaType, get
@@ -33,7 +35,7 @@ from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes
 from service.web.routes import routes as web_routes
-from service.writes import prune_keys
+from service.writes import prune_keys, prune_keys_every
 
 API_VERSION = "1.0.0"
 SECURITY_HEADERS = [
@@ -72,8 +74,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def open_db(app: Litestar) -> None:
         app.state.db = Database(settings.database_url, echo=settings.log_sql)
         await prune_keys(app.state.db, settings.idempotency_retention_hours)
+        app.state.pruner = asyncio.create_task(prune_keys_every(
+            app.state.db, settings.idempotency_retention_hours, settings.idempotency_prune_seconds))
 
     async def close_db(app: Litestar) -> None:
+        app.state.pruner.cancel()
+        with suppress(asyncio.CancelledError):
+            await app.state.pruner
         await app.state.db.dispose()
 
     template_config = None

@@ -18,6 +18,8 @@ class Settings:
     # Pepper for hashing national ID numbers and statement codes; set it in production.
     secret: str = field(default_factory=lambda: _env("SECRET", "change-me-in-production"))
     idempotency_retention_hours: int = field(default_factory=lambda: int(_env("IDEMPOTENCY_RETENTION_HOURS", "48")))
+    # how often a running server forgets keys past their retention
+    idempotency_prune_seconds: float = field(default_factory=lambda: float(_env("IDEMPOTENCY_PRUNE_SECONDS", "3600")))
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", str(20 * 1024 * 1024))))
     page_max: int = 500
     k_anonymity: int = field(default_factory=lambda: int(_env("K_ANONYMITY", "5")))

@@ -9,8 +9,10 @@ A failed request stores nothing, so the client may correct it and retry with the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -29,6 +31,7 @@ from service.ledger.models import IdempotencyRecord
 T = TypeVar("T", bound=BaseModel)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _in_flight: set[tuple[int, str]] = set()
+log = logging.getLogger(__name__)
 
 
 def fingerprint(request: Request, data: Any) -> str:
@@ -117,3 +120,14 @@ async def prune_keys(db: Database, retention_hours: int) -> int:
     async with db.writing() as session:
         result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
         return result.rowcount or 0
+
+
+async def prune_keys_every(db: Database, retention_hours: int, period_seconds: float) -> None:
+    """Prune every `period_seconds` until cancelled (the app starts this at start-up, cancels it at shutdown):
+    a server that runs for weeks would otherwise keep every key it ever stored."""
+    while True:
+        await asyncio.sleep(period_seconds)
+        try:
+            await prune_keys(db, retention_hours)
+        except Exception:  # a busy or briefly unreachable database: try again next period
+            log.exception("pruning idempotency keys failed; retrying in %s s", period_seconds)
