@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pypinyin import lazy_pinyin
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,24 +86,46 @@ async def create_program(session: AsyncSession, actor: Actor, data: ProgramIn) -
         max_basis=_max_basis(data), eligible_kinds=[k.value for k in data.eligible_kinds],
         created_by=actor.user_id, fund_account_id=0,
     )
-    code = data.fund_code or f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}"
-    existing = await ledger.account_by_code(session, code)
-    if existing is not None and (existing.kind != AccountKind.FUND or existing.county_code != data.county_code):
-        raise Conflict(f"account {code!r} exists and is not a fund of county {data.county_code}", field="fund_code")
-    if existing is not None and await session.scalar(select(Program.id).where(Program.fund_account_id == existing.id)):
-        raise Conflict(f"account {code!r} already funds another program", field="fund_code")
-    fund = existing or await ledger.open_account(
-        session, code=code, name=f"Program fund: {data.name}"[:200], kind=AccountKind.FUND, county_code=data.county_code,
-    )
+    fund = await (_named_fund(session, data) if data.fund_code else _new_fund(session, data))
     program.fund_account_id = fund.id
     session.add(program)
     await session.flush()
     return program
 
 
+async def _named_fund(session: AsyncSession, data: ProgramIn) -> Account:
+    """The fund account the clerk named: opened if new, else it must be an unused fund of the county."""
+    code = data.fund_code or ""
+    existing = await ledger.account_by_code(session, code)
+    if existing is None:
+        return await ledger.open_account(session, code=code, name=f"Program fund: {data.name}"[:200],
+                                         kind=AccountKind.FUND, county_code=data.county_code)
+    if existing.kind != AccountKind.FUND or existing.county_code != data.county_code:
+        raise Conflict(f"account {code!r} exists and is not a fund of county {data.county_code}", field="fund_code")
+    if await session.scalar(select(Program.id).where(Program.fund_account_id == existing.id)):
+        raise Conflict(f"account {code!r} already funds another program", field="fund_code")
+    return existing
+
+
+async def _new_fund(session: AsyncSession, data: ProgramIn) -> Account:
+    """A fund under a code made from the name (in pinyin) and year, numbered when already taken:
+    the clerk never sent a code, so no clash with one may refuse the program."""
+    base = f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}"
+    taken = set(await session.scalars(select(Account.code).where(
+        (Account.code == base) | Account.code.like(base + ":%"))))
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}:{n}"
+    return await ledger.open_account(session, code=code, name=f"Program fund: {data.name}"[:200],
+                                     kind=AccountKind.FUND, county_code=data.county_code)
+
+
 def _slug(name: str) -> str:
-    ascii_part = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in name)
-    return "-".join(p for p in ascii_part.split("-") if p)[:50] or "program"
+    """'遂川县2026年公益林' -> 'sui-chuan-xian-2026-nian-gong-yi-lin' (Han characters in pinyin)."""
+    spelled = " ".join(lazy_pinyin(name))
+    ascii_part = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in spelled)
+    return "-".join(p for p in ascii_part.split("-") if p)[:50].strip("-") or "program"
 
 
 async def visible_program(session: AsyncSession, actor: Actor, program_id: int) -> Program:
