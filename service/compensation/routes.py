@@ -157,8 +157,8 @@ class PaymentController(Controller):
         filename, content = await _read(data.file)
 
         async def op(session: AsyncSession, actor: Actor) -> BulkPaidOut:
-            ids = await batches.mark_paid_from_file(session, actor, filename, content)
-            return BulkPaidOut(marked_paid=len(ids), payment_ids=ids)
+            ids, encoding = await batches.mark_paid_from_file(session, actor, filename, content)
+            return BulkPaidOut(marked_paid=len(ids), payment_ids=ids, encoding=encoding)
 
         return await perform(request, _file_print(filename, content), op, status_code=200)
 
@@ -253,8 +253,7 @@ class ReconciliationController(Controller):
         async def op(session: AsyncSession, actor: Actor) -> ReconciliationOut:
             if data.program_id is not None:
                 await comp.visible_program(session, actor, data.program_id)
-            recon = await reconcile.run(session, actor, filename, content, data.program_id)
-            return ReconciliationOut.model_validate(recon)
+            return reconcile.run_out(await reconcile.run(session, actor, filename, content, data.program_id))
 
         return await perform(request, _file_print(filename, content, program_id=data.program_id), op)
 
@@ -267,7 +266,7 @@ class ReconciliationController(Controller):
             # a trustee, whose county is None
             q = q.where(Reconciliation.county_code == actor.county_code if actor.county_code else false())
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
-        return Page(items=[ReconciliationOut.model_validate(r).model_copy(update={"report": None}) for r in rows],
+        return Page(items=[reconcile.run_out(r, with_report=False) for r in rows],
                     limit=limit, offset=offset)
 
     @get("/{run_id:int}", guards=[requires(*READERS)])
@@ -275,7 +274,7 @@ class ReconciliationController(Controller):
         run = await session.get(Reconciliation, run_id)
         if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
             raise NotFound(f"reconciliation {run_id} not found")
-        return ReconciliationOut.model_validate(run)
+        return reconcile.run_out(run)
 
 
 routes = [ProgramController, BatchController, PaymentController, ReconciliationController]

@@ -185,6 +185,8 @@ class BatchReport(Output):
     batch_id: int | None = None
     issues: list[RowIssue]
     lines: list[BatchRowOut] | None = None
+    encoding: str | None = Field(default=None, description="how the CSV's text was read: UTF-8 or GB18030 (GBK); "
+                                                          "null for XLSX")
 
 
 class BatchOut(Output):
@@ -205,6 +207,8 @@ class BatchOut(Output):
 class BulkPaidOut(Output):
     marked_paid: int
     payment_ids: list[int]
+    encoding: str | None = Field(default=None, description="how the CSV's text was read: UTF-8 or GB18030 (GBK); "
+                                                          "null for XLSX")
 
 
 class ReconciliationOut(Output):
@@ -220,6 +224,8 @@ class ReconciliationOut(Output):
     created_by: int
     created_at: datetime
     report: dict[str, Any] | None = None
+    encoding: str | None = Field(default=None, description="how the CSV's text was read: UTF-8 or GB18030 (GBK); "
+                                                          "null for XLSX")
 
 
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
