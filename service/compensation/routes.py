@@ -19,20 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
-from service.compensation import batches, reconcile
+from service.compensation import batches, funding, reconcile
 from service.compensation import service as comp
-from service.compensation.models import PaymentBatch, PaymentStatus, Reconciliation
+from service.compensation.models import FundingKind, FundingStatus, PaymentBatch, PaymentStatus, Reconciliation
 from service.compensation.schemas import (
-    BatchOut, BatchReport, BulkPaidOut, FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn,
+    BatchOut, BatchReport, BudgetReceiptIn, BudgetSourceIn, BudgetSourceOut, BulkPaidOut, FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn,
     ProgramOut, ReasonIn, ReconciliationOut,
 )
 from service.compensation.sheets import MAX_FILE_BYTES
 from service.documents import documents
 from service.errors import NotFound, TooLarge
+from service.ledger.models import Account
 from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
 
 OFFICIALS = (Role.OFFICIAL, Role.APPROVER)
+COUNTY_READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR)
 FOUR_EYES = ("four-eyes rule: approving or rejecting money needs a second official with the approver role, "
              "never the one who entered it; ask an approver of your county to do it")
 
@@ -102,11 +104,80 @@ class ProgramController(Controller):
 
     @post("/{program_id:int}/funding", guards=[requires(Role.OFFICIAL)], status_code=201)
     async def fund_program(self, request: Request, program_id: Id, data: FundingIn) -> Response[FundingOut]:
-        """Move money into the program fund from a county fund or source account (a posted `funding` entry)."""
+        """Enter a funding of the program from a county fund: pending (the money is reserved at the source,
+        the program gets nothing yet) until a second official approves it (`POST /fundings/{id}/approve`)."""
 
         async def op(session: AsyncSession, actor: Actor) -> FundingOut:
             program = await comp.visible_program(session, actor, program_id)
-            return await comp.fund_program(session, actor, program, data)
+            return await funding.funding_out(session, await funding.fund_program(session, actor, program, data))
+
+        return await perform(request, data, op)
+
+
+class FundingController(Controller):
+    path = "/api/v1/fundings"
+    tags = ["compensation"]
+
+    @get("/", guards=[requires(*COUNTY_READERS)])
+    async def list_fundings(
+        self, session: AsyncSession, actor: Actor, status: FundingStatus | None = None,
+        kind: FundingKind | None = None, program_id: OptionalId = None, county_code: str | None = None,
+        limit: Limit = 100, offset: Offset = 0,
+    ) -> Page[FundingOut]:
+        """Program fundings and county budget receipts (`?status=pending`: what awaits approval)."""
+        rows = await funding.list_fundings(session, actor, limit=limit, offset=offset, status=status, kind=kind,
+                                           program_id=program_id, county_code=county_code)
+        return Page(items=[await funding.funding_out(session, f) for f in rows], limit=limit, offset=offset)
+
+    @get("/{funding_id:int}", guards=[requires(*COUNTY_READERS)])
+    async def get_funding(self, session: AsyncSession, actor: Actor, funding_id: Id) -> FundingOut:
+        return await funding.funding_out(session, await funding.visible(session, actor, funding_id))
+
+    @post("/{funding_id:int}/approve", guards=[approvers()], status_code=200)
+    async def approve(self, request: Request, funding_id: Id) -> Response[FundingOut]:
+        """Post the pending funding entry. The official who entered it cannot approve it."""
+
+        async def op(session: AsyncSession, actor: Actor) -> FundingOut:
+            return await funding.funding_out(session, await funding.approve(session, actor, funding_id))
+
+        return await perform(request, None, op, status_code=200)
+
+    @post("/{funding_id:int}/reject", guards=[approvers()], status_code=200)
+    async def reject(self, request: Request, funding_id: Id, data: ReasonIn) -> Response[FundingOut]:
+        """Void the pending funding entry with a reason; the source's reservation is released."""
+
+        async def op(session: AsyncSession, actor: Actor) -> FundingOut:
+            return await funding.funding_out(session, await funding.reject(session, actor, funding_id, data.reason))
+
+        return await perform(request, data, op, status_code=200)
+
+
+class BudgetController(Controller):
+    path = "/api/v1"
+    tags = ["compensation"]
+
+    @post("/budget-sources", guards=[requires()], status_code=201)
+    async def register_source(self, request: Request, data: BudgetSourceIn) -> Response[BudgetSourceOut]:
+        """Register a province's budget source account, once (admin): the province's counties then
+        record their budget receipts from it themselves."""
+
+        async def op(session: AsyncSession, actor: Actor) -> BudgetSourceOut:
+            source = await funding.register_source(session, actor, data)
+            return funding.source_out(source, await session.get_one(Account, source.account_id))
+
+        return await perform(request, data, op)
+
+    @get("/budget-sources", guards=[requires(*COUNTY_READERS)])
+    async def list_sources(self, session: AsyncSession, limit: Limit = 100, offset: Offset = 0) -> Page[BudgetSourceOut]:
+        return Page(items=await funding.list_sources(session, limit, offset), limit=limit, offset=offset)
+
+    @post("/budget-receipts", guards=[requires(Role.OFFICIAL)], status_code=201)
+    async def receive_budget(self, request: Request, data: BudgetReceiptIn) -> Response[FundingOut]:
+        """Enter the county's budget receipt from its province's budget source into a county fund: pending
+        until a second official approves it (`POST /fundings/{id}/approve`)."""
+
+        async def op(session: AsyncSession, actor: Actor) -> FundingOut:
+            return await funding.funding_out(session, await funding.receive_budget(session, actor, data))
 
         return await perform(request, data, op)
 
@@ -296,4 +367,5 @@ class ReconciliationController(Controller):
         return reconcile.run_out(run)
 
 
-routes = [ProgramController, BatchController, PaymentController, ReconciliationController]
+routes = [ProgramController, FundingController, BudgetController, BatchController, PaymentController,
+          ReconciliationController]

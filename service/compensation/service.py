@@ -19,8 +19,9 @@ from service.auth.actor import Actor
 from service.auth.models import Role
 from service.compensation import rules
 from service.compensation.models import Payment, PaymentBatch, PaymentEvent, PaymentStatus, Program, RuleKind
+from service.compensation.funding import free_code
 from service.compensation.schemas import (
-    FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
+    MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
 )
 from service.db import fetch, utcnow
 from service.pagination import MAX_ID
@@ -110,13 +111,7 @@ async def _named_fund(session: AsyncSession, data: ProgramIn) -> Account:
 async def _new_fund(session: AsyncSession, data: ProgramIn) -> Account:
     """A fund under a code made from the name (in pinyin) and year, numbered when already taken:
     the clerk never sent a code, so no clash with one may refuse the program."""
-    base = f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}"
-    taken = set(await session.scalars(select(Account.code).where(
-        (Account.code == base) | Account.code.like(base + ":%"))))
-    code, n = base, 1
-    while code in taken:
-        n += 1
-        code = f"{base}:{n}"
+    code = await free_code(session, f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}")
     return await ledger.open_account(session, code=code, name=f"Program fund: {data.name}"[:200],
                                      kind=AccountKind.FUND, county_code=data.county_code)
 
@@ -171,27 +166,6 @@ async def list_programs(session: AsyncSession, actor: Actor, county_code: str | 
     if not actor.reads_everything:
         q = q.where(Program.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
-
-
-async def fund_program(session: AsyncSession, actor: Actor, program: Program, data: FundingIn) -> FundingOut:
-    """Move money into the program's fund from a county fund (or, for an admin, any source)."""
-    source = await session.get(Account, data.source_account_id)
-    if source is None or not (actor.role == Role.ADMIN or (source.county_code and actor.in_county(source.county_code))):
-        raise InvalidField("source_account_id", f"unknown account {data.source_account_id}")
-    if source.kind not in (AccountKind.SOURCE, AccountKind.FUND, AccountKind.TRUST) or source.id == program.fund_account_id:
-        raise InvalidField("source_account_id", f"{source.code} is a {source.kind} account; fund from a source, fund or trust")
-    amount = money.parse_positive(data.amount, program.currency)
-    entry = await ledger.record_entry(
-        session, kind="funding", legs=ledger.transfer(source.id, program.fund_account_id, amount, program.currency),
-        actor=actor, effective_date=data.effective_date, memo=data.memo or f"funding for {program.name}",
-        metadata={"county_code": program.county_code, "program_id": program.id,
-                  "period": str((data.effective_date or utcnow().date()).year)},
-    )
-    fund = await ledger.get_account(session, program.fund_account_id)
-    return FundingOut(entry_id=entry.id, sequence=entry.sequence, program_id=program.id,
-                      amount=money.format(amount, program.currency),
-                      balance=money.format(fund.posted_balance, program.currency),
-                      available=money.format(fund.available_balance, program.currency))
 
 
 # --- payees and eligibility ---------------------------------------------------------------------
