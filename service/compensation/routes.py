@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,8 +23,8 @@ from service.compensation import batches, funding, reconcile
 from service.compensation import service as comp
 from service.compensation.models import FundingKind, FundingStatus, PaymentBatch, PaymentStatus, Reconciliation
 from service.compensation.schemas import (
-    BatchOut, BatchReport, BudgetReceiptIn, BudgetSourceIn, BudgetSourceOut, BulkPaidOut, FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn,
-    ProgramOut, ReasonIn, ReconciliationOut,
+    BatchOut, BatchReport, BudgetReceiptIn, BudgetSourceIn, BudgetSourceOut, BulkPaidOut, FundingIn, FundingOut,
+    MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, ReasonIn, ReconciliationOut,
 )
 from service.compensation.sheets import MAX_FILE_BYTES
 from service.documents import documents
@@ -51,6 +51,8 @@ def approvers():
 
     guard.roles = check.roles  # type: ignore[attr-defined]  # read by the access-control tests
     return guard
+
+
 EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
