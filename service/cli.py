@@ -54,8 +54,15 @@ def db_upgrade() -> None:
     """Apply every Alembic migration to SHANSHUI_DATABASE_URL."""
     from service.migrations import upgrade
 
-    upgrade(get_settings().database_url)
-    console.print("[green]database is at the latest schema[/green]")
+    done = upgrade(get_settings().database_url)
+    if not done.applied:
+        console.print(f"the database is already at the latest schema ({done.after}); nothing to do", soft_wrap=True)
+        return
+    was = "an empty database" if done.before is None else f"the database at {done.before}"
+    console.print(f"applied {len(done.applied)} migration{'s' * (len(done.applied) > 1)} to {was}:", soft_wrap=True)
+    for revision, what in done.applied:
+        console.print(f"  {revision}  {what}", soft_wrap=True, highlight=False)
+    console.print(f"[green]the database is now at the latest schema ({done.after})[/green]", soft_wrap=True)
 
 
 @main.command()
@@ -184,14 +191,29 @@ def verify() -> None:
     if report.ok:
         console.print(f"[green]ledger verified[/green]: {report.checked} entries, head {report.head_hash}")
         return
+    found = findings(report)
+    console.print(f"ledger NOT verified: {len(found)} finding{'s' * (len(found) != 1)}", style="bold red")
+    for line in found:  # one finding a line, never wrapped into the next
+        console.print(f"  - {line}", style="red", soft_wrap=True, markup=False, highlight=False)
+    raise SystemExit(1)
+
+
+TOTALS = ("debits posted", "credits posted", "debits pending", "credits pending")
+
+
+def findings(report) -> list[str]:
+    """Each thing `verify` found wrong, as one sentence."""
+    out = []
     if report.first_break:
         b = report.first_break
-        console.print(f"[red]chain broken at sequence {b.sequence} (entry {b.entry_id}): {b.reason}[/red]")
-        console.print(f"  expected {b.expected}, found {b.found}; {report.not_checked} later entries not checked "
-                      f"(head is sequence {report.head_sequence})")
+        where = f"sequence {b.sequence}" + (f" (entry {b.entry_id})" if b.entry_id is not None else "")
+        out.append(f"chain broken at {where}: {b.reason}; expected {b.expected}, found {b.found}")
+        out.append(f"{report.not_checked} later entries not checked (head is sequence {report.head_sequence})")
     for m in report.account_mismatches:
-        console.print(f"[red]account {m['code']} totals {m['stored']} differ from its postings {m['from_postings']}[/red]")
-    raise SystemExit(1)
+        wrong = [f"{name} {s} stored but {p} in its postings"
+                 for name, s, p in zip(TOTALS, m["stored"], m["from_postings"], strict=True) if s != p]
+        out.append(f"account {m['code']}: {', '.join(wrong)} (minor units)")
+    return out
 
 
 async def _verify(settings: Settings):

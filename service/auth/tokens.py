@@ -16,6 +16,7 @@ from service.auth.actor import Actor
 from service.auth.models import ApiToken, Role, User
 from service.db import utcnow
 from service.errors import InvalidField, NotFound
+from service.parties.models import Party
 
 TOKEN_PREFIX = "ssl_"
 
@@ -82,6 +83,8 @@ async def create_user_token(
         raise InvalidField("trust_id", "a trustee needs a trust scope")
     if role == Role.COMMUNITY and party_id is None:
         raise InvalidField("party_id", "a community user needs its own party")
+    if party_id is not None and await session.get(Party, party_id) is None:  # not left to a foreign-key error
+        raise InvalidField("party_id", f"party {party_id} does not exist")
     user = User(name=name, role=role, county_code=county_code, trust_id=trust_id, party_id=party_id)
     session.add(user)
     await session.flush()

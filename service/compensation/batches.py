@@ -69,6 +69,7 @@ class Checked:
     sha256: str
     lines: list[Line]
     available: int
+    encoding: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,7 +132,7 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, period: st
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {program_id} not found")
     rules.period_bounds(period)
-    raw_rows = sheets.read_rows(content, filename, sheets.BATCH_COLUMNS, sheets.BATCH_REQUIRED)
+    sheet = sheets.read_rows(content, filename, sheets.BATCH_COLUMNS, sheets.BATCH_REQUIRED)
     villages, payees = await _directory(session, program)
     taken = set(await session.scalars(
         select(Payment.payee_party_id).where(Payment.program_id == program.id, Payment.period == period,
@@ -140,7 +141,7 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, period: st
     rule = rule_of(program)
     seen: dict[int, int] = {}
     lines = []
-    for i, raw in enumerate(raw_rows):
+    for i, raw in enumerate(sheet.rows):
         line = Line(row=i + 2, village=raw["village"], head=raw["household_head"])
         _match(line, raw, villages, payees)
         _price(line, raw, rule, program)
@@ -156,7 +157,8 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, period: st
                 line.problem("household_head", f"already has a payment under this program for {period}")
         lines.append(line)
     fund = await ledger.get_account(session, program.fund_account_id)
-    checked = Checked(program, period, filename, hashlib.sha256(content).hexdigest(), lines, fund.available_balance)
+    checked = Checked(program, period, filename, hashlib.sha256(content).hexdigest(), lines, fund.available_balance,
+                      sheet.encoding)
     _funds(checked)
     return checked
 
@@ -240,7 +242,7 @@ def report(checked: Checked, dry_run: bool, batch_id: int | None = None, with_li
         dry_run=dry_run, program_id=checked.program.id, period=checked.period, filename=checked.filename,
         rows=len(checked.lines), valid_rows=len(checked.lines) - invalid, invalid_rows=invalid,
         total=money.format(checked.total, c), available=money.format(checked.available, c), ok=checked.ok,
-        batch_id=batch_id, issues=issues, lines=lines,
+        batch_id=batch_id, issues=issues, lines=lines, encoding=checked.encoding,
     )
 
 
@@ -370,12 +372,15 @@ def parse_payment_ref(text: str) -> int | None:
     return whole_number(t)
 
 
-async def mark_paid_from_file(session: AsyncSession, actor: Actor, filename: str, content: bytes) -> list[int]:
+async def mark_paid_from_file(session: AsyncSession, actor: Actor, filename: str,
+                              content: bytes) -> tuple[list[int], str | None]:
     """The bank's transfer confirmation (payment_ref, reference, date, amount) marks approved payments paid.
 
-    All rows or none: every line must name an approved payment in scope with the same amount.
+    All rows or none: every line must name an approved payment in scope with the same amount. Returns
+    the payments marked paid and how the file was decoded.
     """
-    rows = sheets.read_rows(content, filename, sheets.STATEMENT_COLUMNS, (*sheets.STATEMENT_REQUIRED, "payment_ref"))
+    sheet = sheets.read_rows(content, filename, sheets.STATEMENT_COLUMNS, (*sheets.STATEMENT_REQUIRED, "payment_ref"))
+    rows = sheet.rows
     ids = {i: parse_payment_ref(r["payment_ref"]) for i, r in enumerate(rows)}
     found: dict[int, Payment] = {}
     for chunk in chunks(sorted({v for v in ids.values() if v})):
@@ -417,7 +422,7 @@ async def mark_paid_from_file(session: AsyncSession, actor: Actor, filename: str
     for p, ref, paid_on in plan:
         p.bank_reference, p.paid_on = ref, paid_on
         await _move(session, p, "mark_paid", actor, f"bank reference {ref}, paid on {paid_on} (bank file {filename})")
-    return [p.id for p, _, _ in plan]
+    return [p.id for p, _, _ in plan], sheet.encoding
 
 
 def _paid_problem(p: Payment | None, actor: Actor, r: dict[str, str], pid: int | None, seen: set[int],

@@ -129,3 +129,50 @@ class Reconciliation(IdMixin, Base):
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FundingKind(StrEnum):
+    PROGRAM = "program"  # a county fund into a program's fund
+    BUDGET_RECEIPT = "budget_receipt"  # the province's budget source into a county fund
+
+
+class FundingStatus(StrEnum):
+    PENDING = "pending"  # entered; a pending entry reserves the money at its source
+    APPROVED = "approved"  # a second official posted it
+    REJECTED = "rejected"  # voided with a reason
+
+
+class BudgetSource(IdMixin, Base):
+    """The source account a province's budget transfers come from, registered once by an admin:
+    a county's officials record their receipts from it without an admin."""
+
+    __tablename__ = "comp_budget_sources"
+
+    province_code: Mapped[str] = mapped_column(String(2), unique=True)  # first two digits of a division code
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"), unique=True)
+    registered_by: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Funding(IdMixin, Base):
+    """Money moved into a fund (a program's, or a county's from its budget): entered by one official,
+    approved by another. The money is the ledger entry; this row carries who decided what."""
+
+    __tablename__ = "comp_fundings"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    program_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("comp_programs.id"), index=True)
+    source_account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"))
+    fund_account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from service import money
 from service.auth.actor import Actor
 from service.compensation import sheets
 from service.compensation.models import Payment, PaymentStatus, Reconciliation
+from service.compensation.schemas import ReconciliationOut
 from service.errors import InvalidField
 
 
@@ -90,8 +91,8 @@ def match(lines: list[StatementLine], paid: list[PaidPayment]) -> dict[str, Any]
 
 async def run(session: AsyncSession, actor: Actor, filename: str, content: bytes,
               program_id: int | None) -> Reconciliation:
-    rows = sheets.read_rows(content, filename, sheets.STATEMENT_COLUMNS, sheets.STATEMENT_REQUIRED)
-    lines = parse_statement(rows)
+    sheet = sheets.read_rows(content, filename, sheets.STATEMENT_COLUMNS, sheets.STATEMENT_REQUIRED)
+    lines = parse_statement(sheet.rows)
     q = select(Payment).where(Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REVERSED]),
                               Payment.bank_reference.is_not(None))
     if program_id is not None:
@@ -100,7 +101,7 @@ async def run(session: AsyncSession, actor: Actor, filename: str, content: bytes
         q = q.where(Payment.county_code == actor.county_code)
     paid = [PaidPayment(p.id, p.bank_reference, p.paid_on, p.amount)  # type: ignore[arg-type]
             for p in (await session.execute(q)).scalars()]
-    report = match(lines, paid)
+    report = {**match(lines, paid), "encoding": sheet.encoding}
     recon = Reconciliation(
         county_code=None if actor.reads_everything else actor.county_code, program_id=program_id,
         filename=filename[:255], file_sha256=hashlib.sha256(content).hexdigest(), statement_lines=len(lines),
@@ -111,3 +112,10 @@ async def run(session: AsyncSession, actor: Actor, filename: str, content: bytes
     session.add(recon)
     await session.flush()
     return recon
+
+
+def run_out(recon: Reconciliation, with_report: bool = True) -> ReconciliationOut:
+    """A stored run; the encoding its file was read in is kept in the report."""
+    out = ReconciliationOut.model_validate(recon)
+    return out.model_copy(update={"encoding": (recon.report or {}).get("encoding"),
+                                  "report": out.report if with_report else None})

@@ -7,8 +7,11 @@ from datetime import date
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,20 +19,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
-from service.compensation import batches, reconcile
+from service.compensation import batches, funding, reconcile
 from service.compensation import service as comp
-from service.compensation.models import PaymentBatch, PaymentStatus, Reconciliation
+from service.compensation.models import FundingKind, FundingStatus, PaymentBatch, PaymentStatus, Reconciliation
 from service.compensation.schemas import (
-    BatchOut, BatchReport, BulkPaidOut, FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn,
-    ProgramOut, ReasonIn, ReconciliationOut,
+    BatchOut, BatchReport, BudgetReceiptIn, BudgetSourceIn, BudgetSourceOut, BulkPaidOut, FundingIn, FundingOut,
+    MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, ReasonIn, ReconciliationOut,
 )
 from service.compensation.sheets import MAX_FILE_BYTES
 from service.documents import documents
 from service.errors import NotFound, TooLarge
+from service.ledger.models import Account
 from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.writes import perform
 
 OFFICIALS = (Role.OFFICIAL, Role.APPROVER)
+COUNTY_READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR)
+FOUR_EYES = ("four-eyes rule: approving or rejecting money needs a second official with the approver role, "
+             "never the one who entered it; ask an approver of your county to do it")
+
+
+def approvers():
+    """`requires(Role.APPROVER)`, telling whoever else tries what to do rather than which roles exist."""
+    check = requires(Role.APPROVER)
+
+    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        try:
+            check(connection, handler)
+        except PermissionDeniedException:
+            raise PermissionDeniedException(FOUR_EYES) from None
+
+    guard.roles = check.roles  # type: ignore[attr-defined]  # read by the access-control tests
+    return guard
+
+
 EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -83,11 +106,80 @@ class ProgramController(Controller):
 
     @post("/{program_id:int}/funding", guards=[requires(Role.OFFICIAL)], status_code=201)
     async def fund_program(self, request: Request, program_id: Id, data: FundingIn) -> Response[FundingOut]:
-        """Move money into the program fund from a county fund or source account (a posted `funding` entry)."""
+        """Enter a funding of the program from a county fund: pending (the money is reserved at the source,
+        the program gets nothing yet) until a second official approves it (`POST /fundings/{id}/approve`)."""
 
         async def op(session: AsyncSession, actor: Actor) -> FundingOut:
             program = await comp.visible_program(session, actor, program_id)
-            return await comp.fund_program(session, actor, program, data)
+            return await funding.funding_out(session, await funding.fund_program(session, actor, program, data))
+
+        return await perform(request, data, op)
+
+
+class FundingController(Controller):
+    path = "/api/v1/fundings"
+    tags = ["compensation"]
+
+    @get("/", guards=[requires(*COUNTY_READERS)])
+    async def list_fundings(
+        self, session: AsyncSession, actor: Actor, status: FundingStatus | None = None,
+        kind: FundingKind | None = None, program_id: OptionalId = None, county_code: str | None = None,
+        limit: Limit = 100, offset: Offset = 0,
+    ) -> Page[FundingOut]:
+        """Program fundings and county budget receipts (`?status=pending`: what awaits approval)."""
+        rows = await funding.list_fundings(session, actor, limit=limit, offset=offset, status=status, kind=kind,
+                                           program_id=program_id, county_code=county_code)
+        return Page(items=[await funding.funding_out(session, f) for f in rows], limit=limit, offset=offset)
+
+    @get("/{funding_id:int}", guards=[requires(*COUNTY_READERS)])
+    async def get_funding(self, session: AsyncSession, actor: Actor, funding_id: Id) -> FundingOut:
+        return await funding.funding_out(session, await funding.visible(session, actor, funding_id))
+
+    @post("/{funding_id:int}/approve", guards=[approvers()], status_code=200)
+    async def approve(self, request: Request, funding_id: Id) -> Response[FundingOut]:
+        """Post the pending funding entry. The official who entered it cannot approve it."""
+
+        async def op(session: AsyncSession, actor: Actor) -> FundingOut:
+            return await funding.funding_out(session, await funding.approve(session, actor, funding_id))
+
+        return await perform(request, None, op, status_code=200)
+
+    @post("/{funding_id:int}/reject", guards=[approvers()], status_code=200)
+    async def reject(self, request: Request, funding_id: Id, data: ReasonIn) -> Response[FundingOut]:
+        """Void the pending funding entry with a reason; the source's reservation is released."""
+
+        async def op(session: AsyncSession, actor: Actor) -> FundingOut:
+            return await funding.funding_out(session, await funding.reject(session, actor, funding_id, data.reason))
+
+        return await perform(request, data, op, status_code=200)
+
+
+class BudgetController(Controller):
+    path = "/api/v1"
+    tags = ["compensation"]
+
+    @post("/budget-sources", guards=[requires()], status_code=201)
+    async def register_source(self, request: Request, data: BudgetSourceIn) -> Response[BudgetSourceOut]:
+        """Register a province's budget source account, once (admin): the province's counties then
+        record their budget receipts from it themselves."""
+
+        async def op(session: AsyncSession, actor: Actor) -> BudgetSourceOut:
+            source = await funding.register_source(session, actor, data)
+            return funding.source_out(source, await session.get_one(Account, source.account_id))
+
+        return await perform(request, data, op)
+
+    @get("/budget-sources", guards=[requires(*COUNTY_READERS)])
+    async def list_sources(self, session: AsyncSession, limit: Limit = 100, offset: Offset = 0) -> Page[BudgetSourceOut]:
+        return Page(items=await funding.list_sources(session, limit, offset), limit=limit, offset=offset)
+
+    @post("/budget-receipts", guards=[requires(Role.OFFICIAL)], status_code=201)
+    async def receive_budget(self, request: Request, data: BudgetReceiptIn) -> Response[FundingOut]:
+        """Enter the county's budget receipt from its province's budget source into a county fund: pending
+        until a second official approves it (`POST /fundings/{id}/approve`)."""
+
+        async def op(session: AsyncSession, actor: Actor) -> FundingOut:
+            return await funding.funding_out(session, await funding.receive_budget(session, actor, data))
 
         return await perform(request, data, op)
 
@@ -128,12 +220,12 @@ class PaymentController(Controller):
 
         return await perform(request, data, op, status_code=200)
 
-    @post("/{payment_id:int}/approve", guards=[requires(Role.APPROVER)], status_code=200)
+    @post("/{payment_id:int}/approve", guards=[approvers()], status_code=200)
     async def approve(self, request: Request, payment_id: Id) -> Response[PaymentOut]:
         """Post the pending entry. The official who entered the payment cannot approve it."""
         return await self._transition(request, None, lambda s, a: comp.approve(s, a, payment_id))
 
-    @post("/{payment_id:int}/reject", guards=[requires(Role.APPROVER)], status_code=200)
+    @post("/{payment_id:int}/reject", guards=[approvers()], status_code=200)
     async def reject(self, request: Request, payment_id: Id, data: ReasonIn) -> Response[PaymentOut]:
         """Void the pending entry with a reason; the reservation is released."""
         return await self._transition(request, data, lambda s, a: comp.reject(s, a, payment_id, data.reason))
@@ -157,8 +249,8 @@ class PaymentController(Controller):
         filename, content = await _read(data.file)
 
         async def op(session: AsyncSession, actor: Actor) -> BulkPaidOut:
-            ids = await batches.mark_paid_from_file(session, actor, filename, content)
-            return BulkPaidOut(marked_paid=len(ids), payment_ids=ids)
+            ids, encoding = await batches.mark_paid_from_file(session, actor, filename, content)
+            return BulkPaidOut(marked_paid=len(ids), payment_ids=ids, encoding=encoding)
 
         return await perform(request, _file_print(filename, content), op, status_code=200)
 
@@ -231,7 +323,7 @@ class BatchController(Controller):
     async def get_batch(self, session: AsyncSession, actor: Actor, batch_id: Id) -> BatchOut:
         return await batches.batch_out(session, await batches.visible_batch(session, actor, batch_id))
 
-    @post("/{batch_id:int}/approve", guards=[requires(Role.APPROVER)], status_code=200)
+    @post("/{batch_id:int}/approve", guards=[approvers()], status_code=200)
     async def approve(self, request: Request, batch_id: Id) -> Response[BatchOut]:
         """Approve every pending payment of the batch at once (not by the official who uploaded it)."""
 
@@ -253,8 +345,7 @@ class ReconciliationController(Controller):
         async def op(session: AsyncSession, actor: Actor) -> ReconciliationOut:
             if data.program_id is not None:
                 await comp.visible_program(session, actor, data.program_id)
-            recon = await reconcile.run(session, actor, filename, content, data.program_id)
-            return ReconciliationOut.model_validate(recon)
+            return reconcile.run_out(await reconcile.run(session, actor, filename, content, data.program_id))
 
         return await perform(request, _file_print(filename, content, program_id=data.program_id), op)
 
@@ -267,7 +358,7 @@ class ReconciliationController(Controller):
             # a trustee, whose county is None
             q = q.where(Reconciliation.county_code == actor.county_code if actor.county_code else false())
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
-        return Page(items=[ReconciliationOut.model_validate(r).model_copy(update={"report": None}) for r in rows],
+        return Page(items=[reconcile.run_out(r, with_report=False) for r in rows],
                     limit=limit, offset=offset)
 
     @get("/{run_id:int}", guards=[requires(*READERS)])
@@ -275,7 +366,8 @@ class ReconciliationController(Controller):
         run = await session.get(Reconciliation, run_id)
         if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
             raise NotFound(f"reconciliation {run_id} not found")
-        return ReconciliationOut.model_validate(run)
+        return reconcile.run_out(run)
 
 
-routes = [ProgramController, BatchController, PaymentController, ReconciliationController]
+routes = [ProgramController, FundingController, BudgetController, BatchController, PaymentController,
+          ReconciliationController]

@@ -78,19 +78,59 @@ class ProgramOut(Output):
 
 
 class FundingIn(Input):
-    source_account_id: Id
+    source_account_id: Id = Field(description="a fund of the program's county (usually the county's budget fund)")
     amount: money.Amount
     effective_date: date | None = None
     memo: str = Field(default="", max_length=1000)
 
 
+class BudgetReceiptIn(Input):
+    county_code: str = Field(pattern=r"^\d{6}$")
+    amount: money.Amount
+    fund_account_id: Id | None = Field(default=None, description="the county fund receiving it; default the "
+                                       "county's budget fund (fund:<county>:budget, opened on first use)")
+    effective_date: date | None = None
+    memo: str = Field(default="", max_length=1000, description="e.g. the transfer document's number")
+
+
+class BudgetSourceIn(Input):
+    province_code: str = Field(pattern=r"^\d{2}$", examples=["36"], description="first two digits of division codes")
+    account_id: Id | None = Field(default=None, description="an existing source account; omit to open one")
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$",
+                             description="name of the source account opened when account_id is omitted")
+
+
+class BudgetSourceOut(Output):
+    id: int
+    province_code: str
+    account_id: int
+    account_code: str
+    account_name: str
+    registered_by: int
+    registered_at: datetime
+
+
 class FundingOut(Output):
-    entry_id: int
-    sequence: int | None
-    program_id: int
+    id: int
+    kind: str
+    status: str
+    county_code: str
+    program_id: int | None
+    source_account_id: int
+    fund_account_id: int
     amount: str
-    balance: str
-    available: str
+    currency: str
+    effective_date: date
+    memo: str
+    entry_id: int
+    sequence: int | None = Field(description="the entry's place in the chain once approved")
+    entered_by: int
+    entered_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+    reason: str | None
+    balance: str = Field(description="the receiving fund's posted balance")
+    available: str = Field(description="what the receiving fund can pay out now")
 
 
 class PaymentIn(Input):
@@ -185,6 +225,8 @@ class BatchReport(Output):
     batch_id: int | None = None
     issues: list[RowIssue]
     lines: list[BatchRowOut] | None = None
+    encoding: str | None = Field(default=None, description="how the CSV's text was read: UTF-8 or GB18030 (GBK); "
+                                                          "null for XLSX")
 
 
 class BatchOut(Output):
@@ -205,6 +247,8 @@ class BatchOut(Output):
 class BulkPaidOut(Output):
     marked_paid: int
     payment_ids: list[int]
+    encoding: str | None = Field(default=None, description="how the CSV's text was read: UTF-8 or GB18030 (GBK); "
+                                                          "null for XLSX")
 
 
 class ReconciliationOut(Output):
@@ -220,6 +264,8 @@ class ReconciliationOut(Output):
     created_by: int
     created_at: datetime
     report: dict[str, Any] | None = None
+    encoding: str | None = Field(default=None, description="how the CSV's text was read: UTF-8 or GB18030 (GBK); "
+                                                          "null for XLSX")
 
 
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]

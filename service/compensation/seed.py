@@ -8,9 +8,9 @@ from datetime import date
 
 import polars as pl
 
-from service.compensation import batches, reconcile
+from service.compensation import batches, funding, reconcile
 from service.compensation import service as comp
-from service.compensation.schemas import FundingIn, PaymentIn, ProgramIn
+from service.compensation.schemas import BudgetSourceIn, FundingIn, PaymentIn, ProgramIn
 from service.db import utcnow
 from service.parties import service as parties
 from service.parties.schemas import PartyIn
@@ -31,13 +31,17 @@ async def load(ctx: SeedContext) -> None:
             age_band=h["age_band"], id_number=h["id_number"], bank_account_tail=h["bank_account_tail"],
             household_size=h["household_size"]), ctx.settings.secret)
         ctx.refs[h["key"]] = party.id
+    # Jiangxi's provincial transfers: from now on its counties record their budget receipts themselves.
+    await funding.register_source(ctx.session, ctx.actors["admin"], BudgetSourceIn(
+        province_code="36", account_id=ctx.refs["source:jiangxi-finance"]))
     programs = {}
     for spec in ctx.read_json("compensation/programs.json"):
         actor = ctx.actors[spec["official"]]
         program = await comp.create_program(ctx.session, actor, ProgramIn(**spec["program"]))
-        await comp.fund_program(ctx.session, actor, program, FundingIn(
+        entered = await funding.fund_program(ctx.session, actor, program, FundingIn(
             source_account_id=ctx.refs[spec["fund_from"]], amount=spec["funding"], effective_date=date(2026, 2, 1),
             memo=f"2026 allocation to {program.name}"))
+        await funding.approve(ctx.session, ctx.actors[spec["official"].replace("official", "approver")], entered.id)
         programs[spec["key"]] = program
         ctx.refs[f"program:{spec['key']}"] = program.id
     await _forest(ctx, programs["forest-2026"], households)

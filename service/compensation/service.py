@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pypinyin import lazy_pinyin
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +19,9 @@ from service.auth.actor import Actor
 from service.auth.models import Role
 from service.compensation import rules
 from service.compensation.models import Payment, PaymentBatch, PaymentEvent, PaymentStatus, Program, RuleKind
+from service.compensation.funding import free_code
 from service.compensation.schemas import (
-    FundingIn, FundingOut, MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
+    MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
 )
 from service.db import fetch, utcnow
 from service.pagination import MAX_ID
@@ -85,24 +87,40 @@ async def create_program(session: AsyncSession, actor: Actor, data: ProgramIn) -
         max_basis=_max_basis(data), eligible_kinds=[k.value for k in data.eligible_kinds],
         created_by=actor.user_id, fund_account_id=0,
     )
-    code = data.fund_code or f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}"
-    existing = await ledger.account_by_code(session, code)
-    if existing is not None and (existing.kind != AccountKind.FUND or existing.county_code != data.county_code):
-        raise Conflict(f"account {code!r} exists and is not a fund of county {data.county_code}", field="fund_code")
-    if existing is not None and await session.scalar(select(Program.id).where(Program.fund_account_id == existing.id)):
-        raise Conflict(f"account {code!r} already funds another program", field="fund_code")
-    fund = existing or await ledger.open_account(
-        session, code=code, name=f"Program fund: {data.name}"[:200], kind=AccountKind.FUND, county_code=data.county_code,
-    )
+    fund = await (_named_fund(session, data) if data.fund_code else _new_fund(session, data))
     program.fund_account_id = fund.id
     session.add(program)
     await session.flush()
     return program
 
 
+async def _named_fund(session: AsyncSession, data: ProgramIn) -> Account:
+    """The fund account the clerk named: opened if new, else it must be an unused fund of the county."""
+    code = data.fund_code or ""
+    existing = await ledger.account_by_code(session, code)
+    if existing is None:
+        return await ledger.open_account(session, code=code, name=f"Program fund: {data.name}"[:200],
+                                         kind=AccountKind.FUND, county_code=data.county_code)
+    if existing.kind != AccountKind.FUND or existing.county_code != data.county_code:
+        raise Conflict(f"account {code!r} exists and is not a fund of county {data.county_code}", field="fund_code")
+    if await session.scalar(select(Program.id).where(Program.fund_account_id == existing.id)):
+        raise Conflict(f"account {code!r} already funds another program", field="fund_code")
+    return existing
+
+
+async def _new_fund(session: AsyncSession, data: ProgramIn) -> Account:
+    """A fund under a code made from the name (in pinyin) and year, numbered when already taken:
+    the clerk never sent a code, so no clash with one may refuse the program."""
+    code = await free_code(session, f"fund:{data.county_code}:program:{_slug(data.name)}:{data.period_start.year}")
+    return await ledger.open_account(session, code=code, name=f"Program fund: {data.name}"[:200],
+                                     kind=AccountKind.FUND, county_code=data.county_code)
+
+
 def _slug(name: str) -> str:
-    ascii_part = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in name)
-    return "-".join(p for p in ascii_part.split("-") if p)[:50] or "program"
+    """'遂川县2026年公益林' -> 'sui-chuan-xian-2026-nian-gong-yi-lin' (Han characters in pinyin)."""
+    spelled = " ".join(lazy_pinyin(name))
+    ascii_part = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in spelled)
+    return "-".join(p for p in ascii_part.split("-") if p)[:50].strip("-") or "program"
 
 
 async def visible_program(session: AsyncSession, actor: Actor, program_id: int) -> Program:
@@ -148,27 +166,6 @@ async def list_programs(session: AsyncSession, actor: Actor, county_code: str | 
     if not actor.reads_everything:
         q = q.where(Program.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
-
-
-async def fund_program(session: AsyncSession, actor: Actor, program: Program, data: FundingIn) -> FundingOut:
-    """Move money into the program's fund from a county fund (or, for an admin, any source)."""
-    source = await session.get(Account, data.source_account_id)
-    if source is None or not (actor.role == Role.ADMIN or (source.county_code and actor.in_county(source.county_code))):
-        raise InvalidField("source_account_id", f"unknown account {data.source_account_id}")
-    if source.kind not in (AccountKind.SOURCE, AccountKind.FUND, AccountKind.TRUST) or source.id == program.fund_account_id:
-        raise InvalidField("source_account_id", f"{source.code} is a {source.kind} account; fund from a source, fund or trust")
-    amount = money.parse_positive(data.amount, program.currency)
-    entry = await ledger.record_entry(
-        session, kind="funding", legs=ledger.transfer(source.id, program.fund_account_id, amount, program.currency),
-        actor=actor, effective_date=data.effective_date, memo=data.memo or f"funding for {program.name}",
-        metadata={"county_code": program.county_code, "program_id": program.id,
-                  "period": str((data.effective_date or utcnow().date()).year)},
-    )
-    fund = await ledger.get_account(session, program.fund_account_id)
-    return FundingOut(entry_id=entry.id, sequence=entry.sequence, program_id=program.id,
-                      amount=money.format(amount, program.currency),
-                      balance=money.format(fund.posted_balance, program.currency),
-                      available=money.format(fund.available_balance, program.currency))
 
 
 # --- payees and eligibility ---------------------------------------------------------------------

@@ -1,17 +1,19 @@
 """Reading the spreadsheets county clerks and banks send, and writing the ones banks receive.
 
-Uploads are read as text only (never evaluated), must be UTF-8, and are refused whole if any cell
-looks like a spreadsheet formula: such a file is either a mistake or an attack on whoever opens
-the export later. Exports neutralise formula-looking cells with a leading apostrophe.
+Uploads are read as text only (never evaluated), decoded by `service.textfiles` (UTF-8 or GB18030),
+and are refused whole if any cell looks like a spreadsheet formula: such a file is either a mistake
+or an attack on whoever opens the export later. Exports neutralise formula-looking cells with a leading apostrophe.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
+from service import textfiles
 from service.errors import DomainError, InvalidField, TooLarge
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -68,40 +70,38 @@ def _header_map(headers: Sequence[str], columns: dict[str, tuple[str, ...]], req
     return mapping
 
 
-def _frame(content: bytes, filename: str) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Sheet:
+    rows: list[dict[str, str]]  # canonical column -> stripped text ('' for blank)
+    encoding: str | None  # how a CSV's text was read (textfiles.UTF8 / GB18030); None for XLSX
+
+
+def _frame(content: bytes, filename: str) -> tuple[pl.DataFrame, str | None]:
     if len(content) > MAX_FILE_BYTES:
         raise TooLarge(f"the file is {len(content)} bytes; at most {MAX_FILE_BYTES} are accepted", field="file")
     if not content.strip():
         raise BadFile("the file is empty", field="file")
     try:
         if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-            return pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0)
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise BadFile(
-                f"the file is not UTF-8 (byte {exc.start} cannot be decoded; a GBK export?). "
-                "Save it as 'CSV UTF-8' or upload the .xlsx", field="file",
-            ) from None
-        return pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+            return pl.read_excel(io.BytesIO(content), engine="calamine", infer_schema_length=0), None
+        text = textfiles.decode(content)
+        return pl.read_csv(io.StringIO(text.text), infer_schema=False, truncate_ragged_lines=False), text.encoding
     except DomainError:
         raise
     except Exception as exc:  # polars/calamine parse errors: report, never a 500
         raise BadFile(f"the file cannot be read as CSV or XLSX: {str(exc).splitlines()[0][:200]}", field="file") from None
 
 
-def read_rows(
-    content: bytes, filename: str, columns: dict[str, tuple[str, ...]], required: Sequence[str]
-) -> list[dict[str, str]]:
-    """Rows as dicts of canonical column -> stripped text ('' for blank)."""
-    frame = _frame(content, filename)
+def read_rows(content: bytes, filename: str, columns: dict[str, tuple[str, ...]], required: Sequence[str]) -> Sheet:
+    """The rows, each a dict of canonical column -> stripped text, and how the file was decoded."""
+    frame, encoding = _frame(content, filename)
     if frame.height > MAX_ROWS:
         raise TooLarge(f"the file has {frame.height} rows; at most {MAX_ROWS} are accepted", field="file")
     mapping = _header_map(frame.columns, columns, required)
     frame = frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in mapping.items()])
     rows = [{k: (v or "").strip() for k, v in row.items()} for row in frame.iter_rows(named=True)]
     _refuse_formulas(rows)
-    return rows
+    return Sheet(rows, encoding)
 
 
 def _refuse_formulas(rows: list[dict[str, str]]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from service import textfiles
 from service.errors import InvalidField, TooLarge
 from service.parsing import whole_number
 from service.patrols.rules import CST, check_window, parse_distance_km, patrol_window
@@ -64,17 +65,12 @@ class RowError:
     reason: str
 
 
-def decode(body: bytes) -> str:
+def decode(body: bytes) -> textfiles.Decoded:
     if len(body) > MAX_IMPORT_BYTES:
         raise TooLarge(f"the file is {len(body)} bytes; at most {MAX_IMPORT_BYTES} bytes (split it)", field="file")
     if not body.strip():
         raise InvalidField("file", "the file is empty")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidField(
-            "file", f"not UTF-8 (byte {exc.start} cannot be read); export the CSV as UTF-8, not GBK"
-        ) from None
+    return textfiles.decode(body)
 
 
 def _norm(header: str) -> str:
@@ -154,9 +150,11 @@ def _draft(values: dict[str, str], row: int, layout: str) -> LogDraft:
     )
 
 
-def parse(body: bytes, layout: str | None = None) -> tuple[str, list[LogDraft], list[RowError]]:
-    """Every row of the file, as drafts or as errors naming the row (1 = first data row) and field."""
-    reader = csv.reader(io.StringIO(decode(body), newline=""))
+def parse(body: bytes, layout: str | None = None) -> tuple[str, list[LogDraft], list[RowError], str]:
+    """Every row of the file, as drafts or as errors naming the row (1 = first data row) and field,
+    and the encoding the file was read in."""
+    text = decode(body)
+    reader = csv.reader(io.StringIO(text.text, newline=""))
     try:
         headers = next(reader)
     except (StopIteration, csv.Error):
@@ -178,4 +176,4 @@ def parse(body: bytes, layout: str | None = None) -> tuple[str, list[LogDraft], 
                 errors.append(RowError(n, exc.field or "row", exc.reason))
     except csv.Error as exc:
         raise InvalidField("file", f"the CSV cannot be read: {exc}") from None
-    return layout, drafts, errors
+    return layout, drafts, errors, text.encoding

@@ -77,7 +77,7 @@ class PatrolLogController(Controller):
         self, request: Request, team_id: Id, dry_run: bool = True,
         layout: Literal["kobo", "smart"] | None = None,
     ) -> Response[ImportOut]:
-        """Import a KoboToolbox/ODK or SMART CSV export (raw body, UTF-8). `dry_run=true` (the default)
+        """Import a KoboToolbox/ODK or SMART CSV export (raw body, UTF-8 or GB18030/GBK). `dry_run=true` (the default)
         checks every row and writes nothing; `dry_run=false` writes all rows or none."""
         body = await request.body()
         fingerprint = {"team_id": team_id, "layout": layout, "dry_run": dry_run,

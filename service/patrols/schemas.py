@@ -112,6 +112,7 @@ class ImportRowError(Output):
 
 class ImportOut(Output):
     layout: str
+    encoding: str = Field(description="how the CSV's text was read: UTF-8 or GB18030 (GBK)")
     dry_run: bool
     rows: int
     valid: int

@@ -234,7 +234,7 @@ async def import_logs(
 ) -> ImportOut:
     """Check every row; on commit write all rows or none. Rows already imported (same record id) are skipped."""
     team = await get_team(session, actor, team_id)
-    layout, drafts, errors = imports.parse(body, layout)
+    layout, drafts, errors, encoding = imports.parse(body, layout)
     rows = len(drafts) + len({e.row for e in errors})
     by_code = {m.code.lower(): m.party_id for m in await members_of(session, team.id) if m.active}
     known_refs = set((await session.execute(
@@ -261,7 +261,7 @@ async def import_logs(
             known_refs.add(d.source_ref)
         ready.append((d, ids))
     errors.sort(key=lambda e: e.row)
-    out = ImportOut(layout=layout, dry_run=dry_run, rows=rows,
+    out = ImportOut(layout=layout, encoding=encoding, dry_run=dry_run, rows=rows,
                     valid=len(ready), errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
                     skipped_duplicates=skipped)
     if dry_run:

@@ -66,8 +66,9 @@ async def main(url: str, rows: int) -> None:
             "name": "bench", "legal_basis": "bench", "county_code": "360827", "period_start": "2026-01-01",
             "period_end": "2026-12-31", "rule_kind": "per_area_year", "rate": "21.50"})
         program = r.json()["id"]
-        await c.post(f"/api/v1/programs/{program}/funding", headers=h["official"],
-                     json={"source_account_id": fund, "amount": "99999999.00"})
+        r = await c.post(f"/api/v1/programs/{program}/funding", headers=h["official"],
+                         json={"source_account_id": fund, "amount": "99999999.00"})
+        await c.post(f"/api/v1/fundings/{r.json()['id']}/approve", headers=h["approver"])
         form = {"program_id": str(program), "period": "2026"}
         files = {"file": ("bench.csv", content, "text/csv")}
         for label, params in (("dry run", {"dry_run": "true"}), ("commit", {})):

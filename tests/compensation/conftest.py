@@ -55,10 +55,18 @@ async def make_program(client, w: World, *, fund: str | None = "5000.00", **fiel
     assert r.status_code == 201, r.text
     program = r.json()
     if fund:
-        r = await client.post(f"/api/v1/programs/{program['id']}/funding",
-                              json={"source_account_id": w.county_fund, "amount": fund}, headers=w.official)
-        assert r.status_code == 201, r.text
+        await fund_program(client, w, program, fund)
     return program
+
+
+async def fund_program(client, w: World, program: dict, amount: str) -> dict[str, Any]:
+    """Funding is entered by the official and approved by the approver (four eyes)."""
+    r = await client.post(f"/api/v1/programs/{program['id']}/funding",
+                          json={"source_account_id": w.county_fund, "amount": amount}, headers=w.official)
+    assert r.status_code == 201 and r.json()["status"] == "pending", r.text
+    r = await client.post(f"/api/v1/fundings/{r.json()['id']}/approve", headers=w.approver)
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    return r.json()
 
 
 async def pay(client, w: World, program: dict, payee: int, headers=None, **fields: Any):

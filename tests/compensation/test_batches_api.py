@@ -166,9 +166,10 @@ async def test_xlsx_upload_and_english_headers(client, world):
 async def test_bad_files_are_refused_clearly(client, world):
     program = await make_program(client, world)
     rows = rows_for(world, 2)
-    gbk = csv_bytes(rows).decode().encode("gbk")
-    r = await upload(client, world.official, program, gbk, dry_run=True)
-    assert r.status_code == 422 and "UTF-8" in r.json()["detail"]
+    utf16 = csv_bytes(rows).decode().encode("utf-16")  # Excel's "Unicode text": neither UTF-8 nor GB18030
+    r = await upload(client, world.official, program, utf16, dry_run=True)
+    assert r.status_code == 422 and "UTF-8" in r.json()["detail"] and "GB18030" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "file"
     rows[1][1] = "=HYPERLINK(\"http://x\")"
     r = await upload(client, world.official, program, csv_bytes(rows), dry_run=True)
     assert r.status_code == 422 and "formula" in r.json()["detail"]
@@ -204,3 +205,38 @@ async def test_export_neutralises_formulas(client, world, token_for):
     community = await token_for("community", party_id=hh["id"])
     assert (await client.get("/api/v1/payments/export", headers=community)).status_code == 403
     assert (await client.get("/api/v1/payments/export", headers=world.other_official)).content.count(b"\n") == 1
+
+
+async def test_gbk_files_from_excel_on_chinese_windows_are_read(client, world, auditor):
+    """Issue 17 item 14: Excel on Chinese Windows saves CSV as GBK; that is the clerk's normal file.
+    Every CSV reader (batches, bank confirmations, statements) reads it and says how it read it."""
+    program = await make_program(client, world)
+    text = csv_bytes(rows_for(world, 3)).decode()
+    r = await upload(client, world.official, program, text.encode("gbk"), dry_run=True)
+    assert r.status_code == 200, r.text
+    assert (r.json()["ok"], r.json()["encoding"], r.json()["lines"][0]["village"]) == (True, "GB18030", "营盘圩村")
+    bom = await upload(client, world.official, program, "\ufeff".encode() + text.encode(), dry_run=True)
+    assert (bom.json()["ok"], bom.json()["encoding"]) == (True, "UTF-8")
+    r = await upload(client, world.official, program, text.encode("gbk"))
+    assert r.status_code == 201 and r.json()["encoding"] == "GB18030", r.text
+    assert (await client.post(f"{URL}/{r.json()['batch_id']}/approve", headers=world.approver)).status_code == 200
+    ids = [p["id"] for p in await payments(client, world, batch_id=r.json()["batch_id"])]
+    amounts = [p["amount"] for p in await payments(client, world, batch_id=r.json()["batch_id"])]
+    bank = "付款编号,交易流水号,交易日期,金额\n" + "".join(
+        f"P{i:08d},建行{i},2026-04-02,{a}\n" for i, a in zip(ids, amounts, strict=True))
+    r = await client.post("/api/v1/payments/mark-paid", headers=world.official,
+                          files={"file": ("回单.csv", bank.encode("gbk"), "text/csv")})
+    assert r.status_code == 200, r.text
+    assert (r.json()["marked_paid"], r.json()["encoding"]) == (3, "GB18030")
+    r = await client.post("/api/v1/reconciliations", headers=world.official,
+                          files={"file": ("对账单.csv", bank.encode("gbk"), "text/csv")})
+    assert r.status_code == 201, r.text
+    assert (r.json()["matched"], r.json()["encoding"]) == (3, "GB18030")
+    run = await client.get(f"/api/v1/reconciliations/{r.json()['id']}", headers=auditor)
+    assert run.json()["encoding"] == "GB18030"
+    frame = pl.DataFrame({"Village": ["Yingpanxu"], "Household head": ["x"], "ID number tail": ["0001"]})
+    buf = io.BytesIO()
+    frame.write_excel(buf)
+    r = await client.post(f"{URL}/dry-run", headers=world.official, files={"file": ("b.xlsx", buf.getvalue(), "x")},
+                          data={"program_id": str(program["id"]), "period": "2026-02"})
+    assert r.status_code == 200 and r.json()["encoding"] is None  # a workbook has no text encoding

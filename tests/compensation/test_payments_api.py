@@ -176,3 +176,16 @@ async def test_other_rule_kinds(client, world):
     monthly = await make_program(client, world, name="Fishing ban monthly", rule_kind="per_month", rate="600.00")
     p = (await pay(client, world, monthly, world.households[0]["id"], period="2026-03")).json()
     assert p["amount"] == "600.00"
+
+
+async def test_an_official_who_tries_to_approve_is_told_what_to_do(client, world):
+    """Issue 17 item 20: an official got "this action needs one of the roles: admin, approver"."""
+    program = await make_program(client, world)
+    p = (await pay(client, world, program, world.households[0]["id"], area_mu="1")).json()
+    batch = f"/api/v1/payments/batches/{p['id']}/approve"
+    for url, body in ((f"/api/v1/payments/{p['id']}/approve", None),
+                      (f"/api/v1/payments/{p['id']}/reject", {"reason": "x"}), (batch, None)):
+        r = await client.post(url, json=body, headers=world.official)
+        assert r.status_code == 403, r.text
+        detail = r.json()["detail"]
+        assert "second official with the approver role" in detail and "four-eyes" in detail, detail

@@ -164,6 +164,21 @@ def run_machine(database_url: str) -> None:
             r = self.client.post("/api/v1/ledger/entries", json=body, headers={**self.admin, "Idempotency-Key": key})
             if "id" in first:  # a success is replayed, never written again
                 assert r.status_code == 201 and r.json() == first and r.headers["idempotent-replayed"] == "true"
+                return
+            # A refusal is not stored: the retry is a fresh attempt, judged on the balances as they are now.
+            src, dst, fen = (body["postings"][0]["account_id"], body["postings"][1]["account_id"],
+                             int(body["postings"][0]["amount"].replace(".", "")))
+            if self.model.available(src) < fen:
+                assert r.status_code == 422, r.text
+                return
+            assert r.status_code == 201 and "idempotent-replayed" not in r.headers, r.text
+            self.last = (key, body, r.json())
+            if body["pending"]:
+                self.model.reserved[src] += fen
+                self.model.pending[r.json()["id"]] = (src, dst, fen)
+            else:
+                self.model.posted[src] -= fen
+                self.model.posted[dst] += fen
 
         @invariant()
         def balances_match_the_model(self):

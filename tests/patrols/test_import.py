@@ -90,7 +90,7 @@ async def test_existing_logs_block_overlapping_rows(client, patrol):
 
 
 UNREADABLE = [
-    ("start,end,members\n2025-03-01T06:00:00+08:00,2025-03-01T07:00:00+08:00,乌\n".encode("gbk"), 422, "UTF-8"),
+    ("start,end,members\n2025-03-01T06:00:00+08:00,2025-03-01T07:00:00+08:00,乌\n".encode("utf-16"), 422, "GB18030"),
     (b"", 422, "empty"),
     (b"name,age\nx,1\n", 422, "unrecognised"),
     (b"Patrol ID,Members\n1,YP01\n", 422, "missing column"),
@@ -103,6 +103,19 @@ async def test_unreadable_files_are_problems(client, patrol):
         r = await post(client, patrol, body)
         assert r.status_code == status and words in r.json()["detail"], r.text
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_gbk_export_is_read_and_the_encoding_shown(client, patrol):
+    """Issue 17 item 14: a SMART export re-saved by Excel on Chinese Windows is GBK."""
+    text = SMART.decode().replace("Nets on ridge", "山脊收网").replace("Night watch", "夜间巡护")
+    dry = await post(client, patrol, text.encode("gbk"))
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["valid"], dry.json()["encoding"]) == (2, "GB18030")
+    assert (await post(client, patrol, text.encode())).json()["encoding"] == "UTF-8"
+    done = await post(client, patrol, text.encode("gbk"), dry_run=False)
+    assert done.status_code == 201 and done.json()["encoding"] == "GB18030", done.text
+    log = (await client.get(f"/api/v1/patrol-logs/{done.json()['created_log_ids'][0]}", headers=patrol.official)).json()
+    assert log["observations"] == "山脊收网"
 
 
 async def test_too_large_file_is_413(client, patrol, monkeypatch):
@@ -118,7 +131,7 @@ async def test_other_county_cannot_import(client, patrol, token_for):
 
 
 def test_formula_cells_refused_but_negative_numbers_are_not_formulas():
-    layout, drafts, errors = imports.parse(
+    layout, drafts, errors, _ = imports.parse(
         b"Patrol ID,Patrol Start Date,Start Time,End Time,Members,Comment\n"
         b"1,2025-03-01,06:00,07:00,YP01,@SUM(A1)\n2,2025-03-02,06:00,07:00,YP01,-5\n")
     assert layout == "smart" and [e.row for e in errors] == [1] and errors[0].field == "observations"

@@ -1,7 +1,7 @@
 """The bank workload's domain operations: compensation payments and benefit-sharing distributions.
 
-Beside the ledger-level moves of `bank.py`, clients fund a compensation program from the bank's funds,
-enter payments (official), approve or reject them (approver), reverse approved ones (official), pay
+Beside the ledger-level moves of `bank.py`, clients fund a compensation program from the bank's funds
+(entered by the official, approved by the approver), enter payments (official), approve or reject them (approver), reverse approved ones (official), pay
 revenue into a benefit-sharing pool and run distributions out of it. Every acknowledged request is
 applied to the same independent tally; amounts are worked out here from the program's rate and the
 agreement's shares, not read back from the server.
@@ -85,8 +85,10 @@ async def open_domain(c: httpx.AsyncClient, admin: dict[str, str], official: dic
                free=[(h["id"], period) for h in homes for period in PERIODS])
     for a in d.accounts():
         model.posted[a] = 0
-    await ok(await c.post(f"/api/v1/programs/{d.program_id}/funding", headers=official,
-                          json={"source_account_id": first_fund, "amount": money.format(seed_funding)}))
+    funding = await ok(await c.post(f"/api/v1/programs/{d.program_id}/funding", headers=official,
+                                    json={"source_account_id": first_fund, "amount": money.format(seed_funding)}))
+    r = await c.post(f"/api/v1/fundings/{funding['id']}/approve", headers=admin)  # four eyes: not the official
+    assert r.status_code == 200, r.text
     model.move(first_fund, d.program_fund, seed_funding)
     return d
 
@@ -144,9 +146,14 @@ class DomainBank(Bank):
             "source_account_id": fund, "amount": money.format(amount), "memo": op}, self.d.official, op, self.cancel())
         if refused(r, self.model):
             return
-        assert r.status_code == 201, r.text
-        self.model.move(fund, self.d.program_fund, amount)
+        assert r.status_code == 201 and r.json()["status"] == "pending", r.text
+        self.model.reserved[fund] = self.model.reserved.get(fund, 0) + amount
         self.model.memos.add(op)
+        approved = await self.send(f"/api/v1/fundings/{r.json()['id']}/approve", None, self.approver, f"{op} approve",
+                                   self.cancel())
+        assert approved.status_code == 200, approved.text  # a second official: four eyes
+        self.model.reserved[fund] -= amount
+        self.model.move(fund, self.d.program_fund, amount)
         self.model.count("program funded")
 
     async def pay(self, op: str) -> None:

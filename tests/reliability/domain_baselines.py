@@ -88,6 +88,24 @@ async def funding(c, a):
     return f"/api/v1/programs/{x['program_id']}/funding", {"source_account_id": x["fund"], "amount": "1.00"}
 
 
+async def budget_sources(c, a):
+    return "/api/v1/budget-sources", {"province_code": "52", "name": "Guizhou provincial budget transfers"}
+
+
+async def budget_receipts(c, a):
+    await ctx(c, a)
+    r = await c.post("/api/v1/budget-sources", json={"province_code": COUNTY[:2]}, headers=a)
+    assert r.status_code in (201, 409), r.text  # registered once per province
+    return "/api/v1/budget-receipts", {"county_code": COUNTY, "amount": "1.00", "memo": "Gan Cai [2026] No. 7"}
+
+
+async def reject_funding(c, a):
+    x = await ctx(c, a)
+    f = await _ok(await c.post(f"/api/v1/programs/{x['program_id']}/funding", headers=x["official"],
+                               json={"source_account_id": x["fund"], "amount": "1.00"}))
+    return f"/api/v1/fundings/{f['id']}/reject", {"reason": "wrong program"}
+
+
 async def payments(c, a):
     x = await ctx(c, a)
     return "/api/v1/payments", {"program_id": x["program_id"], "payee_party_id": x["homes"][2], "period": "2026-12",
@@ -239,6 +257,9 @@ async def sales(c, a):
 BASELINES = {
     ("POST", "/api/v1/programs"): programs,
     ("POST", "/api/v1/programs/{program_id}/funding"): funding,
+    ("POST", "/api/v1/fundings/{funding_id}/reject"): reject_funding,
+    ("POST", "/api/v1/budget-sources"): budget_sources,
+    ("POST", "/api/v1/budget-receipts"): budget_receipts,
     ("POST", "/api/v1/payments"): payments,
     ("POST", "/api/v1/payments/{payment_id}/mark-paid"): mark_paid,
     ("POST", "/api/v1/payments/{payment_id}/reject"): reject_payment,

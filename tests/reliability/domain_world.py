@@ -34,8 +34,12 @@ async def county_objects(client, admin, county: str, official: dict, approver: d
         "name": f"Forest {county}", "legal_basis": "Doc 3", "county_code": county, "period_start": "2026-01-01",
         "period_end": "2026-12-31", "rule_kind": "per_area_year", "rate": "34.50"}))
     o["program_id"] = program["id"]
-    await _ok(await post(f"/api/v1/programs/{program['id']}/funding", headers=official,
-                         json={"source_account_id": fund, "amount": "50000.00"}))
+    funding = await _ok(await post(f"/api/v1/programs/{program['id']}/funding", headers=official,
+                                   json={"source_account_id": fund, "amount": "50000.00"}))
+    await _ok(await post(f"/api/v1/fundings/{funding['id']}/approve", headers=approver), 200)
+    o["funding_id"] = funding["id"]
+    o["pending_fundings"] = [(await _ok(await post(f"/api/v1/programs/{program['id']}/funding", headers=official, json={
+        "source_account_id": fund, "amount": "1.00"})))["id"] for _ in range(2)]
 
     async def pay(payee: int, period: str) -> int:
         return (await _ok(await post("/api/v1/payments", headers=official, json={

@@ -117,7 +117,10 @@ def batch_prepare(c: httpx.Client) -> dict[str, Any]:
     program = _ok(c.post("/api/v1/programs", json={
         "name": "Crash forest", "legal_basis": "Doc 1", "county_code": county, "period_start": "2020-01-01",
         "period_end": "2030-12-31", "rule_kind": "per_area_year", "rate": "1.00"}))
-    _ok(c.post(f"/api/v1/programs/{program['id']}/funding", json={"source_account_id": fund, "amount": "900000.00"}))
+    funding = _ok(c.post(f"/api/v1/programs/{program['id']}/funding", json={"source_account_id": fund, "amount": "900000.00"}))
+    approver = _ok(c.post("/api/v1/auth/tokens", json={"name": "crash approver", "role": "approver", "county_code": county}))
+    r = c.post(f"/api/v1/fundings/{funding['id']}/approve", headers={"Authorization": f"Bearer {approver['token']}"})
+    assert r.status_code == 200, r.text  # four eyes: the admin who entered it cannot approve it
     people = {p["id"]: p for p in (c.get(f"/api/v1/parties/{h}").json() for h in homes)}
     village_name = c.get(f"/api/v1/parties/{village}").json()["name"]
     rows = "".join(f"{village_name},{people[h]['name']},{people[h]['id_number_tail']},1.00,1.00,\n" for h in homes)

@@ -189,7 +189,7 @@ def _zip_bomb() -> bytes:
 
 
 UPLOADS: list[tuple[str, Callable[[], tuple[str, bytes, str]]]] = [
-    ("GBK-encoded CSV", lambda: ("batch.csv", "户主,金额\n张三,100.00\n".encode("gbk"), "text/csv")),
+    ("UTF-16 text", lambda: ("batch.csv", "户主,金额\n张三,100.00\n".encode("utf-16"), "text/csv")),
     ("formula injection", lambda: ("batch.csv", b"payee,amount\n=cmd|' /C calc'!A0,100.00\n", "text/csv")),
     ("not a spreadsheet", lambda: ("batch.xlsx", b"PK\x03\x04garbage", "application/vnd.ms-excel")),
     ("zip bomb xlsx", lambda: ("batch.xlsx", _zip_bomb(), "application/vnd.openxmlformats-officedocument"
