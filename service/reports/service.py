@@ -6,6 +6,7 @@ strings. Heavy transforms run in a worker thread so the event loop keeps serving
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -112,9 +113,10 @@ async def _transparency(
     session: AsyncSession, *, k: int, as_of_sequence: int | None, county: str | None, program: str | None,
     trust: str | None, period: str | None,
 ) -> dict[str, Any]:
+    check_period(period)
     j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
-    scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
-    tables = await anyio.to_thread.run_sync(publish.transparency_tables, scoped, k)
+    tables = await anyio.to_thread.run_sync(functools.partial(
+        publish.transparency_tables, frame, k, county=county, program=program, trust=trust, period=period))
     names = await village_names(session)
     return {
         "report": "transparency",
@@ -132,10 +134,17 @@ async def _transparency(
                      for v in tables["villages"]],
         "months": [fmt_money(r) for r in tables["months"]],
         "notes": [
-            f"Cells with fewer than {k} beneficiary households are suppressed (null), and further cells are "
-            "suppressed where a total would otherwise reveal them by subtraction.",
-            "Amounts are net of reversals. Money in is money paid into the ledger from outside; money out is "
-            "money received by beneficiaries, projects and fee accounts.",
+            f"Figures with fewer than {k} beneficiary households are suppressed (null) in every table (cells, "
+            "counties, months, genders, villages), and further figures are suppressed where published totals "
+            "would otherwise reveal them by subtraction. A filtered report shows the same suppressed figures "
+            "as the full report.",
+            "Amounts and household counts are net of reversals: a household counts in a figure only if its net "
+            "receipts in it are positive. A correction is counted in the period and month of the entry it "
+            "corrects (not the day it was made), so no month goes negative.",
+            "A cell's period is a year (YYYY) or a month (YYYY-MM), as period_kind says; months are calendar "
+            "months of the entries' dates.",
+            "Money in is money paid into the ledger from outside; money out is money received by beneficiaries, "
+            "projects and fee accounts.",
         ],
     }
 
