@@ -16,15 +16,14 @@ from typing import Any
 
 import anyio
 import polars as pl
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.errors import InvalidField, NotFound
 from service.ledger.verify import verify_ledger
-from service.parties.models import Party, PartyKind
+from service.parties.models import Party
 from service.parties.service import benefit_account_id
-from service.reports import anomalies, journal, publish
+from service.reports import anomalies, journal, names, publish
 from service.reports import transforms as t
 
 CURRENCY = "CNY"
@@ -70,12 +69,6 @@ def _public_row(row: dict[str, Any]) -> dict[str, Any]:
     return fmt_money(row)
 
 
-async def village_names(session: AsyncSession) -> dict[int, str]:
-    """Villages are public parties; households never appear by name."""
-    rows = await session.execute(select(Party.id, Party.name).where(Party.kind == PartyKind.COMMUNITY))
-    return {i: n for i, n in rows}
-
-
 _CACHE: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 CACHE_SIZE = 32
 
@@ -87,7 +80,7 @@ async def transparency(
     """The public report. A report at a given (sequence, hash) never changes, so it is kept in a small
     in-process cache: the public page does not recompute the journal on every visit."""
     seq, hash_, _ = await journal.resolve_point(session, as_of_sequence, None)
-    key = (seq, hash_, k, county, program, trust, period, await _village_version(session))
+    key = (seq, hash_, k, county, program, trust, period, await names.version(session))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -99,16 +92,6 @@ async def transparency(
     return doc
 
 
-async def _village_version(session: AsyncSession) -> tuple[int, int]:
-    """Village names appear in the report; a new or renamed village must not be served from the cache."""
-    from sqlalchemy import func
-
-    row = (await session.execute(
-        select(func.count(Party.id), func.coalesce(func.max(Party.id), 0)).where(Party.kind == PartyKind.COMMUNITY)
-    )).one()
-    return int(row[0]), int(row[1])
-
-
 async def _transparency(
     session: AsyncSession, *, k: int, as_of_sequence: int | None, county: str | None, program: str | None,
     trust: str | None, period: str | None,
@@ -117,7 +100,16 @@ async def _transparency(
     j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
     tables = await anyio.to_thread.run_sync(functools.partial(
         publish.transparency_tables, frame, k, county=county, program=program, trust=trust, period=period))
-    names = await village_names(session)
+    villages, counties = await names.village_names(session), await names.county_names(session)
+    programs = await names.program_names(session)
+
+    def named(row: dict[str, Any]) -> dict[str, Any]:
+        """County (and program) names next to their codes; names are public, codes stay the key."""
+        out = {"county": row["county"], "county_name": counties.get(row["county"] or "")}
+        if "program" in row:
+            out |= {"program": row["program"], "program_name": programs.get(row["program"] or "")}
+        return out | row
+
     return {
         "report": "transparency",
         "as_of": as_of(j),
@@ -125,14 +117,14 @@ async def _transparency(
         "k_anonymity": k,
         "filters": {"county": county, "program": program, "trust": trust, "period": period},
         "total": _public_row(tables["total"]),
-        "county_totals": [_public_row(r) for r in tables["county_totals"]],
-        "cells": [_public_row(r) for r in tables["cells"]],
-        "gender": [fmt_money(r) for r in tables["gender"]],
-        "villages": [fmt_money({"county": v["county"], "village": names.get(v["village_id"], "unknown village"),
-                                "division_code": v["village_division"], "received": v["received"],
-                                "households": v["households"], "suppressed": v["suppressed"]})
+        "county_totals": [named(_public_row(r)) for r in tables["county_totals"]],
+        "cells": [named(_public_row(r)) for r in tables["cells"]],
+        "gender": [named(fmt_money(r)) for r in tables["gender"]],
+        "villages": [fmt_money(named({"county": v["county"], "village": villages.get(v["village_id"], "unknown village"),
+                                      "division_code": v["village_division"], "received": v["received"],
+                                      "households": v["households"], "suppressed": v["suppressed"]}))
                      for v in tables["villages"]],
-        "months": [fmt_money(r) for r in tables["months"]],
+        "months": [named(fmt_money(r)) for r in tables["months"]],
         "notes": [
             f"Figures with fewer than {k} beneficiary households are suppressed (null) in every table (cells, "
             "counties, months, genders, villages), and further figures are suppressed where published totals "
