@@ -23,7 +23,7 @@ from service.errors import InvalidField, NotFound
 from service.ledger.verify import verify_ledger
 from service.parties.models import Party
 from service.parties.service import benefit_account_id
-from service.reports import anomalies, journal, names, publish
+from service.reports import anomalies, journal, names, publish, statements
 from service.reports import transforms as t
 
 CURRENCY = "CNY"
@@ -255,8 +255,12 @@ async def statement(
         lines = lines.filter(pl.col("effective_date").dt.strftime("%Y-%m").str.starts_with(period))
         lines = lines.with_columns(running_total=pl.col("amount").cum_sum())
     rows = lines.to_dicts()
+    records = await statements.payment_records(session, [r["entry_id"] for r in rows])
+    for r in rows:
+        r["state"], r["paid_on"] = statements.line_state(r, records.get(r["entry_id"]))
     total = int(lines["amount"].sum() or 0)
     code = statement_code(secret, party.id, period, total, len(rows), j.sequence, j.hash)
+    sums = statements.totals(rows)
     return {
         "statement": "benefit",
         "as_of": as_of(j),
@@ -266,7 +270,8 @@ async def statement(
         "currency": CURRENCY,
         "lines": [fmt_money({
             "sequence": r["sequence"], "date": r["effective_date"].isoformat(), "kind": r["effective_kind"],
-            "reversal": r["kind"] == "reversal", "description": r["memo"], "rule": r["m_rule"],
+            "reversal": r["kind"] == "reversal", "state": r["state"],
+            "paid_on": r["paid_on"].isoformat() if r["paid_on"] else None, "description": r["memo"], "rule": r["m_rule"],
             "program_id": r["program"], "period": r["period"], "patrol_days": r["m_patrol_days"],
             "agreement": None if r["m_agreement_id"] is None else
             f"{r['m_agreement_id']} v{r['m_agreement_version'] or '?'}",
@@ -274,6 +279,9 @@ async def statement(
         }) for r in rows],
         "entries": len(rows),
         "total": money.format(total),
+        "paid": money.format(sums["paid"]),
+        "on_its_way": money.format(sums["on_its_way"]),
+        "corrections": money.format(sums["corrections"]),
         "verification_code": code,
         "verify_url": f"/api/v1/statements/verify/{code}",
     }

@@ -203,14 +203,15 @@ def by_month(lines: pl.DataFrame, dims: list[str] | None = None) -> pl.DataFrame
 
 
 def statement_lines(lines: pl.DataFrame, benefit_account_id: int) -> pl.DataFrame:
-    """Every credit (and reversal debit) to one party's benefits account, with a running total."""
+    """Every credit (and reversal debit) to one party's benefits account, oldest first by date, with a
+    running total."""
     return (
         lines.filter(pl.col("account_id") == benefit_account_id)
-        .sort("sequence", "posting_id")
+        .sort("effective_date", "sequence", "posting_id")
         .select(
             "sequence", "entry_id", "effective_date", "effective_kind", "kind", "memo", "m_rule", "program",
             "period", "m_patrol_days", "m_agreement_id", "m_agreement_version", "m_payment_id", "hash",
-            amount=-pl.col("amount"),
+            "is_reversed", amount=-pl.col("amount"),
         )
         .with_columns(running_total=pl.col("amount").cum_sum())
     )
