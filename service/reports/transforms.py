@@ -126,7 +126,8 @@ def flows(lines: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
 
 def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
     """The transparency figures per combination of `dims` (pass [] for the grand total)."""
-    src = lines.with_columns(
+    src = lines.select(*dims, "entry_id", "kind", "effective_kind", "account_kind", "amount", "party_id", "party_kind",
+                       "gender_group", "received", "household", "m_patrol_days", "m_incidents").with_columns(
         money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
         money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
         to_communities=pl.when(pl.col("party_kind") == "community").then(pl.col("received")).otherwise(0),
@@ -166,7 +167,8 @@ def net_households(lines: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
     """Households per group of `dims` (and per gender) whose net receipts in the group are positive:
     a household whose only payment was reversed does not count (docs: figures net of corrections)."""
     per = (
-        lines.filter(pl.col("household"))
+        lines.select(*dims, "party_id", "gender_group", "received", "household")  # narrow first: a filter copies
+        .filter(pl.col("household"))
         .group_by([*dims, "party_id", "gender_group"]).agg(net=pl.col("received").sum())
         .filter(pl.col("net") > 0)
     )
@@ -178,7 +180,8 @@ def net_households(lines: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
 def by_village(lines: pl.DataFrame) -> pl.DataFrame:
     """Money received per village (its committee and its households), with net household counts."""
     keys = ["county", "village_id", "village_division"]
-    received = lines.filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary"))
+    received = (lines.select(*keys, "account_kind", "party_id", "gender_group", "received", "household")
+                .filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary")))
     return (
         received.group_by(keys).agg(received=pl.col("received").sum())
         .join(net_households(received, keys).select(*keys, "households"), on=keys, how="left", nulls_equal=True)
@@ -191,7 +194,7 @@ def by_month(lines: pl.DataFrame, dims: list[str] | None = None) -> pl.DataFrame
     """Money in and out per month (of the entry, or of the entry a reversal corrects), per `dims`
     too, with the households paid in it (money out comes from them, so the month is protected)."""
     keys = [*(dims or []), "month"]
-    src = lines.with_columns(
+    src = lines.select(*keys, "account_kind", "amount", "party_id", "gender_group", "received", "household").with_columns(
         money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
         money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
     )
