@@ -36,11 +36,13 @@ def bars(items: list[tuple[str, int]], title: str, width: int = 640) -> str:
     return "".join(parts)
 
 
-def trend(months: list[tuple[str, int, int]], title: str, width: int = 640, height: int = 220) -> str:
-    """Paired columns per month: money in (green) and money out (amber)."""
+def trend(months: list[tuple[str, int | None, int | None]], title: str, width: int = 640, height: int = 220,
+          legend: tuple[str, str] = ("in", "out"), hidden: str = "hidden") -> str:
+    """Paired columns per month: money in (green) and money out (amber); a suppressed figure (None) is
+    drawn as a hatched stub labelled `hidden`, never as zero."""
     if not months:
         return ""
-    top = max(max(a, b) for _, a, b in months) or 1
+    top = max(max(a or 0, b or 0) for _, a, b in months) or 1
     slot = (width - 60) / len(months)
     base = height - 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -50,12 +52,18 @@ def trend(months: list[tuple[str, int, int]], title: str, width: int = 640, heig
         x = 55 + i * slot
         bw = max(2.0, slot / 2 - 4)
         for j, (v, color) in enumerate(((a, COLORS[0]), (b, COLORS[1]))):
+            if v is None:
+                parts.append(f'<rect x="{x + j * (bw + 2):.1f}" y="{base - 12}" width="{bw:.1f}" height="12" '
+                             f'fill="none" stroke="#888" stroke-dasharray="2 2"><title>{escape(month)}: '
+                             f'{escape(hidden)}</title></rect>')
+                continue
             hgt = (base - 20) * max(v, 0) / top
             parts.append(f'<rect x="{x + j * (bw + 2):.1f}" y="{base - hgt:.1f}" width="{bw:.1f}" height="{hgt:.1f}" '
                          f'fill="{color}"><title>{escape(month)}: {_yuan(v)}</title></rect>')
         parts.append(f'<text x="{x + bw:.1f}" y="{base + 16}" text-anchor="middle" font-size="11">{escape(month)}</text>')
-    parts.append(f'<text x="55" y="14" font-size="12" fill="{COLORS[0]}">■ in</text>'
-                 f'<text x="100" y="14" font-size="12" fill="{COLORS[1]}">■ out</text></svg>')
+    parts.append(f'<text x="55" y="14" font-size="12" fill="{COLORS[0]}">■ {escape(legend[0])}</text>'
+                 f'<text x="{55 + 14 * (len(legend[0]) + 3)}" y="14" font-size="12" fill="{COLORS[1]}">■ '
+                 f'{escape(legend[1])}</text></svg>')
     return "".join(parts)
 
 

@@ -4,6 +4,8 @@ Each compensation payment, stipend, distribution, disbursement and levy credited
 grant with one disbursement transaction. Villages and organisations are `recipientOrganization`;
 households and people are `recipientIndividual` with a keyed-hash identifier and a generic name.
 Reversed entries are left out (they were corrections, and their reversal cancels them).
+No free text is copied: a memo may name a person, a phone or an ID number. Titles and descriptions are
+written from the kind of grant, the program's name and the period.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.parties.models import Party
-from service.reports import formats
+from service.reports import formats, names
 from service.reports import transforms as t
+from service.reports.publish import period_kind
 from service.reports.service import CURRENCY, _enriched
 
 PREFIX = "360G-shanshui"
@@ -56,42 +60,68 @@ def grant_rows(lines: pl.DataFrame) -> pl.DataFrame:
     return (
         live.filter((pl.col("account_kind") == "beneficiary") & (pl.col("amount") < 0))
         .join(funder, on="entry_id", how="left").sort("sequence", "posting_id")
-        .select("sequence", "entry_id", "posting_id", "kind", "effective_date", "memo", "m_rule", "program", "county",
+        .select("sequence", "entry_id", "posting_id", "kind", "effective_date", "program", "period", "county",
                 "party_id", "party_kind", "funder_party_id", "funder_county", amount=-pl.col("amount"))
     )
 
 
-def _org(parties: dict[int, dict[str, Any]], party_id: int | None, county: str | None) -> dict[str, Any]:
-    if party_id is not None and party_id in parties:
-        p = parties[party_id]
+@dataclass(frozen=True)
+class Names:
+    """Public names the package uses: funders and organisations, counties, programs."""
+
+    parties: dict[int, dict[str, Any]] = field(default_factory=dict)
+    counties: dict[str, str] = field(default_factory=dict)
+    programs: dict[str, str] = field(default_factory=dict)
+
+    def county(self, code: str | None) -> str:
+        return self.counties.get(code or "", f"County {code or 'unknown'}")
+
+    def programme(self, code: str | None) -> str | None:
+        return None if code is None else self.programs.get(str(code), f"Programme {code}")
+
+
+def _org(names: Names, party_id: int | None, county: str | None) -> dict[str, Any]:
+    if party_id is not None and party_id in names.parties:
+        p = names.parties[party_id]
         return {"id": org_id(p), "name": p["name"]}
-    return {"id": f"{PREFIX}-county-{county or 'unknown'}", "name": f"County {county or 'unknown'} ecological compensation"}
+    return {"id": f"{PREFIX}-county-{county or 'unknown'}", "name": f"{names.county(county)} ecological compensation"}
 
 
-def build(rows: list[dict[str, Any]], parties: dict[int, dict[str, Any]], secret: str, as_of: dict[str, Any]) -> dict[str, Any]:
+def describe(kind: str, programme: str | None, period: str | None) -> str:
+    """What the grant was for, from the kind, program and period only (never a memo)."""
+    parts = [TITLES.get(kind, "Grant")]
+    if programme:
+        parts.append(f"programme: {programme}")
+    if period:
+        parts.append(f"period: {period} ({period_kind(period)})")
+    return "; ".join(parts)
+
+
+def build(rows: list[dict[str, Any]], names: Names, secret: str, as_of: dict[str, Any]) -> dict[str, Any]:
     grants = []
     for r in rows:
         amount = Decimal(money.format(r["amount"]))
         day = r["effective_date"].isoformat()
         gid = f"{PREFIX}-{r['sequence']}-{r['posting_id']}"
+        programme = names.programme(r["program"])
         grant: dict[str, Any] = {
             "id": gid,
             "title": TITLES.get(r["kind"], "Grant"),
-            "description": r["m_rule"] or r["memo"] or TITLES.get(r["kind"], "Grant"),
+            "description": describe(r["kind"], programme, r["period"]),
             "currency": CURRENCY,
             "amountAwarded": amount,
             "awardDate": day,
-            "fundingOrganization": [_org(parties, r["funder_party_id"], r["funder_county"])],
+            "fundingOrganization": [_org(names, r["funder_party_id"], r["funder_county"])],
             "disbursementTransaction": [{"id": f"{gid}-d", "currency": CURRENCY, "value": amount, "transactionDate": day}],
-            "beneficiaryLocation": [{"name": f"County {r['county'] or 'unknown'}", "countryCode": "CN",
+            "beneficiaryLocation": [{"name": names.county(r["county"]), "countryCode": "CN",
                                      "geoCode": r["county"] or "", "geoCodeType": "GB/T 2260"}],
         }
         if r["program"]:
-            grant["grantProgramme"] = [{"code": str(r["program"]), "title": f"Program {r['program']}"}]
+            grant["grantProgramme"] = [{"code": str(r["program"]), "title": programme}]
         if r["party_kind"] in t.HOUSEHOLD_KINDS:
             grant["recipientIndividual"] = {"id": individual_id(secret, r["party_id"]), "name": "Individual Recipient"}
         else:
-            grant["recipientOrganization"] = [_org(parties, r["party_id"], r["county"])]
+            grant["recipientOrganization"] = [_org(names, r["party_id"], r["county"])]
         grants.append(grant)
     return {
         "grants": grants,
@@ -103,7 +133,7 @@ def build(rows: list[dict[str, Any]], parties: dict[int, dict[str, Any]], secret
 
 
 async def package(session: AsyncSession, *, secret: str, as_of_sequence: int | None = None) -> dict[str, Any]:
-    j, frame = await _enriched(session, as_of_sequence, detail=True)
+    j, frame = await _enriched(session, as_of_sequence)
     rows = (await anyio.to_thread.run_sync(grant_rows, frame)).to_dicts()
     ids = {r["party_id"] for r in rows} | {r["funder_party_id"] for r in rows if r["funder_party_id"] is not None}
     # Only organisations and villages are named (households stay pseudonymous): read those, not a
@@ -113,7 +143,8 @@ async def package(session: AsyncSession, *, secret: str, as_of_sequence: int | N
         .where(Party.kind.not_in(t.HOUSEHOLD_KINDS))
     )
     parties = {p.id: dict(p._mapping) for p in result if p.id in ids}
-    return build(rows, parties, secret, {"sequence": j.sequence, "hash": j.hash})
+    found = Names(parties, await names.county_names(session), await names.program_names(session))
+    return build(rows, found, secret, {"sequence": j.sequence, "hash": j.hash})
 
 
 def to_json(pkg: dict[str, Any]) -> bytes:
@@ -137,6 +168,7 @@ def flat(pkg: dict[str, Any]) -> list[dict[str, Any]]:
             "Funding Org:Identifier": g["fundingOrganization"][0]["id"],
             "Funding Org:Name": g["fundingOrganization"][0]["name"],
             "Grant Programme:Code": (g.get("grantProgramme") or [{}])[0].get("code"),
+            "Grant Programme:Title": (g.get("grantProgramme") or [{}])[0].get("title"),
             "Beneficiary Location:Name": loc["name"], "Beneficiary Location:Country Code": loc["countryCode"],
             "Beneficiary Location:Geographic Code": loc["geoCode"],
             "Beneficiary Location:Geographic Code Type": loc["geoCodeType"],

@@ -1,6 +1,20 @@
-"""The public transparency tables: figures per cell, county totals and grand total, with suppression.
+"""The public transparency tables, with small-cell suppression settled over all of them at once.
 
 Pure: enriched postings frame in, plain Python rows (minor units, None where suppressed) out.
+
+The full report (every county) is one set of linked figures (`suppression.Linked`):
+
+- cells (county, program, trust, period) add up to the county totals, which add up to the grand total;
+- gender (county, gender) adds up to the county's money to households; each gender across counties
+  to the grand total's;
+- villages (county, village) add up to what the county's villages and households received;
+- months (county, month) add up to the county totals; each month across counties to the grand total.
+
+A filtered report (county, program, trust, period) is a view of that same protected set: its cells
+are the full report's cells, hidden alike; a total of the view is the full report's figure when it is
+the same figure (a whole county, the whole report), and otherwise is shown only when every cell under
+it is shown (then it adds nothing a reader could not add up). So no combination of reports reveals
+more than the full report, which reveals no hidden figure.
 """
 
 from __future__ import annotations
@@ -10,12 +24,26 @@ from typing import Any
 import polars as pl
 
 from service.reports import transforms as t
-from service.reports.suppression import TOTAL, Table, protect
+from service.reports.suppression import TOTAL, Linked, protect_linked
 
 # Figures that come from what households received; hidden together when a cell is suppressed.
 SENSITIVE = ["money_out", "to_communities", "to_households", "to_organisations", "stipends", "patrol_days",
              "incidents", "households", "share_to_communities_and_households_bp"]
 FIGURES = ["money_in", *SENSITIVE]
+GENDER_FIELDS = [*(f"households_{g}" for g in t.GENDERS), *(f"to_households_{g}" for g in t.GENDERS)]
+# Which figure is hidden first as a partner: an inner cell, the grand total, a margin, a county total.
+INNER, GRAND, MARGIN, COUNTY = 0, 1, 2, 3
+
+
+def period_kind(period: str | None) -> str | None:
+    """Cells mix yearly periods ("2026") and monthly ones ("2026-05"): say which."""
+    if period is None:
+        return None
+    if len(period) == 4 and period.isascii() and period.isdigit():
+        return "year"
+    if len(period) == 7 and period[4] == "-" and (period[:4] + period[5:]).isascii() and (period[:4] + period[5:]).isdigit():
+        return "month"
+    return "other"
 
 
 def _share(row: dict[str, Any]) -> int | None:
@@ -36,63 +64,177 @@ def _rows(frame: pl.DataFrame, dims: list[str]) -> list[dict[str, Any]]:
 def _hide(row: dict[str, Any], hidden: bool) -> dict[str, Any]:
     row = dict(row)
     row["suppressed"] = hidden
-    for name in [*SENSITIVE, *(f"households_{g}" for g in t.GENDERS), *(f"to_households_{g}" for g in t.GENDERS)]:
-        if hidden:
-            row[name] = None
+    if hidden:
+        for name in [*SENSITIVE, *GENDER_FIELDS]:
+            if name in row:
+                row[name] = None
     return row
 
 
-def transparency_tables(frame: pl.DataFrame, k: int) -> dict[str, Any]:
-    """Cells by (county, program, trust, period), county totals, grand total, gender and village tables."""
-    cells, counties, grand = _rows(frame, t.DIMENSIONS), _rows(frame, ["county"]), _rows(frame, [])[0]
-    key = lambda r: (r["program"], r["trust"], r["period"])  # noqa: E731
-    villages = t.by_village(frame).to_dicts()
-    forced: set = set()
-    for _ in range(5):  # the three tables share county totals; settle them together
-        main = protect(Table(
-            cells={(r["county"], key(r)): (r["households"], r["money_out"]) for r in cells},
-            row_totals={r["county"]: (r["households"], r["money_out"]) for r in counties},
-            grand=(grand["households"], grand["money_out"]), publish_cols=False,
-        ), k, forced)
-        gender = protect(Table(
-            cells={(r["county"], g): (r[f"households_{g}"], r[f"to_households_{g}"]) for r in counties for g in t.GENDERS},
-            row_totals={r["county"]: (r["households"], r["to_households"]) for r in counties},
-            col_totals={g: (grand[f"households_{g}"], grand[f"to_households_{g}"]) for g in t.GENDERS},
-            grand=(grand["households"], grand["to_households"]),
-        ), k, {(c, TOTAL) for c, col in main if col == TOTAL})
-        village = protect(Table(
-            cells={(v["county"], v["village_id"]): (v["households"], v["received"]) for v in villages},
-            row_totals={r["county"]: (r["households"], r["to_communities"] + r["to_households"]) for r in counties},
-            grand=(grand["households"], grand["to_communities"] + grand["to_households"]), publish_cols=False,
-        ), k, {(c, TOTAL) for c, col in main if col == TOTAL})
-        extra = {(c, TOTAL) for c, col in (gender | village) if col == TOTAL and c != TOTAL} - main
-        if (TOTAL, TOTAL) in gender | village and (TOTAL, TOTAL) not in main:
-            extra.add((TOTAL, TOTAL))
-        if not extra:
-            break
-        forced |= extra
-    gender_rows = [
-        {"county": r["county"], "gender": g,
-         "households": None if (r["county"], g) in gender else r[f"households_{g}"],
-         "to_households": None if (r["county"], g) in gender else r[f"to_households_{g}"],
-         "suppressed": (r["county"], g) in gender}
-        for r in counties for g in t.GENDERS if r[f"households_{g}"]
-    ]
-    gender_rows += [
-        {"county": None, "gender": g,
-         "households": None if (TOTAL, g) in gender else grand[f"households_{g}"],
-         "to_households": None if (TOTAL, g) in gender else grand[f"to_households_{g}"],
-         "suppressed": (TOTAL, g) in gender}
-        for g in t.GENDERS if grand[f"households_{g}"]
-    ]
+def _cell_key(r: dict[str, Any]) -> tuple:
+    return ("cell", r["county"], r["program"], r["trust"], r["period"])
+
+
+class Protected:
+    """Every table of the full report with the figures to hide."""
+
+    def __init__(self, frame: pl.DataFrame, k: int) -> None:
+        self.cells = _rows(frame, t.DIMENSIONS)
+        for r in self.cells:
+            r["period_kind"] = period_kind(r["period"])
+        self.counties = _rows(frame, ["county"])
+        self.grand = _rows(frame, [])[0]
+        self.villages = t.by_village(frame).to_dicts()
+        self.county_months = t.by_month(frame, ["county"]).to_dicts()
+        self.months = t.by_month(frame).to_dicts()
+        self.hidden = protect_linked(self._linked(), k)
+
+    def _linked(self) -> Linked:
+        s, grand = Linked(), ("total",)
+        s.add(grand, (self.grand["households"], self.grand["money_out"]), GRAND)
+        by_county: dict[Any, list] = {}
+        for r in self.counties:
+            s.add(("county", r["county"]), (r["households"], r["money_out"]), COUNTY)
+        s.sum(grand, [("county", r["county"]) for r in self.counties])
+        for r in self.cells:
+            s.add(_cell_key(r), (r["households"], r["money_out"]), INNER)
+            by_county.setdefault(r["county"], []).append(_cell_key(r))
+        for c, keys in by_county.items():
+            s.sum(("county", c), keys)
+        for g in t.GENDERS:
+            s.add(("gender", TOTAL, g), (self.grand[f"households_{g}"], self.grand[f"to_households_{g}"]), MARGIN)
+            for r in self.counties:
+                s.add(("gender", r["county"], g), (r[f"households_{g}"], r[f"to_households_{g}"]), INNER)
+            s.sum(("gender", TOTAL, g), [("gender", r["county"], g) for r in self.counties])
+        for r in self.counties:
+            s.sum(("county", r["county"]), [("gender", r["county"], g) for g in t.GENDERS])
+        s.sum(grand, [("gender", TOTAL, g) for g in t.GENDERS])
+        villages: dict[Any, list] = {}
+        for v in self.villages:
+            s.add(("village", v["county"], v["village_id"]), (v["households"], v["received"]), INNER)
+            villages.setdefault(v["county"], []).append(("village", v["county"], v["village_id"]))
+        for c, keys in villages.items():
+            s.sum(("county", c), keys)
+        months: dict[Any, list] = {}
+        for m in self.months:
+            s.add(("month", TOTAL, m["month"]), (m["households"], m["money_out"]), MARGIN)
+        s.sum(grand, [("month", TOTAL, m["month"]) for m in self.months])
+        for m in self.county_months:
+            key = ("month", m["county"], m["month"])
+            s.add(key, (m["households"], m["money_out"]), INNER)
+            months.setdefault(("county", m["county"]), []).append(key)
+            months.setdefault(("month", TOTAL, m["month"]), []).append(key)
+        for total, keys in months.items():
+            s.sum(total, keys)
+        return s
+
+    # --- the published rows ---------------------------------------------------------------------
+
+    def cell_rows(self, keep=lambda r: True) -> list[dict[str, Any]]:
+        return [_hide(r, _cell_key(r) in self.hidden) for r in self.cells if keep(r)]
+
+    def county_rows(self, county: str | None = None) -> list[dict[str, Any]]:
+        return [_hide(r, ("county", r["county"]) in self.hidden) for r in self.counties
+                if county is None or r["county"] == county]
+
+    def gender_rows(self, county: str | None = None) -> list[dict[str, Any]]:
+        def row(c: Any, g: str, source: dict[str, Any], key: tuple) -> dict[str, Any]:
+            hidden = key in self.hidden
+            return {"county": c, "gender": g,
+                    "households": None if hidden else source[f"households_{g}"],
+                    "to_households": None if hidden else source[f"to_households_{g}"], "suppressed": hidden}
+
+        out = [row(r["county"], g, r, ("gender", r["county"], g)) for r in self.counties for g in t.GENDERS
+               if r[f"households_{g}"] and (county is None or r["county"] == county)]
+        if county is None:
+            out += [row(None, g, self.grand, ("gender", TOTAL, g)) for g in t.GENDERS if self.grand[f"households_{g}"]]
+        return out
+
+    def village_rows(self, county: str | None = None) -> list[dict[str, Any]]:
+        out = []
+        for v in self.villages:
+            if county is not None and v["county"] != county:
+                continue
+            hidden = ("village", v["county"], v["village_id"]) in self.hidden
+            out.append({**v, "received": None if hidden else v["received"],
+                        "households": None if hidden else v["households"], "suppressed": hidden})
+        return out
+
+    def month_rows(self, county: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
+        rows = self.months if county is None else [m for m in self.county_months if m["county"] == county]
+        out = []
+        for m in rows:
+            if period and not m["month"].startswith(period):
+                continue
+            hidden = ("month", TOTAL if county is None else county, m["month"]) in self.hidden
+            out.append({"county": county, "month": m["month"], "money_in": m["money_in"],
+                        "money_out": None if hidden else m["money_out"],
+                        "households": None if hidden else m["households"], "suppressed": hidden})
+        return out
+
+
+def _full_view(p: Protected, county: str | None) -> dict[str, Any]:
+    if county is None:
+        total = _hide(p.grand, ("total",) in p.hidden)
+    else:
+        rows = [r for r in p.counties if r["county"] == county]
+        total = _hide(rows[0], ("county", county) in p.hidden) if rows else _hide(_empty(), False)
     return {
-        "cells": [_hide(r, (r["county"], key(r)) in main) for r in cells],
-        "county_totals": [_hide(r, (r["county"], TOTAL) in main) for r in counties],
-        "total": _hide(grand, (TOTAL, TOTAL) in main),
-        "gender": gender_rows,
-        "villages": [{**v, "suppressed": (v["county"], v["village_id"]) in village,
-                      "received": None if (v["county"], v["village_id"]) in village else v["received"],
-                      "households": None if (v["county"], v["village_id"]) in village else v["households"]}
-                     for v in villages],
-        "months": t.by_month(frame).to_dicts(),
+        "cells": p.cell_rows(lambda r: county is None or r["county"] == county),
+        "county_totals": p.county_rows(county) if county is not None else p.county_rows(),
+        "total": total,
+        "gender": p.gender_rows(county),
+        "villages": p.village_rows(county),
+        "months": p.month_rows(county),
     }
+
+
+def _empty() -> dict[str, Any]:
+    row = {name: 0 for name in t.CELL_FIGURES}
+    row["share_to_communities_and_households_bp"] = None
+    return row
+
+
+def _filtered_view(p: Protected, frame: pl.DataFrame, county: str | None, program: str | None,
+                   trust: str | None, period: str | None) -> dict[str, Any]:
+    def keep(r: dict[str, Any]) -> bool:
+        return ((county is None or r["county"] == county) and (program is None or r["program"] == program)
+                and (trust is None or r["trust"] == trust) and (period is None or r["period"].startswith(period)))
+
+    shown = [r for r in p.cells if keep(r)]
+    scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
+
+    def status(keys: set, same_as: tuple) -> bool:
+        """Hidden unless every cell under it is shown; the full report's say when it is the same figure."""
+        whole = {_cell_key(r) for r in p.cells if same_as == ("total",) or ("county", r["county"]) == same_as}
+        if keys == whole:
+            return same_as in p.hidden
+        return bool(keys & p.hidden)
+
+    counties = []
+    for r in _rows(scoped, ["county"]):
+        keys = {_cell_key(c) for c in shown if c["county"] == r["county"]}
+        counties.append(_hide(r, status(keys, ("county", r["county"]))))
+    grand = _rows(scoped, [])[0] if scoped.height else _empty()
+    total = _hide(grand, status({_cell_key(c) for c in shown}, ("total",)))
+    by_time = program is None and trust is None  # months are protected per county and in total only
+    return {
+        "cells": p.cell_rows(keep), "county_totals": counties, "total": total,
+        "gender": [], "villages": [],
+        "months": p.month_rows(county, period) if by_time else [],
+    }
+
+
+def transparency_tables(frame: pl.DataFrame, k: int, *, county: str | None = None, program: str | None = None,
+                        trust: str | None = None, period: str | None = None) -> dict[str, Any]:
+    """Cells by (county, program, trust, period), county totals, grand total, gender, village and month
+    tables, of the whole report or of a view of it (see the module's docstring)."""
+    return view(Protected(frame, k), frame, county=county, program=program, trust=trust, period=period)
+
+
+def view(protected: Protected, frame: pl.DataFrame, *, county: str | None = None, program: str | None = None,
+         trust: str | None = None, period: str | None = None) -> dict[str, Any]:
+    """One report's tables, cut from the protected full report."""
+    if program is None and trust is None and period is None:
+        return _full_view(protected, county)
+    return _filtered_view(protected, frame, county, program, trust, period)

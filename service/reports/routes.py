@@ -33,7 +33,8 @@ def _response(body: bytes, fmt: str, doc_as_of: dict[str, Any], filename: str) -
     headers = {"X-Ledger-Sequence": str(doc_as_of["sequence"]), "X-Ledger-Hash": doc_as_of["hash"]}
     if fmt not in ("json", "html"):
         headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return Response(content=body, media_type=formats.MEDIA[fmt], headers=headers)
+    # Litestar appends "; charset=utf-8" to text/* types itself: pass the bare type, or it says it twice.
+    return Response(content=body, media_type=formats.MEDIA[fmt].split(";")[0], headers=headers)
 
 
 class ReportController(Controller):

@@ -6,6 +6,7 @@ strings. Heavy transforms run in a worker thread so the event loop keeps serving
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -15,16 +16,15 @@ from typing import Any
 
 import anyio
 import polars as pl
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.errors import InvalidField, NotFound
 from service.ledger.verify import verify_ledger
-from service.parties.models import Party, PartyKind
+from service.parties.models import Party
 from service.parties.service import benefit_account_id
 from service.parsing import whole_number
-from service.reports import anomalies, journal, publish
+from service.reports import anomalies, journal, names, publish, statements
 from service.reports import transforms as t
 
 CURRENCY = "CNY"
@@ -70,12 +70,6 @@ def _public_row(row: dict[str, Any]) -> dict[str, Any]:
     return fmt_money(row)
 
 
-async def village_names(session: AsyncSession) -> dict[int, str]:
-    """Villages are public parties; households never appear by name."""
-    rows = await session.execute(select(Party.id, Party.name).where(Party.kind == PartyKind.COMMUNITY))
-    return {i: n for i, n in rows}
-
-
 _CACHE: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
 CACHE_SIZE = 32
 
@@ -87,7 +81,7 @@ async def transparency(
     """The public report. A report at a given (sequence, hash) never changes, so it is kept in a small
     in-process cache: the public page does not recompute the journal on every visit."""
     seq, hash_, _ = await journal.resolve_point(session, as_of_sequence, None)
-    key = (seq, hash_, k, county, program, trust, period, await _village_version(session))
+    key = (seq, hash_, k, county, program, trust, period, await names.version(session))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -99,24 +93,24 @@ async def transparency(
     return doc
 
 
-async def _village_version(session: AsyncSession) -> tuple[int, int]:
-    """Village names appear in the report; a new or renamed village must not be served from the cache."""
-    from sqlalchemy import func
-
-    row = (await session.execute(
-        select(func.count(Party.id), func.coalesce(func.max(Party.id), 0)).where(Party.kind == PartyKind.COMMUNITY)
-    )).one()
-    return int(row[0]), int(row[1])
-
-
 async def _transparency(
     session: AsyncSession, *, k: int, as_of_sequence: int | None, county: str | None, program: str | None,
     trust: str | None, period: str | None,
 ) -> dict[str, Any]:
+    check_period(period)
     j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
-    scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
-    tables = await anyio.to_thread.run_sync(publish.transparency_tables, scoped, k)
-    names = await village_names(session)
+    tables = await anyio.to_thread.run_sync(functools.partial(
+        publish.transparency_tables, frame, k, county=county, program=program, trust=trust, period=period))
+    villages, counties = await names.village_names(session), await names.county_names(session)
+    programs = await names.program_names(session)
+
+    def named(row: dict[str, Any]) -> dict[str, Any]:
+        """County (and program) names next to their codes; names are public, codes stay the key."""
+        out = {"county": row["county"], "county_name": counties.get(row["county"] or "")}
+        if "program" in row:
+            out |= {"program": row["program"], "program_name": programs.get(row["program"] or "")}
+        return out | row
+
     return {
         "report": "transparency",
         "as_of": as_of(j),
@@ -124,19 +118,26 @@ async def _transparency(
         "k_anonymity": k,
         "filters": {"county": county, "program": program, "trust": trust, "period": period},
         "total": _public_row(tables["total"]),
-        "county_totals": [_public_row(r) for r in tables["county_totals"]],
-        "cells": [_public_row(r) for r in tables["cells"]],
-        "gender": [fmt_money(r) for r in tables["gender"]],
-        "villages": [fmt_money({"county": v["county"], "village": names.get(v["village_id"], "unknown village"),
-                                "division_code": v["village_division"], "received": v["received"],
-                                "households": v["households"], "suppressed": v["suppressed"]})
+        "county_totals": [named(_public_row(r)) for r in tables["county_totals"]],
+        "cells": [named(_public_row(r)) for r in tables["cells"]],
+        "gender": [named(fmt_money(r)) for r in tables["gender"]],
+        "villages": [fmt_money(named({"county": v["county"], "village": villages.get(v["village_id"], "unknown village"),
+                                      "division_code": v["village_division"], "received": v["received"],
+                                      "households": v["households"], "suppressed": v["suppressed"]}))
                      for v in tables["villages"]],
-        "months": [fmt_money(r) for r in tables["months"]],
+        "months": [named(fmt_money(r)) for r in tables["months"]],
         "notes": [
-            f"Cells with fewer than {k} beneficiary households are suppressed (null), and further cells are "
-            "suppressed where a total would otherwise reveal them by subtraction.",
-            "Amounts are net of reversals. Money in is money paid into the ledger from outside; money out is "
-            "money received by beneficiaries, projects and fee accounts.",
+            f"Figures with fewer than {k} beneficiary households are suppressed (null) in every table (cells, "
+            "counties, months, genders, villages), and further figures are suppressed where published totals "
+            "would otherwise reveal them by subtraction. A filtered report shows the same suppressed figures "
+            "as the full report.",
+            "Amounts and household counts are net of reversals: a household counts in a figure only if its net "
+            "receipts in it are positive. A correction is counted in the period and month of the entry it "
+            "corrects (not the day it was made), so no month goes negative.",
+            "A cell's period is a year (YYYY) or a month (YYYY-MM), as period_kind says; months are calendar "
+            "months of the entries' dates.",
+            "Money in is money paid into the ledger from outside; money out is money received by beneficiaries, "
+            "projects and fee accounts.",
         ],
     }
 
@@ -256,8 +257,12 @@ async def statement(
         lines = lines.filter(pl.col("effective_date").dt.strftime("%Y-%m").str.starts_with(period))
         lines = lines.with_columns(running_total=pl.col("amount").cum_sum())
     rows = lines.to_dicts()
+    records = await statements.payment_records(session, [r["entry_id"] for r in rows])
+    for r in rows:
+        r["state"], r["paid_on"] = statements.line_state(r, records.get(r["entry_id"]))
     total = int(lines["amount"].sum() or 0)
     code = statement_code(secret, party.id, period, total, len(rows), j.sequence, j.hash)
+    sums = statements.totals(rows)
     return {
         "statement": "benefit",
         "as_of": as_of(j),
@@ -267,7 +272,8 @@ async def statement(
         "currency": CURRENCY,
         "lines": [fmt_money({
             "sequence": r["sequence"], "date": r["effective_date"].isoformat(), "kind": r["effective_kind"],
-            "reversal": r["kind"] == "reversal", "description": r["memo"], "rule": r["m_rule"],
+            "reversal": r["kind"] == "reversal", "state": r["state"],
+            "paid_on": r["paid_on"].isoformat() if r["paid_on"] else None, "description": r["memo"], "rule": r["m_rule"],
             "program_id": r["program"], "period": r["period"], "patrol_days": r["m_patrol_days"],
             "agreement": None if r["m_agreement_id"] is None else
             f"{r['m_agreement_id']} v{r['m_agreement_version'] or '?'}",
@@ -275,6 +281,9 @@ async def statement(
         }) for r in rows],
         "entries": len(rows),
         "total": money.format(total),
+        "paid": money.format(sums["paid"]),
+        "on_its_way": money.format(sums["on_its_way"]),
+        "corrections": money.format(sums["corrections"]),
         "verification_code": code,
         "verify_url": f"/api/v1/statements/verify/{code}",
     }

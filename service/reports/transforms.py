@@ -22,20 +22,22 @@ TRANSPARENCY_KEYS = ("county_code", "program_id", "trust_id", "period", "reverse
 
 
 def enrich(lines: pl.DataFrame) -> pl.DataFrame:
-    """Add the report dimensions. A reversal takes the metadata of the entry it reverses, so that
-    it nets out of the same program, county and period."""
+    """Add the report dimensions. A reversal takes the metadata and the date of the entry it reverses
+    (`attributed_date`, `month`), so that it nets out of the same program, county, period and month:
+    a correction made in August of a July payment lowers July, and no month goes negative."""
     reversed_ids = lines.select(pl.col("reversal_of_id").drop_nulls().unique())
-    out = lines
+    out = lines.with_columns(attributed_date=pl.col("effective_date"))
     if reversed_ids.height:  # only the reversed entries' metadata is needed, and they are few
+        carried = [*META_COLS, "attributed_date"]
         originals = (
-            lines.join(reversed_ids.rename({"reversal_of_id": "entry_id"}), on="entry_id", how="semi")
-            .group_by("entry_id").agg([pl.col(c).first() for c in META_COLS])
-            .rename({"entry_id": "reversal_of_id", **{c: f"{c}_orig" for c in META_COLS}})
+            out.join(reversed_ids.rename({"reversal_of_id": "entry_id"}), on="entry_id", how="semi")
+            .group_by("entry_id").agg([pl.col(c).first() for c in carried])
+            .rename({"entry_id": "reversal_of_id", **{c: f"{c}_orig" for c in carried}})
         )
         out = out.join(originals, on="reversal_of_id", how="left").with_columns(
             [pl.when(pl.col("reversal_of_id").is_not_null()).then(pl.col(f"{c}_orig")).otherwise(pl.col(c)).alias(c)
-             for c in META_COLS]
-        ).drop([f"{c}_orig" for c in META_COLS])
+             for c in carried]
+        ).drop([f"{c}_orig" for c in carried])
     per_entry = lines.group_by("entry_id").agg(
         entry_county=pl.col("account_county").max(),  # max: a cheap, deterministic non-null pick
         entry_trust=pl.col("account_trust_id").max().cast(pl.String),
@@ -48,8 +50,8 @@ def enrich(lines: pl.DataFrame) -> pl.DataFrame:
         county=pl.coalesce(pl.col("m_county_code"), entry_county),
         program=pl.col("m_program_id"),
         trust=pl.coalesce(pl.col("m_trust_id"), entry_trust),
-        period=pl.coalesce(pl.col("m_period"), pl.col("effective_date").dt.strftime("%Y")),
-        month=pl.col("effective_date").dt.strftime("%Y-%m"),
+        period=pl.coalesce(pl.col("m_period"), pl.col("attributed_date").dt.strftime("%Y")),
+        month=pl.col("attributed_date").dt.strftime("%Y-%m"),
         is_reversed=pl.col("entry_id").is_in(reversed_ids["reversal_of_id"].implode()),
         received=pl.when(pl.col("account_kind") == "beneficiary").then(-pl.col("amount")).otherwise(0),
         household=pl.col("party_kind").is_in(HOUSEHOLD_KINDS) & (pl.col("account_kind") == "beneficiary"),
@@ -59,7 +61,8 @@ def enrich(lines: pl.DataFrame) -> pl.DataFrame:
 
 def in_scope(lines: pl.DataFrame, *, county: str | None = None, program: str | None = None,
              trust: str | None = None, period: str | None = None) -> pl.DataFrame:
-    """Filter enriched lines by report dimensions; `period` matches as a prefix ("2026" takes "2026-03")."""
+    """Filter enriched lines by report dimensions; `period` matches the cell's period as a prefix ("2026"
+    takes "2026" and "2026-03"), so a filtered report is made of whole cells of the full one."""
     out = lines
     if county:
         out = out.filter(pl.col("county") == county)
@@ -68,7 +71,7 @@ def in_scope(lines: pl.DataFrame, *, county: str | None = None, program: str | N
     if trust:
         out = out.filter(pl.col("trust") == trust)
     if period:
-        out = out.filter(pl.col("period").str.starts_with(period) | pl.col("month").str.starts_with(period))
+        out = out.filter(pl.col("period").str.starts_with(period))
     return out
 
 
@@ -123,68 +126,95 @@ def flows(lines: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
 
 def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
     """The transparency figures per combination of `dims` (pass [] for the grand total)."""
-    src = lines.with_columns(
+    src = lines.select(*dims, "entry_id", "kind", "effective_kind", "account_kind", "amount", "party_id", "party_kind",
+                       "gender_group", "received", "household", "m_patrol_days", "m_incidents").with_columns(
         money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
         money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
         to_communities=pl.when(pl.col("party_kind") == "community").then(pl.col("received")).otherwise(0),
         to_households=pl.when(pl.col("household")).then(pl.col("received")).otherwise(0),
         to_organisations=pl.when(pl.col("party_kind") == "organisation").then(pl.col("received")).otherwise(0),
         stipends=pl.when(pl.col("effective_kind") == "stipend").then(pl.col("received")).otherwise(0),
-        hh_party=pl.when(pl.col("household")).then(pl.col("party_id")),
     )
     stipend_entries = src.filter(pl.col("effective_kind") == "stipend").unique("entry_id").with_columns(
         sign=pl.when(pl.col("kind") == "reversal").then(-1).otherwise(1))
     aggs = [
         pl.col("money_in").sum(), pl.col("money_out").sum(), pl.col("to_communities").sum(),
         pl.col("to_households").sum(), pl.col("to_organisations").sum(), pl.col("stipends").sum(),
-        pl.col("hh_party").drop_nulls().n_unique().alias("households"),
     ]
-    aggs += [pl.col("hh_party").filter(pl.col("gender_group") == g).drop_nulls().n_unique().alias(f"households_{g}")
-             for g in GENDERS]
     aggs += [pl.col("to_households").filter(pl.col("gender_group") == g).sum().alias(f"to_households_{g}")
              for g in GENDERS]
     patrol = [(pl.col("m_patrol_days").fill_null(0) * pl.col("sign")).sum().alias("patrol_days"),
               (pl.col("m_incidents").fill_null(0) * pl.col("sign")).sum().alias("incidents")]
+    counts = HOUSEHOLD_COUNTS
     if dims:
         main = src.group_by(dims).agg(aggs)
         effort = stipend_entries.group_by(dims).agg(patrol)
-        out = main.join(effort, on=dims, how="left", nulls_equal=True)
+        out = (main.join(effort, on=dims, how="left", nulls_equal=True)
+               .join(net_households(src, dims), on=dims, how="left", nulls_equal=True))
     else:
-        out = pl.concat([src.select(aggs), stipend_entries.select(patrol)], how="horizontal")
-    return out.with_columns(pl.col("patrol_days", "incidents").fill_null(0).cast(pl.Int64)).sort(dims or "money_in")
+        out = pl.concat([src.select(aggs), stipend_entries.select(patrol), net_households(src, [])], how="horizontal")
+    out = out.with_columns(pl.col("patrol_days", "incidents", *counts).fill_null(0).cast(pl.Int64))
+    return out.select(*dims, *CELL_FIGURES).sort(dims or "money_in")
+
+
+CELL_FIGURES = ["money_in", "money_out", "to_communities", "to_households", "to_organisations", "stipends",
+                "households", *(f"households_{g}" for g in GENDERS), *(f"to_households_{g}" for g in GENDERS),
+                "patrol_days", "incidents"]
+HOUSEHOLD_COUNTS = ["households", *(f"households_{g}" for g in GENDERS)]
+
+
+def net_households(lines: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
+    """Households per group of `dims` (and per gender) whose net receipts in the group are positive:
+    a household whose only payment was reversed does not count (docs: figures net of corrections)."""
+    per = (
+        lines.select(*dims, "party_id", "gender_group", "received", "household")  # narrow first: a filter copies
+        .filter(pl.col("household"))
+        .group_by([*dims, "party_id", "gender_group"]).agg(net=pl.col("received").sum())
+        .filter(pl.col("net") > 0)
+    )
+    counts = [pl.len().cast(pl.Int64).alias("households")]
+    counts += [(pl.col("gender_group") == g).sum().cast(pl.Int64).alias(f"households_{g}") for g in GENDERS]
+    return per.group_by(dims).agg(counts) if dims else per.select(counts)
 
 
 def by_village(lines: pl.DataFrame) -> pl.DataFrame:
-    """Money received per village (its committee and its households), with household counts."""
+    """Money received per village (its committee and its households), with net household counts."""
+    keys = ["county", "village_id", "village_division"]
+    received = (lines.select(*keys, "account_kind", "party_id", "gender_group", "received", "household")
+                .filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary")))
     return (
-        lines.filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary"))
-        .group_by("county", "village_id", "village_division")
-        .agg(received=pl.col("received").sum(),
-             households=pl.col("party_id").filter(pl.col("household")).n_unique())
+        received.group_by(keys).agg(received=pl.col("received").sum())
+        .join(net_households(received, keys).select(*keys, "households"), on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.col("households").fill_null(0))
         .sort("county", "village_id")
     )
 
 
-def by_month(lines: pl.DataFrame) -> pl.DataFrame:
-    """Money in and out per month (a trend line; no households involved)."""
+def by_month(lines: pl.DataFrame, dims: list[str] | None = None) -> pl.DataFrame:
+    """Money in and out per month (of the entry, or of the entry a reversal corrects), per `dims`
+    too, with the households paid in it (money out comes from them, so the month is protected)."""
+    keys = [*(dims or []), "month"]
+    src = lines.select(*keys, "account_kind", "amount", "party_id", "gender_group", "received", "household").with_columns(
+        money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
+        money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
+    )
     return (
-        lines.with_columns(
-            money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
-            money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
-        )
-        .group_by("month").agg(pl.col("money_in").sum(), pl.col("money_out").sum()).sort("month")
+        src.group_by(keys).agg(pl.col("money_in").sum(), pl.col("money_out").sum())
+        .join(net_households(src, keys).select(*keys, "households"), on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.col("households").fill_null(0)).sort(keys)
     )
 
 
 def statement_lines(lines: pl.DataFrame, benefit_account_id: int) -> pl.DataFrame:
-    """Every credit (and reversal debit) to one party's benefits account, with a running total."""
+    """Every credit (and reversal debit) to one party's benefits account, oldest first by date, with a
+    running total."""
     return (
         lines.filter(pl.col("account_id") == benefit_account_id)
-        .sort("sequence", "posting_id")
+        .sort("effective_date", "sequence", "posting_id")
         .select(
             "sequence", "entry_id", "effective_date", "effective_kind", "kind", "memo", "m_rule", "program",
             "period", "m_patrol_days", "m_agreement_id", "m_agreement_version", "m_payment_id", "hash",
-            amount=-pl.col("amount"),
+            "is_reversed", amount=-pl.col("amount"),
         )
         .with_columns(running_total=pl.col("amount").cum_sum())
     )

@@ -6,7 +6,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "statement_title": "Benefit statement", "transparency_title": "Where the money went",
         "period": "Period", "all_periods": "all periods", "date": "Date", "kind": "Kind", "description": "Description",
-        "rule": "Rule", "amount": "Amount (CNY)", "running_total": "Running total", "total": "Total received",
+        "rule": "Rule", "amount": "Amount (CNY)", "running_total": "Running total", "total": "Total approved",
         "entries": "Entries", "verification_code": "Verification code", "as_of": "Computed at ledger entry",
         "chain_hash": "Chain hash", "print": "Print this statement", "verify_hint":
         "Anyone can check this statement is genuine at", "no_lines": "Nothing received in this period.",
@@ -25,11 +25,19 @@ LABELS: dict[str, dict[str, str]] = {
         "cert_not_found": "No certificate found for this traceability code.",
         "cert_active": "Genuine certificate, active today", "cert_inactive": "Genuine code, but the certificate is {status}: not valid today", "party_id": "Party id (auditors only)",
         "everyone": "all", "hidden": "hidden", "k_note": "Cells with fewer than {k} households are hidden, and so are cells a total would reveal.",
+        "product": "Shanshui Ledger", "paid_in": "Paid in", "village_committees": "Village committees",
+        "organisations": "Organisations", "households_node": "Households", "unknown": "unknown", "year": "{p} (year)", "month": "{p} (month)",
+        "download": "Download", "village": "Village", "received": "Received (CNY)",
+        "reversal_note": "Corrections count in the month and period of the entry they correct.",
+        "state": "State", "state_paid": "paid {date}", "state_approved": "approved, on its way",
+        "state_reversed": "reversed", "state_reversal": "correction", "paid_total": "Paid to you",
+        "on_its_way": "Approved, on its way", "corrections": "Corrections",
+        "total_note": "Total approved = paid + on its way + corrections.",
     },
     "zh": {
         "statement_title": "生态补偿收益对账单", "transparency_title": "资金去向公示",
         "period": "期间", "all_periods": "全部期间", "date": "日期", "kind": "类别", "description": "说明",
-        "rule": "依据", "amount": "金额（元）", "running_total": "累计", "total": "合计收到",
+        "rule": "依据", "amount": "金额（元）", "running_total": "累计", "total": "已批准合计",
         "entries": "笔数", "verification_code": "核验码", "as_of": "账本序号", "chain_hash": "链哈希",
         "print": "打印对账单", "verify_hint": "任何人可在此核验本对账单真伪：", "no_lines": "本期间没有收款。",
         "money_in": "资金来源", "money_out": "资金支出", "to_communities": "拨付村委会", "to_households": "发放到户",
@@ -45,6 +53,12 @@ LABELS: dict[str, dict[str, str]] = {
         "cert_not_found": "未找到该追溯码对应的认证。",
         "cert_active": "认证真实有效（今日有效）", "cert_inactive": "追溯码真实，但该认证状态为 {status}：今日无效", "party_id": "主体编号（仅审计）", "everyone": "全部", "hidden": "不公开",
         "k_note": "少于{k}户的单元格不公开；可由合计推算出的单元格也一并隐藏。",
+        "product": "山水生态账本", "paid_in": "拨入资金", "village_committees": "村委会", "organisations": "单位",
+        "households_node": "农户", "unknown": "未知", "year": "{y}年", "month": "{y}年{m}月", "download": "下载", "village": "村",
+        "received": "收款（元）", "reversal_note": "冲正计入其所冲正记录的月份和期间。",
+        "state": "状态", "state_paid": "已到账 {date}", "state_approved": "已批准，在途", "state_reversed": "已冲正",
+        "state_reversal": "冲正", "paid_total": "已到账", "on_its_way": "已批准，在途", "corrections": "冲正",
+        "total_note": "已批准合计 = 已到账 + 在途 + 冲正。",
     },
 }
 

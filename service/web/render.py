@@ -13,10 +13,24 @@ from service.web.i18n import LABELS
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def group(value: object) -> str:
+    """Digit grouping for amounts and counts, the same in both languages: "4080513.10" -> "4,080,513.10"."""
+    if value is None:
+        return ""
+    text = str(value)
+    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, fraction = rest.partition(".")
+    if not (whole.isascii() and whole.isdigit()):
+        return text
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
 @lru_cache
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["group"] = group
+    return env
 
 
 def render(name: str, lang: str = "en", **context: Any) -> bytes:

@@ -21,7 +21,7 @@ from service.reports.limits import public_limit
 from service.reports.routes import can_read_statement
 from service.web.i18n import LABELS, choose
 from service.web.pages import statement_html, transparency_html
-from service.web.render import render
+from service.web.render import group, render
 from service.auth.guards import PUBLIC
 
 HTML = "text/html"  # Litestar adds the charset
@@ -92,7 +92,7 @@ async def statement_verify_page(
             message = exc.detail
         if result and result["valid"]:
             rows = [(t["period"], result["period"] or t["all_periods"]), (t["entries"], result["entries"]),
-                    (t["total"], f"¥{result['total']}"), (t["as_of"], f"#{result['as_of']['sequence']}")]
+                    (t["total"], f"¥{group(result['total'])}"), (t["as_of"], f"#{result['as_of']['sequence']}")]
     return _page(render("verify.html", lang, title=t["verify_title"], action="/statement/verify", code=code,
                         result=result, rows=rows, message=message))
 

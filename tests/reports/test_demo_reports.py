@@ -10,6 +10,7 @@ import polars as pl
 
 from service.reports import publish
 from service.reports import transforms as t
+from service.web.render import group
 from tests.reports.demo import PROGRAM
 
 D = Decimal
@@ -45,9 +46,14 @@ async def test_reports_agree_with_each_other_and_the_ledger(client, demo, audito
     # The statement's payment appears in the audit flows of the program.
     flows = audit["flows"]
     assert any(l["program"] == PROGRAM for l in flows["links"])
-    # The reversed 9800.00 nets out of the Zuo'an household: the statement shows both lines.
+    # The reversed 9800.00 nets out of the Zuo'an household: the statement shows both lines, oldest first
+    # by date (the reversal is dated the day it was made).
     z = (await client.get(f"/api/v1/statements/{refs['hh-zuoan-2']}", headers=auditor)).json()
-    assert [l["amount"] for l in z["lines"]][:3] == ["9800.00", "-9800.00", "980.00"]
+    original = next(l for l in z["lines"] if l["amount"] == "9800.00")
+    reversal = next(l for l in z["lines"] if l["amount"] == "-9800.00")
+    assert original["state"] == "reversed" and reversal["state"] == "reversal" and reversal["reversal"]
+    assert [l["date"] for l in z["lines"]] == sorted(l["date"] for l in z["lines"])
+    assert [l["amount"] for l in z["lines"] if l["amount"] != "-9800.00"][:2] == ["9800.00", "980.00"]
     # Patrol effort next to stipends, in the county cell of the stipend period.
     cell = next(c for c in pub["cells"] if c["period"] == "2026-05")
     assert cell["patrol_days"] == sum(10 + i for i in range(7)) and cell["stipends"] == "7280.00"
@@ -152,7 +158,7 @@ async def test_statement_code_is_checkable_publicly_and_tamper_evident(client, d
     assert (await client.get(f"/api/v1/statements/verify/{other_period}")).json()["valid"] is False
     assert (await client.get("/api/v1/statements/verify/garbage")).status_code == 422
     html = await client.get(f"/api/v1/statements/{hh}?format=html&lang=zh&period=2026", headers=auditor)
-    assert "对账单" in html.text and st["verification_code"] in html.text and st["total"] in html.text
+    assert "对账单" in html.text and st["verification_code"] in html.text and group(st["total"]) in html.text
     en = await client.get(f"/api/v1/statements/{hh}?format=html", headers={**auditor, "Accept-Language": "en-GB"})
     assert "Benefit statement" in en.text
     csv = await client.get(f"/api/v1/statements/{hh}?format=csv", headers=auditor)

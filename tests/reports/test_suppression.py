@@ -77,3 +77,154 @@ async def test_published_transparency_report_reveals_no_hidden_cell(client, demo
         assert sum(g["suppressed"] for g in genders if g["county"] == county) != 1
     for g in doc["gender"]:
         assert g["suppressed"] or g["households"] >= 5
+
+
+# --- every table of the public report, on random ledgers ----------------------------------------
+
+from service.reports import publish  # noqa: E402
+from tests.reports import ledgers as L  # noqa: E402
+
+VIEWS = [{}, *({"county": c} for c in L.COUNTIES), {"program": "P1"}, {"program": "P2"}, {"trust": "T1"},
+         {"period": "2026"}, {"period": "2026-05"}, {"period": "2025"}, {"county": "360001", "period": "2026"},
+         {"county": "360002", "program": "P1"}]
+
+
+def _month(p: L.Payment) -> str:
+    return p.day.strftime("%Y-%m")
+
+
+def _gender(led: L.Ledger, p: L.Payment) -> str:
+    return led.parties[p.recipient]["gender"] or "unrecorded"
+
+
+def _in_view(p: L.Payment, view: dict) -> bool:
+    return ((view.get("county") is None or p.county == view["county"])
+            and (view.get("program") is None or p.program == view["program"])
+            and (view.get("trust") is None or p.trust == view["trust"])
+            and (view.get("period") is None or p.period.startswith(view["period"])))
+
+
+class Published:
+    """Every figure the reports publish, by what it is, with the sums a reader knows hold between them."""
+
+    def __init__(self, led: L.Ledger) -> None:
+        self.led = led
+        self.values: dict[tuple, dict[str, int | None]] = {}  # figure -> family -> value (None: hidden)
+        self.households: dict[tuple, int | None] = {}
+        self.truth: dict[tuple, object] = {}  # figure -> which payments it covers
+        self.sums: list[tuple[str, tuple, list[tuple]]] = []  # (family, total, parts)
+
+    def figure(self, key: tuple, row: dict, keep, **families: int | None) -> None:
+        hidden = row["suppressed"]
+        vals = {f: (None if hidden else v) for f, v in families.items()}
+        if key in self.values:  # the same figure in two reports must read the same
+            assert self.values[key] == vals and self.households[key] == row.get("households"), key
+        self.values[key], self.households[key], self.truth[key] = vals, row.get("households"), keep
+
+    def add(self, view: dict, tables: dict) -> None:
+        name = tuple(sorted(view.items()))
+        for r in tables["cells"]:
+            key = ("cell", r["county"], r["program"], r["trust"], r["period"])
+            self.figure(key, r, lambda p, r=r: (p.county, p.program, p.trust, p.period) == key[1:], **_cell(r))
+        whole_county = set(view) == {"county"}
+        counties = []
+        for r in tables["county_totals"]:
+            key = ("county", r["county"]) if not view or whole_county else ("agg", name, r["county"])
+            self.figure(key, r, lambda p, c=r["county"]: p.county == c and _in_view(p, view), **_cell(r))
+            counties.append(key)
+            cells = [("cell", c["county"], c["program"], c["trust"], c["period"]) for c in tables["cells"]
+                     if c["county"] == r["county"]]
+            for fam in FAMILIES:
+                self.sums.append((fam, key, cells))
+        total = ("total",) if not view else ("county", view["county"]) if whole_county else ("agg", name, None)
+        self.figure(total, tables["total"], lambda p: _in_view(p, view), **_cell(tables["total"]))
+        if not whole_county:
+            for fam in FAMILIES:
+                self.sums.append((fam, total, counties))
+        months = []
+        for m in tables["months"]:
+            key = ("month", m["county"], m["month"])
+            self.figure(key, m, lambda p, m=m: _month(p) == m["month"] and (m["county"] is None or p.county == m["county"]),
+                        money_out=m["money_out"])
+            months.append(key)
+        if tables["months"] and "period" not in view:
+            self.sums.append(("money_out", total, months))
+        for g in tables["gender"]:
+            key = ("gender", g["county"], g["gender"])
+            self.figure(key, g, lambda p, g=g: _gender(self.led, p) == g["gender"] and self.led.parties[p.recipient]["kind"] == "household"
+                        and (g["county"] is None or p.county == g["county"]), to_households=g["to_households"])
+        for v in tables["villages"]:
+            key = ("village", v["county"], v["village_id"])
+            self.figure(key, v, lambda p, v=v: self.led.parties[p.recipient]["village"] == v["village_id"],
+                        received=v["received"])
+
+    def equations(self) -> list[tuple[str, tuple, list[tuple]]]:
+        """The published sums, plus those across tables of the full report."""
+        out = list(self.sums)
+        keys = list(self.values)
+        counties = {k[1] for k in keys if k[0] == "county"}
+        months = {k[2] for k in keys if k[0] == "month"}
+        for c in counties:
+            out.append(("money_out", ("county", c), [k for k in keys if k[0] == "month" and k[1] == c]))
+            out.append(("to_households", ("county", c), [k for k in keys if k[0] == "gender" and k[1] == c]))
+            out.append(("received", ("county", c), [k for k in keys if k[0] == "village" and k[1] == c]))
+        for m in months:
+            out.append(("money_out", ("month", None, m), [k for k in keys if k[0] == "month" and k[2] == m and k[1]]))
+        for g in {k[2] for k in keys if k[0] == "gender"}:
+            out.append(("to_households", ("gender", None, g), [k for k in keys if k[0] == "gender" and k[2] == g and k[1]]))
+        out.append(("to_households", ("total",), [k for k in keys if k[0] == "gender" and k[1] is None]))
+        out.append(("money_out", ("total",), [k for k in keys if k[0] == "month" and k[1] is None]))
+        return [e for e in out if e[1] in self.values]
+
+    def attack(self) -> dict[tuple, int]:
+        """Subtract published figures from published totals, over and over, as far as it goes."""
+        recovered: dict[tuple, int] = {}
+        for fam in FAMILIES:
+            known = {k: v[fam] for k, v in self.values.items() if fam in v and v[fam] is not None}
+            unknown = {k for k, v in self.values.items() if fam in v and v[fam] is None}
+            changed = True
+            while changed:
+                changed = False
+                for f, total, parts in self.equations():
+                    if f != fam or not parts:
+                        continue
+                    missing = [k for k in [total, *parts] if k in unknown and k not in known]
+                    if len(missing) != 1:
+                        continue
+                    value = lambda k: known.get(k, 0)  # noqa: E731 - a figure not published is zero
+                    if missing[0] == total:
+                        known[total] = sum(value(k) for k in parts)
+                    else:
+                        known[missing[0]] = value(total) - sum(value(k) for k in parts if k != missing[0])
+                    recovered[(fam, *missing[0])] = known[missing[0]]
+                    changed = True
+        return recovered
+
+
+FAMILIES = ("money_out", "to_households", "received")
+
+
+def _cell(r: dict) -> dict[str, int | None]:
+    received = None if r["to_communities"] is None else r["to_communities"] + r["to_households"]
+    return {"money_out": r["money_out"], "to_households": r["to_households"], "received": received}
+
+
+@settings(max_examples=100, deadline=None)
+@given(L.ledgers())
+def test_no_table_of_any_report_publishes_a_small_cell_or_lets_one_be_worked_out(led):
+    frame = led.frame()
+    seen, protected = Published(led), publish.Protected(frame, K)
+    for view in VIEWS:
+        seen.add(view, publish.view(protected, frame, **view))
+    for key, keep in seen.truth.items():
+        truth = L.households(led, keep)
+        published = seen.households[key]
+        if published is not None:  # published counts are net of reversals, and never 1..k-1
+            assert published == truth, key
+        if 0 < truth < K:
+            assert all(v is None for v in seen.values[key].values()), key
+    leaks = {k: v for k, v in seen.attack().items() if v != 0}
+    assert not leaks, leaks
+    for key, vals in seen.values.items():
+        if key[0] == "month" and vals["money_out"] is not None:
+            assert vals["money_out"] >= 0, key  # corrections count in the month they correct

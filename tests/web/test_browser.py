@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from service.web.render import group
+
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 pytestmark = [
@@ -45,10 +47,11 @@ async def test_statement_page_in_a_phone_browser_without_javascript(browser, liv
     await page.fill("input[name=token]", headers["Authorization"].split()[1])
     await page.fill("input[name=period]", "2026")
     await page.click("button[type=submit]")
-    assert (await page.inner_text("#statement-total")) == f"¥{api['total']}"
+    assert (await page.inner_text("#statement-total")) == f"¥{group(api['total'])}"
+    assert (await page.inner_text("#statement-paid")) == f"¥{group(api['paid'])}"
     assert (await page.inner_text("#verification-code")) == api["verification_code"]
     amounts = await page.locator("#statement-lines td.amount").all_inner_texts()
-    assert amounts == [l["amount"] for l in api["lines"]]
+    assert amounts == [group(l["amount"]) for l in api["lines"]]
     await page.screenshot(path=str(SHOTS / "statement-phone-zh.png"), full_page=True)
     await ctx.close()
 
@@ -58,11 +61,11 @@ async def test_transparency_page_figures_match_the_api(browser, live_server, dem
         doc = (await c.get("/api/v1/reports/transparency")).json()
     page = await _phone(browser)
     await page.goto(f"{live_server}/transparency")
-    assert (await page.inner_text("#total-money-in")) == doc["total"]["money_in"]
+    assert (await page.inner_text("#total-money-in")) == group(doc["total"]["money_in"])  # digits grouped
     for row in doc["county_totals"]:
         cell = page.locator(f'#county-totals tr[data-county="{row["county"]}"] td.money-out')
         text = await cell.inner_text()
-        assert text == row["money_out"] if row["money_out"] else text == "hidden*"
+        assert text == group(row["money_out"]) if row["money_out"] else text == "hidden*"
     assert await page.locator("svg.chart").count() >= 2
     # readable on a phone: nothing wider than the screen
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390

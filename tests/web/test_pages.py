@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from service.web.render import group
 from service.web.routes import certificate_rows, lookup_certificate
 
 
@@ -15,7 +16,7 @@ async def test_statement_form_and_page_without_javascript(client, demo, token_fo
     r = await client.post("/statement", data={"token": token, "period": "2026", "lang": "zh"})
     assert r.status_code == 200 and "生态补偿收益对账单" in r.text and "<script" not in r.text
     api = (await client.get(f"/api/v1/statements/{hh}?period=2026", headers={"Authorization": f"Bearer {token}"})).json()
-    assert f"¥{api['total']}" in r.text and api["verification_code"] in r.text
+    assert f"¥{group(api['total'])}" in r.text and api["verification_code"] in r.text
     # someone else's statement, or a bad token, is refused without saying whose it is
     other = demo["refs"]["hh-daitang-2"]
     assert (await client.post("/statement", data={"token": token, "party_id": str(other)})).status_code == 403
@@ -28,7 +29,7 @@ async def test_statement_verify_page(client, demo, auditor):
     hh = demo["refs"]["hh-daitang-1"]
     st = (await client.get(f"/api/v1/statements/{hh}", headers=auditor)).json()
     ok = await client.get("/statement/verify", params={"code": st["verification_code"]})
-    assert ok.status_code == 200 and "Genuine statement" in ok.text and st["total"] in ok.text
+    assert ok.status_code == 200 and "Genuine statement" in ok.text and group(st["total"]) in ok.text
     bad = await client.get("/statement/verify", params={"code": st["verification_code"][:-2] + "00", "lang": "zh"})
     assert "没有与此核验码相符的对账单" in bad.text
 
@@ -38,9 +39,9 @@ async def test_transparency_page_shows_the_api_figures(client, demo):
     page = await client.get("/transparency")
     assert page.status_code == 200 and "<svg" in page.text and "<script" not in page.text
     for row in doc["county_totals"]:
-        assert row["money_in"] in page.text
+        assert group(row["money_in"]) in page.text
         if row["money_out"]:
-            assert row["money_out"] in page.text
+            assert group(row["money_out"]) in page.text
     assert re.search(r"hidden\*", page.text) and "not shown (fewer than 5 households)" in page.text
     zh = await client.get("/transparency", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert "资金去向公示" in zh.text
