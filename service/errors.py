@@ -169,7 +169,6 @@ PROBLEM_STATUSES = {
     401: "No valid bearer token",
     403: "The caller's role may not do this",
     404: "Not found, or outside the caller's scope",
-    405: "Method not allowed",
     409: "Conflict with the current state or a reused Idempotency-Key",
     413: "Request body too large",
     422: "A field is invalid (the problem names it)",
@@ -192,17 +191,3 @@ class Problem(BaseModel):
     detail: str | None = None
     errors: list[FieldError] | None = None
 
-
-def declare_problem_responses(app: Any) -> None:
-    """Document the problem responses on every HTTP operation, replacing Litestar's default 400 schema
-    (which describes its own error shape, not ours), so clients and schema-conformance tests see the truth."""
-    from litestar.handlers import HTTPRouteHandler
-    from litestar.openapi.datastructures import ResponseSpec
-
-    specs = {code: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_MEDIA_TYPE,
-                                generate_examples=False)
-             for code, text in PROBLEM_STATUSES.items()}
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if isinstance(handler, HTTPRouteHandler):
-                handler.responses = {**specs, **(handler.responses or {})}

@@ -67,6 +67,7 @@ class ReportController(Controller):
     async def trial_balance(
         self, session: AsyncSession, as_of_sequence: int | None = AsOf, as_of_date: date | None = None,
     ) -> dict[str, Any]:
+        """The trial balance: every account's posted total, debits equal to credits."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date)
         return {"as_of": doc["as_of"], "as_of_date": doc["as_of_date"], **doc["trial_balance"]}
 
@@ -81,11 +82,14 @@ class ReportController(Controller):
 
     @get("/audit/reconciliation", guards=[requires(Role.AUDITOR)])
     async def reconciliation(self, session: AsyncSession, as_of_sequence: int | None = AsOf) -> dict[str, Any]:
+        """Payments by reconciliation status (matched with the bank statement or not)."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence)
         return {"as_of": doc["as_of"], "statuses": doc["reconciliation"]}
 
     @get("/audit/anomalies", guards=[requires(Role.AUDITOR)])
     async def anomalies(self, session: AsyncSession, as_of_sequence: int | None = AsOf) -> dict[str, Any]:
+        """Anomaly findings (duplicate payments, amounts above the rule, outside the area or period,
+        self-approval and more) and the chain check."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence)
         return {"as_of": doc["as_of"], **doc["anomalies"], "chain": doc["chain"]}
 
