@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import typing
 from collections.abc import Mapping
 from functools import partial
@@ -27,16 +28,18 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, OpenAPIType, Operation, Parameter, Schema, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPIType, Operation, Parameter, Reference, Schema, SecurityScheme
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.static_files import create_static_files_router
 from litestar.typing import FieldDefinition
 from litestar.utils.helpers import unwrap_partial
 
+from service import money
 from service.auth.guards import PUBLIC
 from service.errors import PROBLEM_MEDIA_TYPE, PROBLEM_STATUSES, Problem
 from service.reports.formats import MEDIA
+from service.schemas import Input
 from service.writes import IDEMPOTENCY_HEADER
 
 if TYPE_CHECKING:
@@ -48,10 +51,12 @@ BEARER = {"BearerToken": []}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 IDEMPOTENCY_KEY = Parameter(
     name=IDEMPOTENCY_HEADER, param_in="header", required=False,  # type: ignore[arg-type]
-    description="Any unique string per intended write. A retry with the same key and the same request gets the "
+    description="Any unique string (1 to 255 printable characters) per intended write. A retry with the same key and the same request gets the "
                 "first response again (header Idempotent-Replayed: true) and writes nothing; the same key with "
                 "another request is refused with 409. Keys are kept 48 hours by default.",
-    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255, pattern=r"^[!-~]+$"),
+    # 1 to 255 printable characters (str.isprintable, as service/writes.py checks) of what a header carries
+    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255,
+                  pattern=r"^[\x20-\x7e\xa1-\xac\xae-\xff]*[\x21-\x7e\xa1-\xac\xae-\xff][\x20-\x7e\xa1-\xac\xae-\xff]*$"),
 )
 
 
@@ -69,13 +74,34 @@ class IntegerBounds(OpenAPISchemaPlugin):
         return field_definition.annotation is int and any(getattr(kwargs, b, None) is not None for b in self.BOUNDS)
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
-        k = field_definition.kwarg_definition
-        return Schema(type=OpenAPIType.INTEGER, minimum=k.ge, maximum=k.le, exclusive_minimum=k.gt,  # type: ignore[union-attr]
-                      exclusive_maximum=k.lt, multiple_of=k.multiple_of)  # type: ignore[union-attr]
+        return self.bounds(Schema(type=OpenAPIType.INTEGER), field_definition.kwarg_definition)
+
+    @staticmethod
+    def bounds(schema: Schema, k: Any) -> Schema:
+        for attr, bound in (("minimum", k.ge), ("maximum", k.le), ("exclusive_minimum", k.gt),
+                            ("exclusive_maximum", k.lt), ("multiple_of", k.multiple_of)):
+            if bound is not None and getattr(schema, attr) is None:
+                setattr(schema, attr, bound)
+        return schema
+
+
+def _optional_integer_bounds(handler: HTTPRouteHandler, params: list[Any]) -> None:
+    """An `int | None` query parameter's bounds, which Litestar leaves out (a plugin cannot take a union)."""
+    fields = handler.parsed_fn_signature.parameters
+    for param in params:
+        kwargs = getattr(fields.get(param.name), "kwarg_definition", None)
+        if kwargs is None or not isinstance(param.schema, Schema):
+            continue
+        for alt in param.schema.one_of or []:
+            if isinstance(alt, Schema) and alt.type == OpenAPIType.INTEGER:
+                IntegerBounds.bounds(alt, kwargs)
 
 
 _ALIASES = Schema.field_aliases()  # JSON Schema keyword -> Schema attribute
 _SUBSCHEMAS = {"additionalProperties", "propertyNames", "items"}
+# What pydantic validates and Litestar leaves out of a property (it drops `pattern` altogether).
+_RULES = ("pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+          "multipleOf", "minItems", "maxItems", "minProperties", "maxProperties", "propertyNames", "not")
 
 
 def _spec(node: dict[str, Any]) -> Schema:
@@ -84,7 +110,7 @@ def _spec(node: dict[str, Any]) -> Schema:
     for key, value in node.items():
         if key == "title":
             continue
-        if key in _SUBSCHEMAS and isinstance(value, dict):
+        if (key in _SUBSCHEMAS or key == "not") and isinstance(value, dict):
             value = _spec(value)
         elif key in ("anyOf", "oneOf", "allOf"):
             value = [_spec(v) for v in value]
@@ -94,29 +120,113 @@ def _spec(node: dict[str, Any]) -> Schema:
     return Schema(**kwargs)
 
 
+def _add_rules(schema: Any, truth: dict[str, Any]) -> None:
+    """Copy into Litestar's `schema` the validation rules pydantic's `truth` has and it lacks."""
+    if not isinstance(schema, Schema) or "$ref" in truth:
+        return
+    alternatives = truth.get("anyOf") or truth.get("oneOf")
+    if alternatives and (schema.one_of or schema.any_of):
+        for alt in schema.one_of or schema.any_of or []:
+            same = [t for t in alternatives if isinstance(alt, Schema) and t.get("type") == alt.type]
+            if len(same) == 1:
+                _add_rules(alt, same[0])
+        return
+    for key in _RULES:
+        attr = _ALIASES.get(key, key)
+        if key in truth and getattr(schema, attr, None) is None:
+            setattr(schema, attr, _spec(truth[key]) if isinstance(truth[key], dict) else truth[key])
+    if "format" in truth:  # pydantic's: Litestar documents a `time` as a duration
+        schema.format = truth["format"]
+    for key in ("items", "additionalProperties"):
+        if isinstance(truth.get(key), dict):
+            _add_rules(getattr(schema, _ALIASES.get(key, key)), truth[key])
+
+
+# service.schemas.Input refuses control characters in every string and strips whitespace before the
+# length check: the document says so, or a client would send what the server refuses.
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_TEXT = rf"^[^{_CONTROLS}]*$"
+_NOT_BLANK = rf"^[^{_CONTROLS}]*[^\s{_CONTROLS}][^{_CONTROLS}]*$"
+
+
+# An amount a client sends is never negative (only ledger postings are signed) and never beyond
+# money.MAX_MINOR; outputs keep the signed pattern (balances may be negative).
+_INPUT_AMOUNT = r"^\d{1,13}(\.\d{1,2})?$"
+
+
+class FreeJSON:
+    """Any JSON value whose strings (keys too) have no control characters: what Input takes in a
+    free-form field such as a GeoJSON route."""
+
+
+def _free_json(registry: Any) -> Reference:
+    field = FieldDefinition.from_annotation(FreeJSON)
+    schema = registry.get_schema_for_field_definition(field)
+    ref = registry.get_reference_for_field_definition(field)
+    if schema.any_of is None:
+        schema.title, schema.description = "FreeJSON", cleandoc(FreeJSON.__doc__ or "")
+        schema.any_of = [
+            Schema(type=OpenAPIType.STRING, pattern=_TEXT),
+            Schema(type=[OpenAPIType.NUMBER, OpenAPIType.BOOLEAN, OpenAPIType.NULL]),
+            Schema(type=OpenAPIType.ARRAY, items=ref),
+            Schema(type=OpenAPIType.OBJECT, property_names=Schema(pattern=_TEXT), additional_properties=ref),
+        ]
+    return ref
+
+
+def _input_text(schema: Any, *, key: bool = False, free: Reference | None = None) -> None:
+    """Add Input's string rules to every string in `schema` (a property of an input model); a dict's
+    keys (`key`) are strings whether or not their schema says so."""
+    if not isinstance(schema, Schema):
+        return
+    if schema.pattern == money.AMOUNT_PATTERN:
+        schema.pattern = _INPUT_AMOUNT
+    if (key or schema.type == OpenAPIType.STRING) and not (schema.enum or schema.format):
+        rule = _NOT_BLANK if schema.min_length else _TEXT
+        if schema.pattern is None:
+            schema.pattern = rule
+        elif re.search(schema.pattern, "\x01") or (schema.min_length and re.search(schema.pattern, " ")):
+            schema.all_of = [*(schema.all_of or []), Schema(pattern=rule)]
+    if schema.type == OpenAPIType.OBJECT and schema.additional_properties == Schema() and free is not None:
+        schema.additional_properties = free  # dict[str, Any]
+        schema.property_names = schema.property_names or Schema()
+    for sub in (*(schema.one_of or []), *(schema.any_of or []), schema.items, schema.additional_properties):
+        _input_text(sub, free=free)
+    _input_text(schema.property_names, key=True)
+
+
+def _is_mapping(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (dict, Mapping)
+
+
 class PydanticModels(PydanticSchemaPlugin):
-    """Litestar's pydantic schemas, except that a constrained `dict` field is the object pydantic
+    """Litestar's pydantic schemas, corrected by pydantic's own JSON Schema: every validation rule it
+    dropped (patterns, the bounds of optional fields) is added, and a `dict` field is the object pydantic
     validates (size as maxProperties, key rules as propertyNames), not an array with maxLength."""
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
         model = field_definition.annotation
-        if schema.properties and hasattr(model, "model_fields"):
-            self._fix_mappings(model, schema.properties)
+        if schema.properties and hasattr(model, "model_json_schema"):
+            self._add_model_rules(model, schema.properties, _free_json(schema_creator.schema_registry))
+        if isinstance(model, type) and issubclass(model, Input):
+            schema.additional_properties = False  # inputs refuse unknown fields
         return schema
 
-    def _fix_mappings(self, model: Any, properties: dict[str, Any]) -> None:
-        mappings = [(info.alias if self.prefer_alias and info.alias else name)
-                    for name, info in model.model_fields.items()
-                    if typing.get_origin(info.annotation) in (dict, Mapping)]
-        if not mappings:
-            return
-        truth = model.model_json_schema(by_alias=self.prefer_alias)["properties"]
-        for key in mappings:
-            node = truth.get(key, {})
-            constrained = {"propertyNames", "maxProperties", "minProperties"} & set(node)
-            if key in properties and constrained and "$ref" not in json.dumps(node):
+    def _add_model_rules(self, model: Any, properties: dict[str, Any], free: Reference) -> None:
+        mode = "validation" if issubclass(model, Input) else "serialization"
+        truth = model.model_json_schema(by_alias=self.prefer_alias, mode=mode).get("properties", {})
+        for name, info in model.model_fields.items():
+            key = info.alias if self.prefer_alias and info.alias else name
+            node = truth.get(key)
+            if key not in properties or node is None:
+                continue
+            if _is_mapping(info.annotation) and "$ref" not in json.dumps(node):
                 properties[key] = _spec(node)
+            else:
+                _add_rules(properties[key], node)
+            if mode == "validation":
+                _input_text(properties[key], free=free)
 
 
 schema_plugins = [IntegerBounds(), PydanticModels(prefer_alias=True)]
@@ -156,8 +266,8 @@ def _applicable_problems(op: Operation, public: bool, writes: bool) -> set[str]:
         applicable |= {"400", "422"}
     if not public:
         applicable |= {"401", "403"}
-    if op.request_body or any(getattr(p, "param_in", None) == "path" for p in params):
-        applicable.add("404")  # an unknown (or out-of-scope) id in the path or the body
+    if op.request_body or any(p.param_in == "path" or p.name.endswith("_id") for p in params):
+        applicable.add("404")  # an unknown (or out-of-scope) id in the path, the query or the body
     if writes:
         applicable.add("409")
     if op.request_body:
@@ -183,6 +293,7 @@ def _document(handler: HTTPRouteHandler, make: type[Operation], **kwargs: Any) -
     fields["summary"] = handler.summary or summary.strip() or op.summary
     fields["description"] = "\n\n".join(p for p in (handler.description or more.strip(), access) if p)
     fields["security"] = [] if public else [BEARER]
+    _optional_integer_bounds(handler, op.parameters or [])
     if writes:
         fields["parameters"] = [*(op.parameters or []), IDEMPOTENCY_KEY]
     keep = _applicable_problems(op, public, writes)

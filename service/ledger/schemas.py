@@ -13,7 +13,7 @@ from service.schemas import Input, Output
 
 SignedAmount = Annotated[
     str,
-    Field(pattern=r"^-?\d{1,16}(\.\d{1,2})?$", max_length=20, examples=["-1234.56"],
+    Field(pattern=r"^-?\d{1,13}(\.\d{1,2})?$", max_length=20, examples=["-1234.56"],  # money.MAX_MINOR
           description="Signed decimal string: positive debits (money leaves), negative credits (money arrives)."),
 ]
 MetaValue = str | int | bool | None
@@ -21,7 +21,7 @@ MetaValue = str | int | bool | None
 
 class PostingIn(Input):
     account_id: int = Field(ge=1, le=2**62)
-    amount: SignedAmount
+    amount: SignedAmount = Field(json_schema_extra={"not": {"pattern": r"^-?0+(\.0+)?$"}})  # a zero moves nothing
     currency: money.Currency = "CNY"
 
 

@@ -15,6 +15,7 @@ from service.auth.guards import PUBLIC, requires
 from service.auth.models import Role
 from service.documents import documents
 from service.errors import NotFound
+from service.pagination import Id
 from service.parties.models import Party
 from service.reports import exports, formats, opendata
 from service.reports import service as reports
@@ -134,7 +135,7 @@ class StatementController(Controller):
     @get("/{party_id:int}", guards=[requires(Role.AUDITOR, Role.COMMUNITY, Role.OFFICIAL, Role.APPROVER)],
          operation_class=JSON_OR_FILES)
     async def statement(
-        self, request: Request, session: AsyncSession, actor: Actor, state: State, party_id: int,
+        self, request: Request, session: AsyncSession, actor: Actor, state: State, party_id: Id,
         format: Literal["json", "csv", "html"] = "json", period: str | None = None,
         as_of_sequence: int | None = AsOf, lang: str | None = None,
     ) -> Response[bytes]:
