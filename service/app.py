@@ -9,22 +9,20 @@ from pathlib import Path
 from litestar import Litestar, MediaType, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.types import Message, Scope
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from service import models  # noqa: F401  (registers every table)
+from service import openapi
 from service.auth.guards import PUBLIC, auth_middleware
 from service.auth.routes import AuthController
 from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
 from service.db import Database
 from service.deps import dependencies
-from service.errors import declare_problem_responses, internal_error_handlers, problem_plugin
+from service.errors import internal_error_handlers, problem_plugin
 from service.ledger import service as ledger
 from service.ledger.routes import AccountController, LedgerController
 from service.ops.audit import audit_middleware
@@ -55,6 +53,7 @@ class HealthOut(BaseModel):
 
 @get("/health", opt=PUBLIC, tags=["service"])
 async def health(state: State) -> HealthOut:
+    """Liveness: the database answers; the ledger head's sequence number."""
     async with state.db.reading() as session:
         await session.execute(text("SELECT 1"))
         sequence, _ = await ledger.head(session)
@@ -100,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=dependencies,
         middleware=[auth_middleware, audit_middleware],
         before_send=[security_headers],
-        plugins=[PydanticPlugin(prefer_alias=True), problem_plugin],
+        plugins=[*openapi.schema_plugins, PydanticPlugin(prefer_alias=True), problem_plugin],
         exception_handlers=internal_error_handlers,
         on_startup=[open_db],
         on_shutdown=[close_db],
@@ -108,15 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         template_config=template_config,
-        openapi_config=OpenAPIConfig(
-            title="Shanshui Ledger",
-            version=API_VERSION,
-            description="Append-only, tamper-evident ledger for ecological compensation and benefit sharing.",
-            components=Components(security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}),
-            security=[{"BearerToken": []}],
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi.config(API_VERSION),
         debug=False,
     )
-    declare_problem_responses(app)
+    openapi.document(app)
     return app

@@ -5,6 +5,7 @@ Every refusal names the field at fault and the reason, so a county clerk can fix
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request, Response
@@ -20,6 +21,17 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel, ConfigDict
 
 PROBLEM_BASE = "https://shanshui-ledger.org/problems/"
+# RFC 9457's own members: a domain extra of the same name is renamed, never allowed to replace them.
+STANDARD_MEMBERS = ("type", "title", "status", "detail", "instance")
+
+
+class ProblemException(ProblemDetailsException):
+    """A problem document whose extras cannot shadow the standard members (a payment's `status:
+    "reversed"` would replace the integer status): such an extra is sent as `current_<name>`."""
+
+    def __init__(self, *args: Any, extra: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        safe = {(f"current_{k}" if k in STANDARD_MEMBERS else k): v for k, v in (extra or {}).items()}
+        super().__init__(*args, extra=safe or None, **kwargs)
 
 
 class DomainError(Exception):
@@ -29,22 +41,25 @@ class DomainError(Exception):
     slug = "invalid-request"
     title = "The request was refused"
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, /, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.extra = extra
 
+    def field_errors(self) -> list[dict[str, str]]:
+        return [{"field": self.field, "reason": self.detail}] if self.field else []
+
     def to_problem(self) -> ProblemDetailsException:
         extra: dict[str, Any] = dict(self.extra)
-        if self.field:
-            extra["errors"] = [{"field": self.field, "reason": self.detail}]
-        return ProblemDetailsException(
+        if errors := self.field_errors():
+            extra["errors"] = errors
+        return ProblemException(
             detail=self.detail,
             status_code=self.status,
             type_=PROBLEM_BASE + self.slug,
             title=self.title,
-            extra=extra or None,
+            extra=extra,
         )
 
 
@@ -52,14 +67,12 @@ class InvalidField(DomainError):
     slug = "invalid-field"
     title = "A field is invalid"
 
-    def __init__(self, field: str, reason: str, **extra: Any) -> None:
+    def __init__(self, field: str, reason: str, /, **extra: Any) -> None:
         super().__init__(f"{field}: {reason}", field=field, **extra)
         self.reason = reason
 
-    def to_problem(self) -> ProblemDetailsException:
-        problem = super().to_problem()
-        problem.extra = {**(problem.extra or {}), "errors": [{"field": self.field, "reason": self.reason}]}
-        return problem
+    def field_errors(self) -> list[dict[str, str]]:
+        return [{"field": self.field, "reason": self.reason}]
 
 
 class NotFound(DomainError):
@@ -103,7 +116,7 @@ def _validation_to_problem(exc: ValidationException) -> ProblemDetailsException:
         else:
             errors.append({"field": "body", "reason": str(item)})
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or str(exc.detail)
-    return ProblemDetailsException(
+    return ProblemException(
         detail=detail,
         status_code=422 if errors else 400,
         type_=PROBLEM_BASE + "invalid-field",
@@ -115,7 +128,7 @@ def _validation_to_problem(exc: ValidationException) -> ProblemDetailsException:
 def _http_to_problem(exc: HTTPException) -> ProblemDetailsException:
     slug = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
             413: "too-large", 429: "rate-limited"}.get(exc.status_code, "http-error")
-    return ProblemDetailsException(
+    return ProblemException(
         detail=str(exc.detail), status_code=exc.status_code, headers=exc.headers,
         type_=PROBLEM_BASE + slug, title=str(exc.detail) if exc.status_code < 500 else "Server error",
         extra=exc.extra if isinstance(exc.extra, dict) else None,
@@ -156,7 +169,6 @@ PROBLEM_STATUSES = {
     401: "No valid bearer token",
     403: "The caller's role may not do this",
     404: "Not found, or outside the caller's scope",
-    405: "Method not allowed",
     409: "Conflict with the current state or a reused Idempotency-Key",
     413: "Request body too large",
     422: "A field is invalid (the problem names it)",
@@ -179,17 +191,3 @@ class Problem(BaseModel):
     detail: str | None = None
     errors: list[FieldError] | None = None
 
-
-def declare_problem_responses(app: Any) -> None:
-    """Document the problem responses on every HTTP operation, replacing Litestar's default 400 schema
-    (which describes its own error shape, not ours), so clients and schema-conformance tests see the truth."""
-    from litestar.handlers import HTTPRouteHandler
-    from litestar.openapi.datastructures import ResponseSpec
-
-    specs = {code: ResponseSpec(data_container=Problem, description=text, media_type=PROBLEM_MEDIA_TYPE,
-                                generate_examples=False)
-             for code, text in PROBLEM_STATUSES.items()}
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if isinstance(handler, HTTPRouteHandler):
-                handler.responses = {**specs, **(handler.responses or {})}

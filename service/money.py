@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -15,7 +15,7 @@ MAX_MINOR = 10**15 - 1  # 9,999,999,999,999.99 yuan: far beyond any real payment
 
 _DECIMAL = re.compile(r"^(-)?([0-9]{1,16})(?:\.([0-9]+))?$")  # ASCII: \d and int() take '１２' too
 
-AMOUNT_PATTERN = r"^-?\d{1,16}(\.\d{1,2})?$"
+AMOUNT_PATTERN = r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$"
 Amount = Annotated[
     str,
     Field(
@@ -25,7 +25,8 @@ Amount = Annotated[
         examples=["1234.56"],
     ),
 ]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["CNY"])]
+# A Literal, so that the API document lists the currencies the server takes.
+Currency = Annotated[Literal[tuple(CURRENCIES)], Field(description="ISO 4217 code", examples=["CNY"])]  # type: ignore[valid-type]
 
 
 def exponent(currency: str, field: str = "currency") -> int:

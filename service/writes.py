@@ -66,7 +66,8 @@ async def perform(
     """
     db: Database = request.app.state.db
     actor: Actor = request.user
-    key = _key(request) if remember else None
+    key = _key(request)  # checked even where the response is not kept (a new token): the contract says so
+    key = key if remember else None
     slot = (actor.user_id, key) if key else None
     if slot and slot in _in_flight:
         raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly",

@@ -32,6 +32,7 @@ class AuthController(Controller):
 
     @post("/tokens/{token_id:int}/revoke", guards=[requires()], status_code=200)
     async def revoke_token(self, request: Request, token_id: Id) -> Response[TokenOut]:
+        """Revoke a token at once (admin); the user keeps any other token."""
         async def op(session: AsyncSession, actor: Actor) -> TokenOut:
             t = await tokens.revoke(session, token_id)
             return TokenOut(token_id=t.id, user_id=t.user_id, prefix=t.prefix, expires_at=t.expires_at,
@@ -44,5 +45,6 @@ class AuthController(Controller):
 
     @get("/me", guards=[requires(*READERS, Role.COMMUNITY)])
     async def me(self, actor: Actor) -> MeOut:
+        """Who the token belongs to: user, role and scope (county, trust or party)."""
         return MeOut(user_id=actor.user_id, name=actor.name, role=actor.role, county_code=actor.county_code,
                      trust_id=actor.trust_id, party_id=actor.party_id)

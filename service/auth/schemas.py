@@ -11,7 +11,7 @@ from service.schemas import Input, Output
 class TokenIn(Input):
     name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
     role: Role
-    county_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    county_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     trust_id: int | None = Field(default=None, ge=1, le=2**62)
     party_id: int | None = Field(default=None, ge=1, le=2**62)
     valid_days: int = Field(default=365, ge=1, le=3650)

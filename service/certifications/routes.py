@@ -42,6 +42,7 @@ class CertificationController(Controller):
         self, session: AsyncSession, actor: Actor, holder_party_id: OptionalId = None, scheme: Scheme | None = None,
         limit: Limit = 100, offset: Offset = 0,
     ) -> Page[CertificationOut]:
+        """Certificates of the caller's county, with their status today."""
         items = await service.list_visible(session, actor, holder_party_id=holder_party_id, scheme=scheme,
                                            limit=limit, offset=offset)
         return Page(items=[service.cert_out(c) for c in items], limit=limit, offset=offset)
@@ -101,11 +102,13 @@ class SaleController(Controller):
     @get("/", guards=[requires(*COUNTY_READERS)])
     async def list_sales(self, session: AsyncSession, actor: Actor, certification_id: OptionalId = None,
                          limit: Limit = 100, offset: Offset = 0) -> Page[SaleOut]:
+        """Certified sales of the caller's county, optionally under one certificate."""
         items = await sales.list_sales(session, actor, certification_id, limit, offset)
         return Page(items=[sales.sale_out(s) for s in items], limit=limit, offset=offset)
 
     @get("/{sale_id:int}", guards=[requires(*COUNTY_READERS)])
     async def get_sale(self, session: AsyncSession, actor: Actor, sale_id: Id) -> SaleOut:
+        """One certified sale with the levy it paid."""
         return sales.sale_out(await sales.get_sale(session, actor, sale_id))
 
     @post("/levy-rules", guards=[requires(*ENTERERS)], status_code=201)
@@ -120,6 +123,7 @@ class SaleController(Controller):
     @get("/levy-rules", guards=[requires(*COUNTY_READERS)])
     async def list_levy_rules(self, session: AsyncSession, actor: Actor, limit: Limit = 100,
                               offset: Offset = 0) -> Page[LevyRuleOut]:
+        """Levy rules of the caller's county."""
         items = await sales.list_levy_rules(session, actor, limit, offset)
         return Page(items=[sales.levy_rule_out(r) for r in items], limit=limit, offset=offset)
 

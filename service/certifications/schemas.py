@@ -77,7 +77,7 @@ class PublicVerification(Output):
 
 class LevyRuleIn(Input):
     name: str = Text
-    county_code: str = Field(pattern=r"^\d{6}$")
+    county_code: str = Field(pattern=r"^[0-9]{6}$")
     scheme: Scheme | None = None
     basis_points: int = Field(ge=1, le=10_000, description="share of the sale amount, 100 = 1%")
     village_party_id: int = Id

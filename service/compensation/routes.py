@@ -97,11 +97,13 @@ class ProgramController(Controller):
     @get("/", guards=[requires(*READERS)])
     async def list_programs(self, session: AsyncSession, actor: Actor, county_code: str | None = None,
                             limit: Limit = 100, offset: Offset = 0) -> Page[ProgramOut]:
+        """Compensation programs in the caller's county (all for auditors and admins)."""
         programs = await comp.list_programs(session, actor, county_code, limit, offset)
         return Page(items=[await comp.program_out(session, p) for p in programs], limit=limit, offset=offset)
 
     @get("/{program_id:int}", guards=[requires(*READERS)])
     async def get_program(self, session: AsyncSession, actor: Actor, program_id: Id) -> ProgramOut:
+        """One program with its rule, its fund account and balance."""
         return await comp.program_out(session, await comp.visible_program(session, actor, program_id))
 
     @post("/{program_id:int}/funding", guards=[requires(Role.OFFICIAL)], status_code=201)
@@ -204,6 +206,7 @@ class PaymentController(Controller):
         period: str | None = None, payee_party_id: OptionalId = None, batch_id: OptionalId = None,
         county_code: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[PaymentOut]:
+        """Payments in the caller's scope, filtered by program, status, period, payee, batch or county."""
         rows = await comp.list_payments(session, actor, limit=limit, offset=offset, program_id=program_id,
                                         status=status, period=period, payee_party_id=payee_party_id,
                                         batch_id=batch_id, county_code=county_code)
@@ -311,6 +314,7 @@ class BatchController(Controller):
     @get("/", guards=[requires(*READERS)])
     async def list_batches(self, session: AsyncSession, actor: Actor, program_id: OptionalId = None,
                            limit: Limit = 100, offset: Offset = 0) -> Page[BatchOut]:
+        """Uploaded payment batches in the caller's county, optionally of one program."""
         q = select(PaymentBatch).order_by(PaymentBatch.id)
         if program_id is not None:
             q = q.where(PaymentBatch.program_id == program_id)
@@ -321,6 +325,7 @@ class BatchController(Controller):
 
     @get("/{batch_id:int}", guards=[requires(*READERS)])
     async def get_batch(self, session: AsyncSession, actor: Actor, batch_id: Id) -> BatchOut:
+        """One batch: its rows' total and how many payments are in each status."""
         return await batches.batch_out(session, await batches.visible_batch(session, actor, batch_id))
 
     @post("/{batch_id:int}/approve", guards=[approvers()], status_code=200)
@@ -352,6 +357,7 @@ class ReconciliationController(Controller):
     @get("/", guards=[requires(*READERS)])
     async def list_runs(self, session: AsyncSession, actor: Actor, limit: Limit = 100,
                         offset: Offset = 0) -> Page[ReconciliationOut]:
+        """Bank-statement reconciliation runs of the caller's county (without their row reports)."""
         q = select(Reconciliation).order_by(Reconciliation.id)
         if not actor.reads_everything:
             # a county-less run (entered by an admin) is nobody's county: `== None` would match it for
@@ -363,6 +369,7 @@ class ReconciliationController(Controller):
 
     @get("/{run_id:int}", guards=[requires(*READERS)])
     async def get_run(self, session: AsyncSession, actor: Actor, run_id: Id) -> ReconciliationOut:
+        """One reconciliation run with its row-by-row report."""
         run = await session.get(Reconciliation, run_id)
         if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
             raise NotFound(f"reconciliation {run_id} not found")

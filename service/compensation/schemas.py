@@ -13,9 +13,9 @@ from service.parties.models import PartyKind
 from service.schemas import Input, Output
 
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Period = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$", examples=["2026", "2026-03"],
+Period = Annotated[str, Field(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$", examples=["2026", "2026-03"],
                               description="a year (\"2026\") or a month (\"2026-03\")")]
-AreaMu = Annotated[str, Field(pattern=r"^\d{1,9}(\.\d{1,2})?$", examples=["12.40"],
+AreaMu = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", examples=["12.40"],
                               description="area in mu, at most two decimals")]
 Id = Annotated[int, Field(ge=1, le=2**62)]
 
@@ -23,8 +23,8 @@ Id = Annotated[int, Field(ge=1, le=2**62)]
 class ProgramIn(Input):
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     legal_basis: Text = Field(description="the document the program rests on, e.g. Gan Cai Nong Zhi [2026] No. 3")
-    county_code: str = Field(pattern=r"^\d{6}$")
-    scope_codes: list[Annotated[str, Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")]] = Field(
+    county_code: str = Field(pattern=r"^[0-9]{6}$")
+    scope_codes: list[Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")]] = Field(
         default_factory=list, max_length=500,
         description="division codes (county, township or village) payees must fall in; default the county")
     period_start: date
@@ -34,7 +34,7 @@ class ProgramIn(Input):
     rate_table: dict[Annotated[str, Field(min_length=1, max_length=60)], money.Amount] = Field(
         default_factory=dict, max_length=200, description="fixed_table: category -> amount")
     cap_amount: money.Amount | None = Field(default=None, description="most a single payment may be")
-    max_basis: str | None = Field(default=None, pattern=r"^\d{1,9}(\.\d{1,2})?$",
+    max_basis: str | None = Field(default=None, pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$",
                                   description="most area (mu), persons or months one payment may claim")
     eligible_kinds: list[PartyKind] = Field(default_factory=lambda: [PartyKind.HOUSEHOLD], min_length=1)
     fund_code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9:._-]{1,120}$",
@@ -85,7 +85,7 @@ class FundingIn(Input):
 
 
 class BudgetReceiptIn(Input):
-    county_code: str = Field(pattern=r"^\d{6}$")
+    county_code: str = Field(pattern=r"^[0-9]{6}$")
     amount: money.Amount
     fund_account_id: Id | None = Field(default=None, description="the county fund receiving it; default the "
                                        "county's budget fund (fund:<county>:budget, opened on first use)")
@@ -94,7 +94,7 @@ class BudgetReceiptIn(Input):
 
 
 class BudgetSourceIn(Input):
-    province_code: str = Field(pattern=r"^\d{2}$", examples=["36"], description="first two digits of division codes")
+    province_code: str = Field(pattern=r"^[0-9]{2}$", examples=["36"], description="first two digits of division codes")
     account_id: Id | None = Field(default=None, description="an existing source account; omit to open one")
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$",
                              description="name of the source account opened when account_id is omitted")
@@ -142,7 +142,7 @@ class PaymentIn(Input):
     months: int | None = Field(default=None, ge=1, le=120)
     category: str | None = Field(default=None, max_length=60)
     amount: money.Amount | None = Field(default=None, description="if given, must equal the rule's amount")
-    bank_account_tail: str | None = Field(default=None, pattern=r"^\d{4}$")
+    bank_account_tail: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     effective_date: date | None = None
     memo: str = Field(default="", max_length=1000)
 

@@ -94,6 +94,7 @@ class AccountController(Controller):
 
     @get("/{account_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_account(self, session: AsyncSession, actor: Actor, account_id: Id) -> AccountOut:
+        """One account in the caller's scope."""
         return account_out(await visible_account(session, actor, account_id))
 
     @get("/{account_id:int}/balance", guards=[requires(*READERS, Role.COMMUNITY)])
@@ -143,6 +144,7 @@ class LedgerController(Controller):
 
     @post("/entries/{entry_id:int}/void", guards=[requires(Role.APPROVER)], status_code=200)
     async def void_entry(self, request: Request, entry_id: Id, data: VoidIn) -> Response[EntryOut]:
+        """Void a pending entry with a reason; its reservation is released and nothing is posted."""
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
             await entry_in_scope(session, actor, entry_id)
             await ledger.void_pending(session, entry_id, actor, data.reason)
@@ -152,6 +154,7 @@ class LedgerController(Controller):
 
     @post("/entries/{entry_id:int}/reverse", guards=[requires()], status_code=201)
     async def reverse_entry(self, request: Request, entry_id: Id, data: ReverseIn) -> Response[EntryOut]:
+        """Reverse a posted entry (admin): a new entry with the opposite postings, linked to it."""
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
             entry = await ledger.reverse(session, entry_id, actor, data.memo, data.effective_date)
             return EntryOut.of(await ledger.get_entry(session, entry.id))
@@ -165,6 +168,7 @@ class LedgerController(Controller):
         sequence_from: OptionalSequenceNo = None, sequence_to: OptionalSequenceNo = None,
         limit: Limit = 100, offset: Offset = 0,
     ) -> Page[EntryOut]:
+        """Journal entries, filtered by account, kind, status, dates or sequence numbers."""
         entries = await ledger.list_entries(
             session, account_id=account_id, kind=kind, status=status, date_from=date_from, date_to=date_to,
             sequence_from=sequence_from, sequence_to=sequence_to, limit=limit, offset=offset,
@@ -173,10 +177,12 @@ class LedgerController(Controller):
 
     @get("/entries/{entry_id:int}", guards=[requires(Role.AUDITOR)])
     async def get_entry(self, session: AsyncSession, entry_id: Id) -> EntryOut:
+        """One journal entry with its postings and its place in the hash chain."""
         return EntryOut.of(await ledger.get_entry(session, entry_id))
 
     @get("/head", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_head(self, session: AsyncSession) -> HeadOut:
+        """The chain's head: the last sequence number and its hash, to anchor an audit."""
         sequence, hash_ = await ledger.head(session)
         return HeadOut(sequence=sequence, hash=hash_)
 

@@ -13,7 +13,7 @@ from service.schemas import Input, Output
 
 SignedAmount = Annotated[
     str,
-    Field(pattern=r"^-?\d{1,16}(\.\d{1,2})?$", max_length=20, examples=["-1234.56"],
+    Field(pattern=r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$", max_length=20, examples=["-1234.56"],  # money.MAX_MINOR
           description="Signed decimal string: positive debits (money leaves), negative credits (money arrives)."),
 ]
 MetaValue = str | int | bool | None
@@ -21,7 +21,7 @@ MetaValue = str | int | bool | None
 
 class PostingIn(Input):
     account_id: int = Field(ge=1, le=2**62)
-    amount: SignedAmount
+    amount: SignedAmount = Field(json_schema_extra={"not": {"pattern": r"^-?0+(\.0+)?$"}})  # a zero moves nothing
     currency: money.Currency = "CNY"
 
 
@@ -41,7 +41,7 @@ class AccountIn(Input):
     kind: AccountKind
     currency: money.Currency = "CNY"
     party_id: int | None = Field(default=None, ge=1, le=2**62)
-    county_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    county_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     trust_id: int | None = Field(default=None, ge=1, le=2**62)
 
 

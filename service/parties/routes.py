@@ -38,10 +38,12 @@ class PartyController(Controller):
         self, session: AsyncSession, actor: Actor, kind: PartyKind | None = None, county_code: str | None = None,
         parent_id: OptionalId = None, q: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[PartyOut]:
+        """Parties in the caller's scope, filtered by kind, county, parent or a name search."""
         parties = await service.list_visible(session, actor, kind=kind, county_code=county_code,
                                              parent_id=parent_id, q=q, limit=limit, offset=offset)
         return Page(items=[PartyOut.model_validate(p) for p in parties], limit=limit, offset=offset)
 
     @get("/{party_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_party(self, session: AsyncSession, actor: Actor, party_id: Id) -> PartyOut:
+        """One party in the caller's scope, with its benefits account."""
         return await party_out(session, await service.get_visible(session, actor, party_id))

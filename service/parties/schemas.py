@@ -14,16 +14,16 @@ class PartyIn(Input):
     kind: PartyKind
     name: str = Name
     org_type: OrgType | None = None
-    division_code: str | None = Field(default=None, pattern=r"^\d{6}(\d{3}(\d{3})?)?$",
+    division_code: str | None = Field(default=None, pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$",
                                       description="GB/T 2260 code: 6 digits (county), 9 or 12 (township, village)")
     parent_id: int | None = Field(default=None, ge=1, le=2**62)
     registration_code: str | None = Field(default=None, pattern=r"^[0-9A-Z]{18}$",
                                           description="unified social credit code of an organisation")
     gender: Gender | None = None
     age_band: AgeBand | None = None
-    id_number: str | None = Field(default=None, pattern=r"^\d{17}[\dX]$",
+    id_number: str | None = Field(default=None, pattern=r"^[0-9]{17}[0-9X]$",
                                   description="national ID number; only a keyed hash and the last 4 are kept")
-    bank_account_tail: str | None = Field(default=None, pattern=r"^\d{4}$")
+    bank_account_tail: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     household_size: int | None = Field(default=None, ge=1, le=50)
 
     @model_validator(mode="after")

@@ -42,11 +42,13 @@ class PatrolTeamController(Controller):
     @get("/", guards=[requires(*COUNTY_READERS)])
     async def list_teams(self, session: AsyncSession, actor: Actor, county_code: str | None = None,
                          limit: Limit = 100, offset: Offset = 0) -> Page[TeamOut]:
+        """Patrol teams of the caller's county."""
         teams = await service.list_teams(session, actor, county_code, limit, offset)
         return Page(items=[await service.team_out(session, t) for t in teams], limit=limit, offset=offset)
 
     @get("/{team_id:int}", guards=[requires(*COUNTY_READERS)])
     async def get_team(self, session: AsyncSession, actor: Actor, team_id: Id) -> TeamOut:
+        """One patrol team with its members."""
         return await service.team_out(session, await service.get_team(session, actor, team_id))
 
     @post("/{team_id:int}/members", guards=[requires(*ENTERERS)], status_code=201)
@@ -98,12 +100,14 @@ class PatrolLogController(Controller):
         member_party_id: OptionalId = None, date_from: date | None = None, date_to: date | None = None,
         limit: Limit = 100, offset: Offset = 0,
     ) -> Page[LogOut]:
+        """Patrol logs of the caller's county, filtered by team, member, status or dates."""
         logs = await service.list_logs(session, actor, team_id=team_id, status=status, member_party_id=member_party_id,
                                        date_from=date_from, date_to=date_to, limit=limit, offset=offset)
         return Page(items=[await service.log_out(session, l) for l in logs], limit=limit, offset=offset)
 
     @get("/{log_id:int}", guards=[requires(*OWN_READERS)])
     async def get_log(self, session: AsyncSession, actor: Actor, log_id: Id) -> LogOut:
+        """One patrol log with its members and review status."""
         return await service.log_out(session, await service.get_log(session, actor, log_id))
 
     @post("/{log_id:int}/verify", guards=[requires(*SUPERVISORS)], status_code=200)
@@ -117,6 +121,7 @@ class PatrolLogController(Controller):
 
     @post("/{log_id:int}/reject", guards=[requires(*SUPERVISORS)], status_code=200)
     async def reject_log(self, request: Request, log_id: Id, data: ReviewIn) -> Response[LogOut]:
+        """A supervisor (approver of the county) rejects the log with a reason; it earns nothing."""
         async def op(session: AsyncSession, actor: Actor) -> LogOut:
             return await service.log_out(session, await service.reject_log(session, actor, log_id, data.reason))
 
@@ -139,11 +144,13 @@ class StipendRuleController(Controller):
     @get("/", guards=[requires(*COUNTY_READERS)])
     async def list_rules(self, session: AsyncSession, actor: Actor, limit: Limit = 100,
                          offset: Offset = 0) -> Page[StipendRuleOut]:
+        """Stipend rules of the caller's county."""
         rules = await stipends.list_rules(session, actor, limit, offset)
         return Page(items=[stipends.rule_out(r) for r in rules], limit=limit, offset=offset)
 
     @get("/{rule_id:int}", guards=[requires(*COUNTY_READERS)])
     async def get_rule(self, session: AsyncSession, actor: Actor, rule_id: Id) -> StipendRuleOut:
+        """One stipend rule."""
         return stipends.rule_out(await stipends.get_rule(session, actor, rule_id))
 
 
@@ -168,11 +175,13 @@ class StipendRunController(Controller):
     @get("/", guards=[requires(*COUNTY_READERS)])
     async def list_runs(self, session: AsyncSession, actor: Actor, rule_id: OptionalId = None,
                         period: str | None = None, limit: Limit = 100, offset: Offset = 0) -> Page[StipendRunOut]:
+        """Monthly stipend runs of the caller's county."""
         runs = await stipends.list_runs(session, actor, rule_id, period, limit, offset)
         return Page(items=[await stipends.run_out(session, r) for r in runs], limit=limit, offset=offset)
 
     @get("/{run_id:int}", guards=[requires(*COUNTY_READERS)])
     async def get_run(self, session: AsyncSession, actor: Actor, run_id: Id) -> StipendRunOut:
+        """One stipend run, member by member."""
         return await stipends.run_out(session, await stipends.get_run(session, actor, run_id))
 
     @post("/{run_id:int}/approve", guards=[requires(Role.APPROVER)], status_code=200)

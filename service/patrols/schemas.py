@@ -123,7 +123,7 @@ class ImportOut(Output):
 
 class StipendRuleIn(Input):
     name: str = Text
-    county_code: str = Field(pattern=r"^\d{6}$")
+    county_code: str = Field(pattern=r"^[0-9]{6}$")
     team_id: int | None = Field(default=None, ge=1, le=2**62, description="only this team; omit for every team")
     basis: StipendBasis
     rate: money.Amount
@@ -146,7 +146,7 @@ class StipendRuleOut(Output):
 
 class StipendRunIn(Input):
     rule_id: int = Id
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])
+    period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])
 
 
 class StipendLineOut(Output):

@@ -25,6 +25,7 @@ from service.web.pages import statement_html, transparency_html
 
 JSON_OR_FILES = documents(*formats.MEDIA.values())
 FILES = documents(formats.MEDIA["parquet"])
+PeriodFilter = Parameter(default=None, pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$", description="a year (2026) or a month (2026-03)")
 AsOf = Parameter(ge=0, le=MAX_ID, description="compute the report as it was at this ledger sequence number",
                  required=False)
 
@@ -46,7 +47,7 @@ class ReportController(Controller):
         self, request: Request, session: AsyncSession, state: State,
         format: Literal["json", "csv", "parquet", "xlsx", "html"] = "json",
         as_of_sequence: int | None = AsOf, county: str | None = None, program: str | None = None,
-        trust: str | None = None, period: str | None = None, lang: str | None = None,
+        trust: str | None = None, period: str | None = PeriodFilter, lang: str | None = None,
     ) -> Response[bytes]:
         """Public: money in and out per county, program, trust and period; small cells suppressed."""
         doc = await reports.transparency(
@@ -70,6 +71,7 @@ class ReportController(Controller):
     async def trial_balance(
         self, session: AsyncSession, as_of_sequence: int | None = AsOf, as_of_date: date | None = None,
     ) -> dict[str, Any]:
+        """The trial balance: every account's posted total, debits equal to credits."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date)
         return {"as_of": doc["as_of"], "as_of_date": doc["as_of_date"], **doc["trial_balance"]}
 
@@ -84,11 +86,14 @@ class ReportController(Controller):
 
     @get("/audit/reconciliation", guards=[requires(Role.AUDITOR)])
     async def reconciliation(self, session: AsyncSession, as_of_sequence: int | None = AsOf) -> dict[str, Any]:
+        """Payments by reconciliation status (matched with the bank statement or not)."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence)
         return {"as_of": doc["as_of"], "statuses": doc["reconciliation"]}
 
     @get("/audit/anomalies", guards=[requires(Role.AUDITOR)])
     async def anomalies(self, session: AsyncSession, as_of_sequence: int | None = AsOf) -> dict[str, Any]:
+        """Anomaly findings (duplicate payments, amounts above the rule, outside the area or period,
+        self-approval and more) and the chain check."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence)
         return {"as_of": doc["as_of"], **doc["anomalies"], "chain": doc["chain"]}
 

@@ -41,16 +41,19 @@ class ShareAgreementController(Controller):
     async def list_agreements(self, session: AsyncSession, actor: Actor, county_code: str | None = None,
                               trust_id: OptionalId = None, pool_kind: PoolKind | None = None, limit: Limit = 100,
                               offset: Offset = 0) -> Page[AgreementOut]:
+        """Benefit-sharing agreements the caller may read."""
         rows = await service.list_visible(session, actor, county_code=county_code, trust_id=trust_id,
                                           pool_kind=pool_kind, limit=limit, offset=offset)
         return Page(items=[await views.agreement_out(session, a) for a in rows], limit=limit, offset=offset)
 
     @get("/{agreement_id:int}", guards=[requires(*READERS)])
     async def get_agreement(self, session: AsyncSession, actor: Actor, agreement_id: Id) -> AgreementOut:
+        """One agreement with its current shares."""
         return await views.agreement_out(session, await service.get_visible(session, actor, agreement_id))
 
     @get("/{agreement_id:int}/versions", guards=[requires(*READERS)])
     async def list_versions(self, session: AsyncSession, actor: Actor, agreement_id: Id) -> list[VersionOut]:
+        """Every version of the agreement's shares, oldest first."""
         return await views.version_outs(session, await service.get_visible(session, actor, agreement_id))
 
     @post("/{agreement_id:int}/versions", guards=[requires(*MANAGERS)], status_code=201)
@@ -77,6 +80,7 @@ class ShareAgreementController(Controller):
     @get("/{agreement_id:int}/revenue", guards=[requires(*READERS)])
     async def list_revenue(self, session: AsyncSession, actor: Actor, agreement_id: Id, limit: Limit = 100,
                            offset: Offset = 0) -> Page[RevenueOut]:
+        """Money paid into the agreement's pool."""
         a = await service.get_visible(session, actor, agreement_id)
         rows = (await session.execute(select(PoolRevenue).where(PoolRevenue.agreement_id == a.id)
                                       .order_by(PoolRevenue.id).limit(limit).offset(offset))).scalars()
@@ -101,6 +105,7 @@ class ShareAgreementController(Controller):
     @get("/{agreement_id:int}/distributions", guards=[requires(*READERS)])
     async def list_distributions(self, session: AsyncSession, actor: Actor, agreement_id: Id, limit: Limit = 100,
                                  offset: Offset = 0) -> Page[DistributionOut]:
+        """The agreement's distribution runs."""
         a = await service.get_visible(session, actor, agreement_id)
         rows = (await session.execute(select(Distribution).where(Distribution.agreement_id == a.id)
                                       .order_by(Distribution.id).limit(limit).offset(offset))).scalars()
@@ -109,6 +114,7 @@ class ShareAgreementController(Controller):
     @get("/{agreement_id:int}/distributions/{distribution_id:int}", guards=[requires(*READERS)])
     async def get_distribution(self, session: AsyncSession, actor: Actor, agreement_id: Id,
                                distribution_id: Id) -> DistributionOut:
+        """One distribution run, stakeholder by stakeholder."""
         a = await service.get_visible(session, actor, agreement_id)
         d = await session.get(Distribution, distribution_id)
         if d is None or d.agreement_id != a.id:

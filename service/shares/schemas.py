@@ -37,7 +37,7 @@ class AgreementIn(Input):
     pool_kind: PoolKind
     description: str = Field(default="", max_length=2000)
     reference: str | None = Field(default=None, max_length=120)
-    county_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    county_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     trust_id: int | None = Field(default=None, ge=1, le=2**62, description="set for a trust-income pool")
     currency: money.Currency = "CNY"
     first_version: VersionIn
@@ -54,7 +54,7 @@ class RevenueIn(Input):
 class DistributionIn(Input):
     amount: money.Amount | None = Field(default=None, description="omit to distribute the pool's whole available balance")
     effective_date: date
-    period: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$", examples=["2026-Q2"])
+    period: str | None = Field(default=None, pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$", examples=["2026-Q2"])
     memo: str = Field(default="", max_length=1000)
     dry_run: bool = Field(default=False, description="show the split without writing anything")
 

@@ -37,11 +37,13 @@ class TrustController(Controller):
     @get("/", guards=[requires(*READERS)])
     async def list_trusts(self, session: AsyncSession, actor: Actor, county_code: str | None = None,
                           limit: Limit = 100, offset: Offset = 0) -> Page[TrustOut]:
+        """Trusts the caller may read: a trustee its own, officials those of their county."""
         trusts = await service.list_visible(session, actor, county_code=county_code, limit=limit, offset=offset)
         return Page(items=[await views.trust_out(session, t) for t in trusts], limit=limit, offset=offset)
 
     @get("/{trust_id:int}", guards=[requires(*READERS)])
     async def get_trust(self, session: AsyncSession, actor: Actor, trust_id: Id) -> TrustOut:
+        """One trust with its trustee, terms, settlors and purposes."""
         return await views.trust_out(session, await service.get_visible(session, actor, trust_id))
 
     @post("/{trust_id:int}/settlors", guards=[requires(Role.TRUSTEE)], status_code=201)
@@ -69,6 +71,7 @@ class TrustController(Controller):
     async def list_contributions(self, session: AsyncSession, actor: Actor, trust_id: Id,
                                  settlor_party_id: OptionalId = None, limit: Limit = 100,
                                  offset: Offset = 0) -> Page[ContributionOut]:
+        """Money received by the trust, filtered by settlor."""
         trust = await service.get_visible(session, actor, trust_id)
         q = select(Contribution).where(Contribution.trust_id == trust.id).order_by(Contribution.id)
         if settlor_party_id is not None:
@@ -90,6 +93,7 @@ class TrustController(Controller):
     @get("/{trust_id:int}/disbursements", guards=[requires(*READERS)])
     async def list_disbursements(self, session: AsyncSession, actor: Actor, trust_id: Id, purpose: str | None = None,
                                  limit: Limit = 100, offset: Offset = 0) -> Page[DisbursementOut]:
+        """Money paid out by the trust, filtered by purpose."""
         trust = await service.get_visible(session, actor, trust_id)
         q = (select(Disbursement, TrustAllocation).join(TrustAllocation, TrustAllocation.id == Disbursement.allocation_id)
              .where(Disbursement.trust_id == trust.id).order_by(Disbursement.id))

@@ -29,7 +29,7 @@ class TrustIn(Input):
     name: str = Text
     purpose: str = Field(min_length=1, max_length=2000)
     trustee_party_id: int = Id
-    division_code: str | None = Field(default=None, pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
+    division_code: str | None = Field(default=None, pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
     currency: money.Currency = "CNY"
     agreement_reference: str = Text
     agreement_signed_on: date | None = None

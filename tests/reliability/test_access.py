@@ -35,6 +35,8 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/schema/{path}"): PUBLIC,
     ("GET", "/schema/openapi.json"): PUBLIC,
     ("GET", "/schema/oauth2-redirect.html"): PUBLIC,
+    ("GET", "/schema/static/{file_path}"): PUBLIC,  # Swagger UI's own files, served by the service
+    ("GET", "/schema/swagger-init.js"): PUBLIC,
     ("POST", "/api/v1/auth/tokens"): {"admin"},
     ("POST", "/api/v1/auth/tokens/{token_id}/revoke"): {"admin"},
     ("GET", "/api/v1/auth/me"): EVERYONE,
