@@ -142,6 +142,19 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/trusts/{trust_id}/disbursements"): {"admin", "trustee"},
     ("POST", "/api/v1/trusts/{trust_id}/settlors"): {"admin", "trustee"},
     ("GET", "/api/v1/trusts/{trust_id}/statement"): READERS,
+    # the operator console (service/console): signed in by session, never by token; its own matrix test
+    # (tests/console/test_console_access.py) signs in each role and calls every one of these routes
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("GET", "/console/static/{file_path}"): PUBLIC,
+    ("GET", "/console"): EVERYONE,
+    ("POST", "/console/logout"): EVERYONE,
+    ("GET", "/console/account"): EVERYONE,
+    ("POST", "/console/account/password"): EVERYONE,
+    ("GET", "/console/admin/users"): {"admin"},
+    ("POST", "/console/admin/users"): {"admin"},
+    ("POST", "/console/admin/users/{user_id}/disable"): {"admin"},
+    ("POST", "/console/admin/users/{user_id}/enable"): {"admin"},
 }
 
 # Which object a path parameter names, per role: one the role may touch and one it must not.

@@ -1,0 +1,50 @@
+"""console users (a password for a user) and the console's session store
+
+Revision ID: 0005_console
+Revises: 0004
+Create Date: 2026-12-04 05:17:09.673470
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+import service.db
+
+
+revision = '0005_console'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('console_sessions',
+    sa.Column('key', sa.String(length=128), nullable=False),
+    sa.Column('value', sa.LargeBinary(), nullable=False),
+    sa.Column('expires_at', service.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_console_sessions'))
+    )
+    with op.batch_alter_table('console_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_console_sessions_expires_at'), ['expires_at'], unique=False)
+
+    op.create_table('console_logins',
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('failed_count', sa.Integer(), nullable=False),
+    sa.Column('locked_until', service.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('disabled_at', service.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_sign_in_at', service.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_console_logins_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_console_logins')),
+    sa.UniqueConstraint('username', name=op.f('uq_console_logins_username'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('console_logins')
+    with op.batch_alter_table('console_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_console_sessions_expires_at'))
+
+    op.drop_table('console_sessions')
