@@ -12,7 +12,9 @@ from typing import Any
 from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import (
+    HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException, ValidationException,
+)
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.static_files import create_static_files_router
@@ -67,6 +69,9 @@ def console_router(settings: Settings, cfg: ConsoleSettings | None = None) -> Ro
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf), session_config(cfg).middleware,
                     DefineMiddleware(ConsoleAuthMiddleware, cfg=cfg)],
         dependencies={"cfg": Provide(lambda: cfg, sync_to_thread=False)},
-        exception_handlers={DomainError: error_page, HTTPException: error_page},
+        # every class the API's problem-details plugin maps (the most specific class wins), as pages
+        exception_handlers={cls: error_page for cls in (DomainError, HTTPException, ValidationException,
+                                                          PermissionDeniedException, NotAuthorizedException,
+                                                          NotFoundException)},
         include_in_schema=False,
     )
