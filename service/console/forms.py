@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.datastructures import UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
@@ -18,6 +18,7 @@ from service.console.i18n import LABELS, lang_of
 from service.errors import Conflict, DomainError, Forbidden, InsufficientFunds, InvalidField
 from service.writes import IDEMPOTENCY_HEADER, perform
 
+M = TypeVar("M", bound=BaseModel)
 FORM_KEY = "_form_key"
 HIDDEN = ("_csrf_token", FORM_KEY)
 
@@ -26,6 +27,20 @@ async def read(request: Request) -> dict[str, Any]:
     """The submitted fields (text stripped; files as UploadFile), without the CSRF token."""
     form = await request.form()
     return {k: (v if isinstance(v, UploadFile) else str(v).strip()) for k, v in form.items() if k != "_csrf_token"}
+
+
+def parse(model: type[M], values: dict[str, Any], **extra: Any) -> tuple[M | None, dict[str, str]]:
+    """A schema from form fields (empty fields left out), or the errors by field."""
+    data = {k: v for k, v in values.items() if isinstance(v, str) and v != "" and k not in HIDDEN} | extra
+    data = {k: v for k, v in data.items() if k in model.model_fields}
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else ""
+            errors.setdefault(name, e["msg"].removeprefix("Value error, "))
+        return None, errors
 
 
 def fields(values: dict[str, Any]) -> dict[str, str]:

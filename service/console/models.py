@@ -32,3 +32,18 @@ class ConsoleSession(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class StagedUpload(Base):
+    """A batch file between its dry run and its commit: the person sees the check, then commits the
+    very same bytes with one button (nothing to upload twice). Removed at commit; old ones pruned."""
+
+    __tablename__ = "console_staged_uploads"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # random: not guessable across users
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
+    program_id: Mapped[int] = mapped_column(BigId)
+    period: Mapped[str] = mapped_column(String(7))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

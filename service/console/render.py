@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
+from service import money
 from service.auth.actor import Actor
 from service.console.i18n import LABELS, fmt_date, fmt_datetime, fmt_money, lang_of
 
@@ -44,7 +45,7 @@ def nav_for(actor: Actor | None) -> list[NavItem]:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(money=fmt_money)
+    env.filters.update(money=fmt_money, minor=lambda minor, currency="CNY": money.format(minor, currency))
     return env
 
 
@@ -68,12 +69,13 @@ def render(request: Request, template: str, **context: Any) -> str:
     actor = user if isinstance(user, Actor) else None
     t = LABELS[lang]
     ok = request.query_params.get("ok")
-    return environment().get_template(template).render(
+    base: dict[str, Any] = dict(
         t=t, lang=lang, actor=actor, nav=nav_for(actor), path=request.url.path, csrf_token=csrf_token(request),
         form_key=new_form_key(), lang_url=lambda code: lang_url(request, code),
         date=lambda v: fmt_date(v, lang), datetime=lambda v: fmt_datetime(v, lang),
-        notice=t[ok] if ok in t else None, **context,
+        notice=t[ok] if ok in t else None,
     )
+    return environment().get_template(template).render({**base, **context})  # a page may pass its own form_key
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> Response[str]:
