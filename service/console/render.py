@@ -27,14 +27,16 @@ class NavItem:
     href: str
     label: str  # a label key
     roles: frozenset[str]
+    order: int = 100
 
 
 NAV: list[NavItem] = []
 
 
-def add_nav(href: str, label: str, *roles: str) -> None:
-    """Page modules add their menu entries here (admins see every entry)."""
-    NAV.append(NavItem(href, label, frozenset({"admin", *roles})))
+def add_nav(href: str, label: str, *roles: str, order: int = 100) -> None:
+    """Page modules add their menu entries here (admins see every entry); lower `order` comes first."""
+    NAV.append(NavItem(href, label, frozenset({"admin", *roles}), order))
+    NAV.sort(key=lambda n: n.order)  # stable: same order keeps the order of registration
 
 
 def nav_for(actor: Actor | None) -> list[NavItem]:

@@ -167,3 +167,56 @@ async def test_community_user_is_refused_every_official_page(client, world):
                  "/console/payments/new", "/console/payments/export", "/console/batches", "/console/bank"):
         r = await household.get(path)
         assert r.status_code in (403, 404), (path, r.status_code)
+
+
+async def _approved_payment(client, db, world, clerk) -> str:
+    from service.auth.actor import Actor
+    from service.compensation import service as comp
+
+    r = await clerk.request("POST", "/console/payments", data=await _payment_form(clerk, world))
+    assert r.status_code == 303
+    path = r.headers["location"].split("?")[0]
+    approver = Actor(user_id=world["approver"], name="Guo Hua", role="approver", county_code="360827")
+    async with db.writing() as s:
+        await comp.approve(s, approver, int(path.rsplit("/", 1)[1]))
+    return path
+
+
+async def test_mark_paid_then_reconcile_then_reverse_with_a_reason(client, db, world):
+    clerk = await browser_for(client, "clerk")
+    path = await _approved_payment(client, db, world, clerk)
+    form = await clerk.form(path)
+    r = await clerk.request("POST", f"{path}/mark-paid", data={**form, "bank_reference": "JXNX-CONSOLE-1",
+                                                                "paid_on": "2100-01-01"})
+    assert r.status_code == 422 and "in the future" in r.text  # refused by the field, values kept
+    assert 'value="JXNX-CONSOLE-1"' in r.text
+    form = await clerk.form(path)
+    r = await clerk.request("POST", f"{path}/mark-paid", data={**form, "bank_reference": "JXNX-CONSOLE-1",
+                                                                "paid_on": "2026-05-02"})
+    assert r.status_code == 303, r.text[:800]
+    form = await clerk.form("/console/bank")
+    statement = b"reference,date,amount\nJXNX-CONSOLE-1,2026-05-02,399.90\nUNKNOWN-1,2026-05-02,10.00\n"
+    r = await clerk.request("POST", "/console/bank/reconciliations", data=form,
+                            files={"file": ("statement.csv", statement, "text/csv")})
+    assert r.status_code == 303, r.text[:800]
+    run = await clerk.get(r.headers["location"])
+    assert run.status_code == 200 and 'id="rec-matched">1<' in run.text and "UNKNOWN-1" in run.text
+    form = await clerk.form(path)
+    r = await clerk.request("POST", f"{path}/reverse", data={**form, "reason": "area double-counted"})
+    assert r.status_code == 303, r.text[:800]
+    page = await clerk.get(path)
+    assert "status-reversed" in page.text and "area double-counted" in page.text
+
+
+async def test_bank_confirmation_file_marks_payments_paid(client, db, world):
+    from service.compensation.batches import payment_ref
+
+    clerk = await browser_for(client, "clerk")
+    path = await _approved_payment(client, db, world, clerk)
+    ref = payment_ref(int(path.rsplit("/", 1)[1]))
+    form = await clerk.form("/console/bank")
+    content = f"payment_ref,reference,date,amount\n{ref},JXNX-FILE-1,2026-05-03,399.90\n".encode()
+    r = await clerk.request("POST", "/console/bank/mark-paid", data=form,
+                            files={"file": ("paid.csv", content, "text/csv")})
+    assert r.status_code == 200 and 'id="marked"' in r.text, r.text[:800]
+    assert "status-paid" in (await clerk.get(path)).text

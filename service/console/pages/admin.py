@@ -18,7 +18,7 @@ from service.errors import InvalidField
 from service.pagination import Id
 from service.schemas import Output
 
-add_nav("/console/admin/users", "users")
+add_nav("/console/admin/users", "users", order=900)
 
 
 class UserCreated(Output):

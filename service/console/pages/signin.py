@@ -23,7 +23,7 @@ from service.schemas import Output
 EVERYONE = tuple(Role)
 # Page modules name the start page of a role here (the official's dashboard, the auditor's journal...).
 START: dict[str, str] = {}
-add_nav("/console/account", "my_account", *EVERYONE)
+add_nav("/console/account", "my_account", *EVERYONE, order=1000)
 
 
 @get("/login", opt=PUBLIC)
