@@ -35,3 +35,11 @@ async def test_sign_in_only_follows_console_paths(client, db):
                                                         "password": "correct horse battery",
                                                         "next": "//evil.example/console/"})
     assert r.status_code == 303 and r.headers["location"] == "/console/"
+
+
+def test_every_label_is_in_both_languages():
+    from service.console.i18n import LABELS
+    from service.console.router import page_routes
+
+    page_routes()  # imports every page module, which registers its labels
+    assert set(LABELS["en"]) == set(LABELS["zh"]), set(LABELS["en"]) ^ set(LABELS["zh"])
