@@ -77,6 +77,7 @@ async def start(request: Request, user_id: int, lang: str) -> None:
     store = store_for(request.app)
     if old := request.cookies.get(COOKIE):
         await store.delete(old)
+    await store.delete_expired()  # sessions that timed out are forgotten here, not kept forever
     request.scope[ROTATED] = secrets.token_hex(32)  # type: ignore[literal-required]
     request.set_session({"uid": user_id, "at": utcnow().isoformat(), "lang": lang})
 

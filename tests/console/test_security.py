@@ -122,3 +122,15 @@ async def test_disabled_user_is_signed_out_at_once(client, db):
     hidden = await clerk.form("/console/login")
     r = await clerk.request("POST", "/console/login", data={**hidden, "username": "clerk", "password": PASSWORD})
     assert r.status_code == 403 and "disabled" in r.text
+
+
+async def test_expired_sessions_are_refused_and_removed(client, db):
+    await make_user(db, "clerk", "official", county_code="360827")
+    clerk = await browser_for(client, "clerk")
+    async with db.writing() as s:
+        await s.execute(update(ConsoleSession).values(expires_at=utcnow()))
+    r = await clerk.get("/console/account")
+    assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
+    await browser_for(client, "clerk")  # a new sign-in prunes what timed out
+    async with db.reading() as s:
+        assert len(list(await s.scalars(select(ConsoleSession.key)))) == 1
