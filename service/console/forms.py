@@ -29,8 +29,14 @@ async def read(request: Request) -> dict[str, Any]:
     return {k: (v if isinstance(v, UploadFile) else str(v).strip()) for k, v in form.items() if k != "_csrf_token"}
 
 
-def parse(model: type[M], values: dict[str, Any], **extra: Any) -> tuple[M | None, dict[str, str]]:
-    """A schema from form fields (empty fields left out), or the errors by field."""
+# pydantic's commonest refusals, in the user's words (others show pydantic's own message)
+PYDANTIC = {"missing": "err_missing", "string_pattern_mismatch": "err_format", "int_parsing": "err_number",
+            "date_from_datetime_parsing": "err_date", "date_parsing": "err_date", "enum": "err_choice",
+            "greater_than_equal": "err_too_small", "less_than_equal": "err_too_large"}
+
+
+def parse(model: type[M], values: dict[str, Any], lang: str = "en", **extra: Any) -> tuple[M | None, dict[str, str]]:
+    """A schema from form fields (empty fields left out), or the errors by field in the user's language."""
     data = {k: v for k, v in values.items() if isinstance(v, str) and v != "" and k not in HIDDEN} | extra
     data = {k: v for k, v in data.items() if k in model.model_fields}
     try:
@@ -39,7 +45,8 @@ def parse(model: type[M], values: dict[str, Any], **extra: Any) -> tuple[M | Non
         errors: dict[str, str] = {}
         for e in exc.errors():
             name = str(e["loc"][0]) if e["loc"] else ""
-            errors.setdefault(name, e["msg"].removeprefix("Value error, "))
+            label = PYDANTIC.get(e["type"])
+            errors.setdefault(name, LABELS[lang][label] if label else e["msg"].removeprefix("Value error, "))
         return None, errors
 
 

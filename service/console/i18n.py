@@ -113,7 +113,10 @@ register({
         "duplicate_payment": "This payee already has payment #{id} under this program for this period.",
         "nothing_here": "Nothing here yet.", "welcome": "Welcome", "no_pages_yet":
         "Your pages in the console are being built. Your account and password work already.",
-        "skip_to_content": "Skip to content", "saved": "Saved.", "main_nav": "Main navigation", "yes": "yes", "no": "no",
+        "skip_to_content": "Skip to content", "saved": "Saved.",
+        "err_missing": "Required.", "err_format": "Not in the expected format.", "err_number": "A whole number, please.",
+        "err_date": "A date, please (YYYY-MM-DD).", "err_choice": "Choose one of the options.",
+        "err_too_small": "Too small.", "err_too_large": "Too large.", "main_nav": "Main navigation", "yes": "yes", "no": "no",
     },
     "zh": {
         "app_name": "山水账本", "console": "业务工作台", "sign_in": "登录", "sign_out": "退出登录",
@@ -143,6 +146,9 @@ register({
         "four_eyes": "双人复核规则：您不能审批自己录入的款项，须由他人审批。",
         "duplicate_payment": "该收款人在本项目本期间已有款项 #{id}。",
         "nothing_here": "暂无内容。", "welcome": "欢迎", "no_pages_yet": "您的工作页面正在建设中；账户和密码已可使用。",
-        "skip_to_content": "跳到正文", "saved": "已保存。", "main_nav": "主导航", "yes": "是", "no": "否",
+        "skip_to_content": "跳到正文", "saved": "已保存。",
+        "err_missing": "必填。", "err_format": "格式不正确。", "err_number": "请填写整数。",
+        "err_date": "请填写日期（年-月-日）。", "err_choice": "请从选项中选择。",
+        "err_too_small": "数值过小。", "err_too_large": "数值过大。", "main_nav": "主导航", "yes": "是", "no": "否",
     },
 })

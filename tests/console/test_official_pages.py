@@ -220,3 +220,12 @@ async def test_bank_confirmation_file_marks_payments_paid(client, db, world):
                             files={"file": ("paid.csv", content, "text/csv")})
     assert r.status_code == 200 and 'id="marked"' in r.text, r.text[:800]
     assert "status-paid" in (await clerk.get(path)).text
+
+
+async def test_a_missing_field_is_named_in_the_users_language(client, world):
+    clerk = await browser_for(client, "clerk")
+    form = await clerk.form("/console/payments/new")
+    r = await clerk.request("POST", "/console/payments?lang=zh", data={**form, "program_id": str(world["program"]),
+                                                                       "period": "2026"})
+    assert r.status_code == 422
+    assert '<p id="e-payee_party_id" class="error" role="alert">必填。</p>' in r.text

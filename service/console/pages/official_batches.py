@@ -69,7 +69,7 @@ class Staged(BaseModel):
 async def dry_run(request: Request, session: AsyncSession, actor: Actor) -> Response:
     """Checks the file (nothing written to the books) and keeps it for the commit button."""
     values = await forms.read(request)
-    data, errors = forms.parse(BatchForm, values)
+    data, errors = forms.parse(BatchForm, values, lang_of(request))
     if data is None:
         return await _upload_page(request, session, actor, values, errors, status=422)
     try:

@@ -52,7 +52,7 @@ async def household_new(request: Request, session: AsyncSession, actor: Actor) -
 @post("/households", guards=[requires(*OFFICIAL)], status_code=200)
 async def household_create(request: Request, session: AsyncSession, actor: Actor, state: State) -> Response:
     values = await forms.read(request)
-    data, errors = forms.parse(PartyIn, values, kind=PartyKind.HOUSEHOLD)
+    data, errors = forms.parse(PartyIn, values, lang_of(request), kind=PartyKind.HOUSEHOLD)
     if data is None:
         return await _new_form(request, session, actor, values, errors, 422)
 

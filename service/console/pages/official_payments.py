@@ -46,7 +46,7 @@ async def new_payment(request: Request, session: AsyncSession, actor: Actor) -> 
 async def price_payment(request: Request, session: AsyncSession, actor: Actor) -> Response:
     """Writes nothing: shows what the rule gives and why, and keeps the form (and its key) for submitting."""
     values = await forms.read(request)
-    data, errors = forms.parse(PaymentIn, values)
+    data, errors = forms.parse(PaymentIn, values, lang_of(request))
     priced = None
     if data is not None:
         try:
@@ -59,7 +59,7 @@ async def price_payment(request: Request, session: AsyncSession, actor: Actor) -
 @post("/payments", guards=[requires(*OFFICIAL)], status_code=200)
 async def enter_payment(request: Request, session: AsyncSession, actor: Actor) -> Response:
     values = await forms.read(request)
-    data, errors = forms.parse(PaymentIn, values)
+    data, errors = forms.parse(PaymentIn, values, lang_of(request))
     if data is None:
         return await _entry_form(request, session, actor, values, errors, status=422)
 
@@ -124,7 +124,7 @@ async def payment_detail(request: Request, session: AsyncSession, actor: Actor, 
 async def _transition(request: Request, session: AsyncSession, actor: Actor, payment_id: int, model: type,
                       action, ok: str) -> Response:
     values = await forms.read(request)
-    data, errors = forms.parse(model, values)
+    data, errors = forms.parse(model, values, lang_of(request))
     if data is None:
         return await _detail(request, session, actor, payment_id, forms.fields(values), errors, 422)
 

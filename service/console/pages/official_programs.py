@@ -47,8 +47,8 @@ async def program_list(request: Request, session: AsyncSession, actor: Actor) ->
 @post("/programs", guards=[requires(*OFFICIAL)], status_code=200)
 async def program_create(request: Request, session: AsyncSession, actor: Actor) -> Response:
     values = await forms.read(request)
-    data, errors = forms.parse(ProgramIn, {k: v for k, v in values.items() if k not in ("scope_codes", "rate_table")},
-                               **_program_data(values, actor))
+    text = {k: v for k, v in values.items() if k not in ("scope_codes", "rate_table")}
+    data, errors = forms.parse(ProgramIn, text, lang_of(request), **_program_data(values, actor))
     if data is None:
         return await _list(request, session, actor, values, errors, 422)
 
@@ -83,7 +83,7 @@ async def program_detail(request: Request, session: AsyncSession, actor: Actor, 
 @post("/programs/{program_id:int}/funding", guards=[requires(*OFFICIAL)], status_code=200)
 async def program_fund(request: Request, session: AsyncSession, actor: Actor, program_id: Id) -> Response:
     values = await forms.read(request)
-    data, errors = forms.parse(FundingIn, values)
+    data, errors = forms.parse(FundingIn, values, lang_of(request))
     if data is None:
         return await _detail(request, session, actor, program_id, forms.fields(values), errors, 422)
 
