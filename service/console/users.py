@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import anyio
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,7 @@ from service.auth.tokens import TOKEN_CACHE, create_user
 from service.console import passwords
 from service.console.models import ConsoleLogin
 from service.console.settings import ConsoleSettings
-from service.db import utcnow
+from service.db import Database, utcnow
 from service.errors import Conflict, InvalidField, NotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -53,27 +54,43 @@ class SignIn:
     until: datetime | None = None
 
 
-async def sign_in(session: AsyncSession, username: str, password: str, cfg: ConsoleSettings) -> SignIn:
-    """Check a password inside a write transaction (the failure count must survive a refusal)."""
-    now = utcnow()
-    login = await session.scalar(
-        select(ConsoleLogin).where(ConsoleLogin.username == normalise(username)).with_for_update())
+async def sign_in(db: Database, username: str, password: str, cfg: ConsoleSettings) -> SignIn:
+    """Check a password. The hash is checked in a worker thread, outside any transaction (argon2 takes
+    tens of milliseconds and must hold neither the event loop nor SQLite's one writer); the outcome is
+    then written in a short transaction that re-reads the row, so concurrent failures all count."""
+    name = normalise(username)
+    async with db.reading() as session:
+        login = await session.scalar(select(ConsoleLogin).where(ConsoleLogin.username == name))
     if login is None:
-        passwords.verify(None, password)  # same time as a wrong password: usernames are not revealed
+        await anyio.to_thread.run_sync(passwords.verify, None, password)  # a wrong name costs the same time
         return SignIn(refusal="unknown")
+    refused = _locked(login, utcnow(), cfg)
+    if refused is not None:
+        return refused
+    good = await anyio.to_thread.run_sync(passwords.verify, login.password_hash, password)
+    async with db.writing() as session:
+        login = await session.scalar(
+            select(ConsoleLogin).where(ConsoleLogin.username == name).with_for_update())
+        now = utcnow()
+        refused = _locked(login, now, cfg)  # another attempt may have locked it meanwhile
+        if refused is not None:
+            return refused
+        if not good:
+            _count_failure(login, now, cfg)
+            return SignIn(refusal="locked" if login.failed_count >= cfg.lock_after else "unknown",
+                          until=login.locked_until)
+        if login.disabled_at is not None:
+            return SignIn(refusal="disabled")
+        login.failed_count, login.locked_until, login.last_sign_in_at = 0, None, now
+        if passwords.HASHER.check_needs_rehash(login.password_hash):
+            login.password_hash = passwords.hash_password(password)
+        return SignIn(user=await session.get(User, login.user_id))
+
+
+def _locked(login: ConsoleLogin, now: datetime, cfg: ConsoleSettings) -> SignIn | None:
     if login.locked_until is not None and login.locked_until > now:
-        locked = login.failed_count >= cfg.lock_after
-        return SignIn(refusal="locked" if locked else "wait", until=login.locked_until)
-    if not passwords.verify(login.password_hash, password):
-        _count_failure(login, now, cfg)
-        return SignIn(refusal="locked" if login.failed_count >= cfg.lock_after else "unknown",
-                      until=login.locked_until)
-    if login.disabled_at is not None:
-        return SignIn(refusal="disabled")
-    login.failed_count, login.locked_until, login.last_sign_in_at = 0, None, now
-    if passwords.HASHER.check_needs_rehash(login.password_hash):
-        login.password_hash = passwords.hash_password(password)
-    return SignIn(user=await session.get(User, login.user_id))
+        return SignIn(refusal="locked" if login.failed_count >= cfg.lock_after else "wait", until=login.locked_until)
+    return None
 
 
 def _count_failure(login: ConsoleLogin, now: datetime, cfg: ConsoleSettings) -> None:

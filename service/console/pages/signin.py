@@ -38,8 +38,7 @@ async def login(request: Request, state: State, cfg: ConsoleSettings) -> Respons
     username, password = str(values.get("username", "")), str(values.get("password", ""))
     lang = lang_of(request)
     t = LABELS[lang]
-    async with state.db.writing() as s:
-        outcome = await users.sign_in(s, username, password, cfg)
+    outcome = await users.sign_in(state.db, username, password, cfg)
     if outcome.user is None:
         audit.event(request, "console_sign_in_failed", username=users.normalise(username)[:64],
                     reason=outcome.refusal)
