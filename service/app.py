@@ -20,6 +20,7 @@ from service.auth.guards import PUBLIC, auth_middleware
 from service.auth.routes import AuthController
 from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
+from service.console.router import console_router
 from service.db import Database
 from service.deps import dependencies
 from service.errors import internal_error_handlers, problem_plugin
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
             *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
-            *report_routes, *web_routes,
+            *report_routes, *web_routes, console_router(settings),
         ],
         dependencies=dependencies,
         middleware=[auth_middleware, audit_middleware],

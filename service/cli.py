@@ -105,6 +105,11 @@ def demo(host: str, port: int, tokens_file: str) -> None:
     for name, token in tokens.items():
         console.print(f"  {name:<10} {token}")
     console.print(f"Tokens also written to {tokens_file}; load them with: source {tokens_file}\n")
+    from service.console.cli import demo_users
+
+    console.print(f"[bold]Console[/bold] http://{host}:{port}/console/login  (username / password)")
+    for role, (username, password) in asyncio.run(demo_users(settings)).items():
+        console.print(f"  {role:<10} {username} / {password}")
     serve.callback(host=host, port=port, workers=1)  # type: ignore[misc]
 
 
@@ -245,7 +250,7 @@ def openapi(out: str) -> None:
 
 
 # Domains add their own commands (report, bench, backup, ...) in `service/<domain>/cli.py` as `commands`.
-CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "bench", "ops")
+CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "bench", "ops", "console")
 for _domain in CLI_DOMAINS:
     if importlib.util.find_spec(f"service.{_domain}") and importlib.util.find_spec(f"service.{_domain}.cli"):
         for _command in importlib.import_module(f"service.{_domain}.cli").commands:

@@ -59,15 +59,17 @@ async def perform(
     *,
     status_code: int = 201,
     remember: bool = True,
+    key: str | None = None,
 ) -> Response:
     """Run `operation` in one write transaction, idempotently when the client sent a key.
 
     `remember=False` is for responses that carry a secret (a new token): they are never stored.
+    `key` replaces the header's key: the console's one-time form key (a form cannot send a header).
     """
     db: Database = request.app.state.db
     actor: Actor = request.user
-    key = _key(request)  # checked even where the response is not kept (a new token): the contract says so
-    key = key if remember else None
+    header_key = _key(request)  # checked even where the response is not kept (a new token): the contract says so
+    key = (key or header_key) if remember else None
     slot = (actor.user_id, key) if key else None
     if slot and slot in _in_flight:
         raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly",

@@ -59,7 +59,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 
 auth_middleware = DefineMiddleware(
     BearerTokenMiddleware,
-    exclude=["^/schema", "^/health", "^/static", "^/favicon"],
+    exclude=["^/schema", "^/health", "^/static", "^/favicon", "^/console"],  # the console signs in by session
     exclude_from_auth_key="exclude_from_auth",
 )
 

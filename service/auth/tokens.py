@@ -75,6 +75,17 @@ async def create_user_token(
     valid_days: int | None = 365,
 ) -> tuple[User, ApiToken, str]:
     """Create a user with one token; returns the clear token, shown once and never stored."""
+    user = await create_user(session, name=name, role=role, county_code=county_code, trust_id=trust_id,
+                             party_id=party_id)
+    token, clear = await issue_token(session, user, valid_days)
+    return user, token, clear
+
+
+async def create_user(
+    session: AsyncSession, *, name: str, role: str, county_code: str | None = None, trust_id: int | None = None,
+    party_id: int | None = None,
+) -> User:
+    """A user with a role and the scope that role needs (the console gives it a password instead of a token)."""
     if role not in Role.__members__.values():
         raise InvalidField("role", f"unknown role {role!r}; one of {', '.join(Role)}")
     if role in (Role.OFFICIAL, Role.APPROVER) and not county_code:
@@ -88,8 +99,7 @@ async def create_user_token(
     user = User(name=name, role=role, county_code=county_code, trust_id=trust_id, party_id=party_id)
     session.add(user)
     await session.flush()
-    token, clear = await issue_token(session, user, valid_days)
-    return user, token, clear
+    return user
 
 
 async def issue_token(session: AsyncSession, user: User, valid_days: int | None = 365) -> tuple[ApiToken, str]:

@@ -232,7 +232,9 @@ async def enter_payment(session: AsyncSession, actor: Actor, data: PaymentIn) ->
     return payment_out(payment, [event])
 
 
-async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> tuple[Payment, PaymentEvent]:
+async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn):
+    """Every check of entering a payment (scope, payee, eligibility) and the rule's figure; writes nothing.
+    The console prices its payment form with it, so the form and the API cannot disagree."""
     program = await visible_program(session, actor, data.program_id)
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {data.program_id} not found")
@@ -244,7 +246,11 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
         raise InvalidField(*problem)
     basis = rules.Basis(area_centimu=rules.parse_area(data.area_mu) if data.area_mu else None,
                         persons=data.persons, months=data.months, category=data.category)
-    computed = rules.compute(rule_of(program), basis)
+    return program, party, basis, rules.compute(rule_of(program), basis)
+
+
+async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> tuple[Payment, PaymentEvent]:
+    program, party, basis, computed = await quote_payment(session, actor, data)
     entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
     rules.check_amount(computed, entered, program.currency)
     key = live_key(program.id, party.id, data.period)

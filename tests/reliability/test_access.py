@@ -27,6 +27,7 @@ READERS = {"admin", "official", "approver", "trustee", "auditor"}
 # reads only its own certificates and the patrol logs it is a member of (object scope below).
 COUNTY_READERS = {"admin", "official", "approver", "auditor"}
 OWN_READERS = COUNTY_READERS | {"community"}
+OFFICIAL_PAGES = {"admin", "official"}
 
 ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/health"): PUBLIC,
@@ -153,6 +154,45 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/trusts/{trust_id}/disbursements"): {"admin", "trustee"},
     ("POST", "/api/v1/trusts/{trust_id}/settlors"): {"admin", "trustee"},
     ("GET", "/api/v1/trusts/{trust_id}/statement"): READERS,
+    # the operator console (service/console): signed in by session, never by token; its own matrix test
+    # (tests/console/test_console_access.py) signs in each role and calls every one of these routes
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("GET", "/console/static/{file_path}"): PUBLIC,
+    ("GET", "/console"): EVERYONE,
+    ("POST", "/console/logout"): EVERYONE,
+    ("GET", "/console/account"): EVERYONE,
+    ("POST", "/console/account/password"): EVERYONE,
+    ("GET", "/console/admin/users"): {"admin"},
+    ("POST", "/console/admin/users"): {"admin"},
+    ("POST", "/console/admin/users/{user_id}/disable"): {"admin"},
+    ("POST", "/console/admin/users/{user_id}/enable"): {"admin"},
+    # the official's pages (service/console/pages/official*.py)
+    ('GET', '/console/bank'): OFFICIAL_PAGES,
+    ('POST', '/console/bank/mark-paid'): OFFICIAL_PAGES,
+    ('POST', '/console/bank/reconciliations'): OFFICIAL_PAGES,
+    ('GET', '/console/bank/reconciliations/{run_id}'): OFFICIAL_PAGES,
+    ('GET', '/console/batches'): OFFICIAL_PAGES,
+    ('POST', '/console/batches/commit'): OFFICIAL_PAGES,
+    ('POST', '/console/batches/dry-run'): OFFICIAL_PAGES,
+    ('GET', '/console/batches/{batch_id}'): OFFICIAL_PAGES,
+    ('GET', '/console/households'): OFFICIAL_PAGES,
+    ('POST', '/console/households'): OFFICIAL_PAGES,
+    ('GET', '/console/households/new'): OFFICIAL_PAGES,
+    ('GET', '/console/households/{party_id}'): OFFICIAL_PAGES,
+    ('GET', '/console/official'): OFFICIAL_PAGES,
+    ('GET', '/console/payments'): OFFICIAL_PAGES,
+    ('POST', '/console/payments'): OFFICIAL_PAGES,
+    ('GET', '/console/payments/export'): OFFICIAL_PAGES,
+    ('GET', '/console/payments/new'): OFFICIAL_PAGES,
+    ('POST', '/console/payments/price'): OFFICIAL_PAGES,
+    ('GET', '/console/payments/{payment_id}'): OFFICIAL_PAGES,
+    ('POST', '/console/payments/{payment_id}/mark-paid'): OFFICIAL_PAGES,
+    ('POST', '/console/payments/{payment_id}/reverse'): OFFICIAL_PAGES,
+    ('GET', '/console/programs'): OFFICIAL_PAGES,
+    ('POST', '/console/programs'): OFFICIAL_PAGES,
+    ('GET', '/console/programs/{program_id}'): OFFICIAL_PAGES,
+    ('POST', '/console/programs/{program_id}/funding'): OFFICIAL_PAGES,
 }
 
 # Which object a path parameter names, per role: one the role may touch and one it must not.
