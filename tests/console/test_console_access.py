@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.console.role_access import DEFAULTS as ROLE_PAGE_DEFAULTS
 from tests.console.support import Browser, browser_for, make_user
 from tests.helpers import create_party
 from tests.reliability.test_access import ACCESS, PUBLIC, ROLES, ROUTES
@@ -29,7 +30,8 @@ async def people(client, db, admin) -> dict[str, Any]:
     spare = await make_user(db, "spare-user", "auditor")
     browsers = {role: await browser_for(client, f"{role}-user") for role in ROLES[:-1]}
     browsers["anonymous"] = Browser(client, {})
-    return {"browsers": browsers, "defaults": {"user_id": spare, "file_path": "console.css"}, "household": household}
+    return {"browsers": browsers, "defaults": {"user_id": spare, "file_path": "console.css", **ROLE_PAGE_DEFAULTS},
+            "household": household}
 
 
 def sent_to_sign_in(r: Any) -> bool:

@@ -1,0 +1,26 @@
+"""Access rules of the approver, patrol-supervisor, trustee, auditor and household console pages, merged
+into ACCESS (tests/reliability/test_access.py) so that the route x role matrix covers them, and the
+path values the console matrix (tests/console/test_console_access.py) fills them with."""
+
+from __future__ import annotations
+
+APPROVERS = {"admin", "approver"}
+TRUSTEES = {"admin", "trustee", "auditor"}
+TRUST_WRITERS = {"admin", "trustee"}
+AUDITORS = {"admin", "auditor"}
+
+ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
+    ("GET", "/console/approvals"): APPROVERS,
+    ("GET", "/console/approvals/payments/{payment_id}"): APPROVERS,
+    ("POST", "/console/approvals/payments/{payment_id}/approve"): APPROVERS,
+    ("POST", "/console/approvals/payments/{payment_id}/reject"): APPROVERS,
+    ("GET", "/console/approvals/batches/{batch_id}"): APPROVERS,
+    ("POST", "/console/approvals/batches/{batch_id}/approve"): APPROVERS,
+    ("POST", "/console/approvals/batches/{batch_id}/reject"): APPROVERS,
+    ("GET", "/console/approvals/stipend-runs/{run_id}"): APPROVERS,
+    ("POST", "/console/approvals/stipend-runs/{run_id}/approve"): APPROVERS,
+    ("POST", "/console/approvals/stipend-runs/{run_id}/reject"): APPROVERS,
+}
+
+# Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
+DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1}
