@@ -20,7 +20,12 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/console/approvals/stipend-runs/{run_id}"): APPROVERS,
     ("POST", "/console/approvals/stipend-runs/{run_id}/approve"): APPROVERS,
     ("POST", "/console/approvals/stipend-runs/{run_id}/reject"): APPROVERS,
+    # the patrol supervisor is the county's approver, as on the API (service/patrols/routes.py)
+    ("GET", "/console/patrol-logs"): APPROVERS,
+    ("GET", "/console/patrol-logs/{log_id}"): APPROVERS,
+    ("POST", "/console/patrol-logs/{log_id}/verify"): APPROVERS,
+    ("POST", "/console/patrol-logs/{log_id}/reject"): APPROVERS,
 }
 
 # Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
-DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1}
+DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1}
