@@ -25,7 +25,12 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/console/patrol-logs/{log_id}"): APPROVERS,
     ("POST", "/console/patrol-logs/{log_id}/verify"): APPROVERS,
     ("POST", "/console/patrol-logs/{log_id}/reject"): APPROVERS,
+    ("GET", "/console/trusts"): TRUSTEES,
+    ("GET", "/console/trusts/{trust_id}"): TRUSTEES,
+    ("POST", "/console/trusts/{trust_id}/contributions"): TRUST_WRITERS,
+    ("POST", "/console/trusts/{trust_id}/disbursements"): TRUST_WRITERS,
+    ("GET", "/console/trusts/{trust_id}/statement"): TRUSTEES,
 }
 
 # Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
-DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1}
+DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1, "trust_id": 1}
