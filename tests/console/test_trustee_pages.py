@@ -40,7 +40,7 @@ async def test_a_disbursement_beyond_a_purposes_share_is_refused_with_the_figure
     async with db.reading() as s:
         assert await s.scalar(select(func.count()).select_from(Disbursement)) == 0
     r = await b.post(path + "/disbursements", {**typed, "amount": "990.00"}, form_from=path)
-    assert r.status_code == 303 and r.headers["location"].endswith("ok=tr_disbursed")
+    assert r.status_code == 303 and r.headers["location"].endswith("ok=tr_ok_disbursement")
     async with db.reading() as s:
         assert await s.scalar(select(func.count()).select_from(Disbursement)) == 1
 
@@ -54,7 +54,7 @@ async def test_recording_a_contribution_and_the_statement(client, db):
     assert r.status_code == 422 and 'id="c-e-amount"' in r.text and 'value="GIFT-1"' in r.text
     r = await b.post(path + "/contributions", {"settlor_party_id": str(w["donor"]), "amount": "2000.00",
                                                "received_on": "2026-04-01", "reference": "GIFT-1"}, form_from=path)
-    assert r.status_code == 303 and r.headers["location"].endswith("ok=tr_contributed")
+    assert r.status_code == 303 and r.headers["location"].endswith("ok=tr_ok_contribution")
     async with db.reading() as s:
         assert await s.scalar(select(func.count()).select_from(Contribution)) == 2
     statement = await b.get(path + "/statement?lang=en")

@@ -95,7 +95,7 @@ async def record_contribution(request: Request, session: AsyncSession, actor: Ac
         return await _trust_page(request, session, actor, trust_id, form="contribution", values=forms.fields(values),
                                  errors=outcome.errors, status=outcome.status)
     audit.event(request, "console_trust_contribution", trust_id=trust_id, by=actor.user_id)
-    return Redirect(path=f"{TRUSTS}/{trust_id}?ok={'already_submitted' if outcome.replayed else 'tr_contributed'}",
+    return Redirect(path=f"{TRUSTS}/{trust_id}?ok={'already_submitted' if outcome.replayed else 'tr_ok_contribution'}",
                     status_code=303)
 
 
@@ -125,7 +125,7 @@ async def record_disbursement(request: Request, session: AsyncSession, actor: Ac
         return await _trust_page(request, session, actor, trust_id, form="disbursement", values=forms.fields(values),
                                  errors=errors, refusal=refused or None, status=outcome.status)
     audit.event(request, "console_trust_disbursement", trust_id=trust_id, by=actor.user_id)
-    return Redirect(path=f"{TRUSTS}/{trust_id}?ok={'already_submitted' if outcome.replayed else 'tr_disbursed'}",
+    return Redirect(path=f"{TRUSTS}/{trust_id}?ok={'already_submitted' if outcome.replayed else 'tr_ok_disbursement'}",
                     status_code=303)
 
 
@@ -152,8 +152,8 @@ register({
         "tr_record_contribution": "Record a contribution", "tr_record_disbursement": "Record a disbursement",
         "tr_received_on": "Received on", "tr_paid_on": "Paid on", "tr_reference": "Bank or receipt reference",
         "tr_beneficiary": "Beneficiary", "tr_purpose_account": "the purpose's own account",
-        "tr_contributed": "Contribution recorded; the trustee's fee was charged on it.",
-        "tr_disbursed": "Disbursement recorded.", "tr_recent_contributions": "Latest contributions",
+        "tr_ok_contribution": "Contribution recorded; the trustee's fee was charged on it.",
+        "tr_ok_disbursement": "Disbursement recorded.", "tr_recent_contributions": "Latest contributions",
         "tr_recent_disbursements": "Latest disbursements", "tr_fee_on_it": "Fee",
         "tr_beyond_share": "Beyond the share of purpose “{purpose}”: it may still receive {available} "
                            "({entitlement} of {net_contributions} net contributions at {share_bps} bp, "
@@ -176,7 +176,7 @@ register({
         "tr_disbursements": "拨付", "tr_other": "其他调整", "tr_record_contribution": "登记出资",
         "tr_record_disbursement": "登记拨付", "tr_received_on": "到账日期", "tr_paid_on": "拨付日期",
         "tr_reference": "银行或收据凭证号", "tr_beneficiary": "受益人", "tr_purpose_account": "该用途自身账户",
-        "tr_contributed": "出资已登记，并已按规则收取管理费。", "tr_disbursed": "拨付已登记。",
+        "tr_ok_contribution": "出资已登记，并已按规则收取管理费。", "tr_ok_disbursement": "拨付已登记。",
         "tr_recent_contributions": "最近出资", "tr_recent_disbursements": "最近拨付", "tr_fee_on_it": "管理费",
         "tr_beyond_share": "超出用途“{purpose}”的份额：该用途尚可拨付 {available}"
                            "（净出资 {net_contributions} 的 {share_bps} 基点，应得 {entitlement}，已拨付 {disbursed}）；"
