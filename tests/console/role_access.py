@@ -30,7 +30,17 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/console/trusts/{trust_id}/contributions"): TRUST_WRITERS,
     ("POST", "/console/trusts/{trust_id}/disbursements"): TRUST_WRITERS,
     ("GET", "/console/trusts/{trust_id}/statement"): TRUSTEES,
+    ("GET", "/console/audit/anomalies"): AUDITORS,
+    ("GET", "/console/audit/anomalies/{number}"): AUDITORS,
+    ("GET", "/console/audit/flows"): AUDITORS,
+    ("GET", "/console/audit/trial-balance"): AUDITORS,
+    ("GET", "/console/audit/verify"): AUDITORS,
+    ("GET", "/console/audit/journal"): AUDITORS,
+    ("GET", "/console/audit/journal/{entry_id}"): AUDITORS,
+    ("GET", "/console/audit/downloads"): AUDITORS,
+    ("GET", "/console/audit/downloads/{file_name}"): AUDITORS,
 }
 
 # Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
-DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1, "trust_id": 1}
+DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1, "trust_id": 1, "number": 1, "entry_id": 1,
+            "file_name": "audit.json"}
