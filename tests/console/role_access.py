@@ -8,6 +8,7 @@ APPROVERS = {"admin", "approver"}
 TRUSTEES = {"admin", "trustee", "auditor"}
 TRUST_WRITERS = {"admin", "trustee"}
 AUDITORS = {"admin", "auditor"}
+PUBLIC = "public"  # as in tests/reliability/test_access.py (which imports this module)
 
 ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/console/approvals"): APPROVERS,
@@ -39,8 +40,12 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/console/audit/journal/{entry_id}"): AUDITORS,
     ("GET", "/console/audit/downloads"): AUDITORS,
     ("GET", "/console/audit/downloads/{file_name}"): AUDITORS,
+    ("GET", "/console/statement"): {"admin", "community"},
+    ("GET", "/console/statements"): {"admin", "official"},
+    ("GET", "/console/statements/{party_id}/print"): {"admin", "official"},
+    ("GET", "/console/s/{token}"): PUBLIC,  # the printed QR code's signed, expiring link
 }
 
 # Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
 DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1, "trust_id": 1, "number": 1, "entry_id": 1,
-            "file_name": "audit.json"}
+            "file_name": "audit.json", "party_id": 1, "token": "1.all.1.0"}
