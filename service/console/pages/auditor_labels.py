@@ -28,7 +28,7 @@ register({
         "au_entries": "Entries behind it", "au_facts": "Facts", "au_open_entries": "Entries",
         "au_flows_picture": "Money flows from source accounts to recipients", "au_from": "From", "au_to": "To",
         "au_split_by": "Split by", "au_by_program": "program", "au_by_county": "county", "au_by_trust": "trust",
-        "au_by_period": "period", "au_show": "Show", "au_account_code": "Account", "au_account_kind": "Kind",
+        "au_by_period": "period", "au_show": "Show", "au_account_code": "Account code", "au_account_kind": "Kind",
         "au_debits": "Debits", "au_credits": "Credits", "au_balanced": "Debits equal credits: the books balance.",
         "au_unbalanced": "Debits and credits differ: the books do not balance.", "au_run_verify": "Verify the ledger now",
         "au_verify_intro": "Recomputes every entry's hash from its content and the entry before it, and every "
@@ -62,7 +62,7 @@ register({
         "au_check": "检查项", "au_detail": "发现内容", "au_entries": "相关分录", "au_facts": "要素",
         "au_open_entries": "分录", "au_flows_picture": "资金从来源账户流向收款方", "au_from": "来源", "au_to": "去向",
         "au_split_by": "分组", "au_by_program": "项目", "au_by_county": "县", "au_by_trust": "信托", "au_by_period": "期间",
-        "au_show": "显示", "au_account_code": "账户", "au_account_kind": "类型", "au_debits": "借方合计",
+        "au_show": "显示", "au_account_code": "账户代码", "au_account_kind": "类型", "au_debits": "借方合计",
         "au_credits": "贷方合计", "au_balanced": "借贷相等，账目平衡。", "au_unbalanced": "借贷不等，账目不平衡！",
         "au_run_verify": "立即核验账本", "au_verify_intro": "根据每笔分录的内容和前一笔分录重新计算其哈希，并根据过账记录重新计算每个账户的合计。",
         "au_verify_ok": "账本完整无误。", "au_verify_bad": "账本核验未通过！", "au_checked": "已核验分录",

@@ -15,7 +15,7 @@ from service.auth.actor import Actor
 from service.auth.guards import requires
 from service.auth.models import Role
 from service.console import audit, forms
-from service.console.i18n import LABELS, lang_of, register
+from service.console.i18n import LABELS, fmt_money, lang_of, register
 from service.console.pages.roles_common import party_names, parse_form
 from service.console.pages.signin import START
 from service.console.render import add_nav, page
@@ -121,12 +121,20 @@ async def record_disbursement(request: Request, session: AsyncSession, actor: Ac
     if not outcome.ok:
         errors = outcome.errors
         if refused.get("purpose"):
-            errors = {**errors, "amount": LABELS[lang_of(request)]["tr_beyond_share"].format(**refused)}
+            errors = {**errors, "amount": beyond_share(refused, lang_of(request))}
         return await _trust_page(request, session, actor, trust_id, form="disbursement", values=forms.fields(values),
                                  errors=errors, refusal=refused or None, status=outcome.status)
     audit.event(request, "console_trust_disbursement", trust_id=trust_id, by=actor.user_id)
     return Redirect(path=f"{TRUSTS}/{trust_id}?ok={'already_submitted' if outcome.replayed else 'tr_ok_disbursement'}",
                     status_code=303)
+
+
+def beyond_share(refused: dict[str, Any], lang: str) -> str:
+    """The domain's refusal figures, in the user's language, with thousands separators and the share in %."""
+    money_keys = ("available", "entitlement", "net_contributions", "disbursed", "requested")
+    return LABELS[lang]["tr_beyond_share"].format(
+        purpose=refused["purpose"], share=f"{refused['share_bps'] / 100:.2f}%",
+        **{k: fmt_money(refused[k]) for k in money_keys})
 
 
 @get("/trusts/{trust_id:int}/statement", guards=[requires(*READERS)])
@@ -156,7 +164,7 @@ register({
         "tr_ok_disbursement": "Disbursement recorded.", "tr_recent_contributions": "Latest contributions",
         "tr_recent_disbursements": "Latest disbursements", "tr_fee_on_it": "Fee",
         "tr_beyond_share": "Beyond the share of purpose “{purpose}”: it may still receive {available} "
-                           "({entitlement} of {net_contributions} net contributions at {share_bps} bp, "
+                           "({share} of {net_contributions} net contributions is {entitlement}, "
                            "{disbursed} already disbursed); {requested} was asked for.",
         "tr_figures": "The agreement's figures for this purpose", "tr_asked": "Asked for",
         "tr_ties": "The statement ties to the ledger's trust account.",
@@ -179,7 +187,7 @@ register({
         "tr_ok_contribution": "出资已登记，并已按规则收取管理费。", "tr_ok_disbursement": "拨付已登记。",
         "tr_recent_contributions": "最近出资", "tr_recent_disbursements": "最近拨付", "tr_fee_on_it": "管理费",
         "tr_beyond_share": "超出用途“{purpose}”的份额：该用途尚可拨付 {available}"
-                           "（净出资 {net_contributions} 的 {share_bps} 基点，应得 {entitlement}，已拨付 {disbursed}）；"
+                           "（净出资 {net_contributions} 的 {share} 为 {entitlement}，已拨付 {disbursed}）；"
                            "本次申请 {requested}。",
         "tr_figures": "合同对该用途的数字", "tr_asked": "本次申请",
         "tr_ties": "对账单与账本中的信托账户一致。", "tr_not_ties": "对账单与账本中的信托账户不一致！",
