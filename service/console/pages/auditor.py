@@ -80,7 +80,8 @@ def sankey_of(flows: dict[str, Any], title: str) -> str:
     totals: dict[tuple[int, int], int] = defaultdict(int)
     for link in flows["links"]:
         totals[(link["source"], link["target"])] += money.parse(link["amount"])
-    names = [n["name"] for n in flows["nodes"]]
+    # the last column has about 24 characters of room in the chart; the table below names each node in full
+    names = [n["name"] if len(n["name"]) <= 24 else n["name"][:23] + "…" for n in flows["nodes"]]
     return charts.sankey(names, [(s, d, v) for (s, d), v in sorted(totals.items()) if v > 0], title, width=900)
 
 
