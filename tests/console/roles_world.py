@@ -48,7 +48,8 @@ async def build(db: Database, *, with_trust: bool = True, with_patrols: bool = T
         village = await _party(s, official, kind="community", name="Daitang village", division_code=f"{COUNTY}101201")
         homes = [await _party(s, official, kind="household", name=f"Li household {i}", parent_id=village,
                               id_number=f"{COUNTY}19800101{i:03d}X", bank_account_tail="1234") for i in range(3)]
-        source = await ledger.open_account(s, code="source:county-budget", name="County budget", kind=AccountKind.SOURCE)
+        source = await ledger.open_account(s, code="source:county-budget", name="County budget",
+                                           kind=AccountKind.SOURCE)
         fund = await ledger.open_account(s, code=f"fund:{COUNTY}:eco", name="Eco fund", kind=AccountKind.FUND,
                                          county_code=COUNTY)
         await ledger.record_entry(s, kind="funding", legs=ledger.transfer(source.id, fund.id, 10_000_000), actor=admin,
@@ -92,7 +93,8 @@ async def _patrols(db: Database, official: Actor, approver: Actor, village: int,
         rule = await stipends.create_rule(s, official, StipendRuleIn(
             name="Bird patrol stipend", county_code=COUNTY, basis="patrol_day", rate="80.00",
             monthly_cap="2000.00", funding_account_id=fund))
-        run = await stipends.commit(s, official, StipendRunIn(rule_id=rule.id, period=done.patrol_date.strftime("%Y-%m")))
+        month = done.patrol_date.strftime("%Y-%m")
+        run = await stipends.commit(s, official, StipendRunIn(rule_id=rule.id, period=month))
     return {"team_id": team.id, "log_id": waiting.id, "verified_log_id": done.id, "run_id": run.id}
 
 

@@ -26,7 +26,8 @@ async def plant_duplicate(db, w: dict[str, Any]) -> list[int]:
             entry = await ledger.record_entry(
                 s, kind="payment", legs=ledger.transfer(w["fund"], dst, 12_345), actor=w["admin"],
                 effective_date=date.fromisoformat(day), memo="hand-entered compensation",
-                metadata={"county_code": "360827", "period": "2026", "program_id": "P-hand", "payee_party_id": w["homes"][1]})
+                metadata={"county_code": "360827", "period": "2026", "program_id": "P-hand",
+                          "payee_party_id": w["homes"][1]})
             sequences.append(entry.sequence)
     return sequences
 

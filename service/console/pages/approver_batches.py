@@ -92,10 +92,12 @@ async def _run_page(request: Request, session: AsyncSession, actor: Actor, run_i
                     status: int = 200) -> Response:
     run = await stipends.get_run(session, actor, run_id)
     rule = await session.get(StipendRule, run.rule_id)
-    lines = [(line, checks.stipend_check(rule, line)) for line in await checks.run_lines(session, run.id)]  # type: ignore[arg-type]
+    lines = [(line, checks.stipend_check(rule, line))  # type: ignore[arg-type]
+             for line in await checks.run_lines(session, run.id)]
     t = LABELS[lang_of(request)]
     return page(request, "approver/run.html", status=status, title=t["ap_run_title"].format(id=run.id),
-                run=run, rule=rule, lines=lines, members=await party_names(session, [l.member_party_id for l, _ in lines]),
+                run=run, rule=rule, lines=lines,
+                members=await party_names(session, [line.member_party_id for line, _ in lines]),
                 names=await user_names(session, [run.created_by, run.decided_by]),
                 own=run.created_by == actor.user_id, errors=errors or {}, values=values or {})
 

@@ -86,7 +86,8 @@ async def _around(session: AsyncSession, entry: JournalEntry, reach: int = 3) ->
         q = select(JournalEntry).where(JournalEntry.sequence.between(entry.sequence - reach, entry.sequence + reach))
         q = q.order_by(JournalEntry.sequence)
     else:
-        q = select(JournalEntry).where(JournalEntry.id.between(entry.id - reach, entry.id + reach)).order_by(JournalEntry.id)
+        q = (select(JournalEntry).where(JournalEntry.id.between(entry.id - reach, entry.id + reach))
+             .order_by(JournalEntry.id))
     return list((await session.execute(q)).scalars())
 
 

@@ -6,8 +6,10 @@ from service.console.i18n import register
 
 CHECKS_EN = {
     "duplicate_payment": "Duplicate payment", "amount_above_rule": "Amount above the program's rule",
-    "payee_outside_program_area": "Payee outside the program's area", "self_approval": "Approved by the person who entered it",
-    "paid_after_certificate_expired": "Paid after the certificate expired", "stipend_above_cap": "Stipend above the cap",
+    "payee_outside_program_area": "Payee outside the program's area",
+    "self_approval": "Approved by the person who entered it",
+    "paid_after_certificate_expired": "Paid after the certificate expired",
+    "stipend_above_cap": "Stipend above the cap",
     "disbursement_beyond_share": "Disbursement beyond the agreement's share",
     "outside_program_period": "Outside the program's period", "broken_hash_chain": "Broken hash chain",
 }
@@ -30,7 +32,8 @@ register({
         "au_split_by": "Split by", "au_by_program": "program", "au_by_county": "county", "au_by_trust": "trust",
         "au_by_period": "period", "au_show": "Show", "au_account_code": "Account code", "au_account_kind": "Kind",
         "au_debits": "Debits", "au_credits": "Credits", "au_balanced": "Debits equal credits: the books balance.",
-        "au_unbalanced": "Debits and credits differ: the books do not balance.", "au_run_verify": "Verify the ledger now",
+        "au_unbalanced": "Debits and credits differ: the books do not balance.",
+        "au_run_verify": "Verify the ledger now",
         "au_verify_intro": "Recomputes every entry's hash from its content and the entry before it, and every "
                            "account's totals from its postings.",
         "au_verify_ok": "The ledger is intact.", "au_verify_bad": "The ledger does NOT verify.",

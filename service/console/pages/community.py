@@ -69,7 +69,8 @@ async def print_statement(request: Request, session: AsyncSession, actor: Actor,
     """The printout carries a QR code of a signed link that opens the same statement for `days` days."""
     party = await readable_party(session, actor, party_id)
     expires = int(time.time()) + days * 86400
-    link = f"{str(request.base_url).rstrip('/')}/console/s/{cs.link_token(state.settings.secret, party.id, period or None, expires)}"
+    token = cs.link_token(state.settings.secret, party.id, period or None, expires)
+    link = f"{str(request.base_url).rstrip('/')}/console/s/{token}"
     t = LABELS[lang_of(request)]
     audit.event(request, "console_statement_printed", party_id=party.id, days=days, by=actor.user_id)
     return await _statement(request, session, party, period, link=link, qr=cs.qr_svg(link, t["cm_qr_title"]),

@@ -96,9 +96,9 @@ async def statement_view(session: AsyncSession, party: Party, secret: str, perio
                           amount=line["amount"], state=state, note=note, note_args=args, sequence=line["sequence"],
                           running_total=line["running_total"]))
     waiting = await _waiting(session, party.id, [p for p, _ in rows], period)
-    on_way = sum(money.parse(x.amount) for x in lines if x.state == ON_ITS_WAY) + sum(
-        money.parse(x.amount) for x in waiting)
-    paid = money.parse(doc["total"], allow_negative=True) - sum(money.parse(x.amount) for x in lines if x.state == ON_ITS_WAY)
+    approved = sum(money.parse(x.amount) for x in lines if x.state == ON_ITS_WAY)  # in the ledger, not at the bank
+    on_way = approved + sum(money.parse(x.amount) for x in waiting)
+    paid = money.parse(doc["total"], allow_negative=True) - approved
     return View(doc=doc, lines=lines, waiting=waiting, paid=money.format(paid), on_its_way=money.format(on_way))
 
 

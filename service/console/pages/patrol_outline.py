@@ -41,7 +41,8 @@ def outline_svg(geo: dict[str, Any] | None, title: str, width: int = 480, height
     if not every:
         return ""
     lons, lats = [p[0] for p in every], [p[1] for p in every]
-    squash = math.cos(math.radians((min(lats) + max(lats)) / 2))  # a degree of longitude is shorter away from the equator
+    # a degree of longitude is shorter away from the equator
+    squash = math.cos(math.radians((min(lats) + max(lats)) / 2))
     span_x, span_y = (max(lons) - min(lons)) * squash, max(lats) - min(lats)
     scale = min((width - 2 * pad) / (span_x or 1e-9), (height - 2 * pad) / (span_y or 1e-9))
     if not span_x and not span_y:

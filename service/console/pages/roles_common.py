@@ -76,9 +76,11 @@ register({
         "rst_pending": "pending", "rst_approved": "approved", "rst_rejected": "rejected", "rst_paid": "paid",
         "rst_reversed": "reversed", "rst_posted": "posted", "rst_voided": "voided", "rst_submitted": "waiting",
         "rst_verified": "verified",
-        "rkind_payment": "compensation payment", "rkind_stipend": "patrol stipend", "rkind_distribution": "share distribution",
+        "rkind_payment": "compensation payment", "rkind_stipend": "patrol stipend",
+        "rkind_distribution": "share distribution",
         "rkind_levy": "eco-product levy", "rkind_disbursement": "trust disbursement", "rkind_adjustment": "adjustment",
-        "rkind_funding": "funding", "rkind_contribution": "contribution", "rkind_fee": "fee", "rkind_reversal": "reversal",
+        "rkind_funding": "funding", "rkind_contribution": "contribution", "rkind_fee": "fee",
+        "rkind_reversal": "reversal",
     },
     "zh": {
         "r_id": "编号", "r_amount": "金额", "r_status": "状态", "r_period": "期间", "r_date": "日期",
