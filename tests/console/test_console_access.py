@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.console.role_access import DEFAULTS as ROLE_PAGE_DEFAULTS
 from tests.console.support import Browser, browser_for, make_user
 from tests.helpers import create_party
 from tests.reliability.test_access import ACCESS, PUBLIC, ROLES, ROUTES
@@ -30,7 +31,7 @@ async def people(client, db, admin) -> dict[str, Any]:
     browsers = {role: await browser_for(client, f"{role}-user") for role in ROLES[:-1]}
     browsers["anonymous"] = Browser(client, {})
     missing = 10**6  # allowed roles get a 404 page for an object that is not there, never a 403 or a 500
-    defaults = {"user_id": spare, "file_path": "console.css", "party_id": household,
+    defaults = {**ROLE_PAGE_DEFAULTS, "user_id": spare, "file_path": "console.css", "party_id": household,
                 **{k: missing for k in ("payment_id", "program_id", "batch_id", "run_id")}}
     return {"browsers": browsers, "defaults": defaults, "household": household}
 

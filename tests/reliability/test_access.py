@@ -16,7 +16,8 @@ from litestar.handlers import HTTPRouteHandler
 
 from service.app import create_app
 from service.settings import Settings
-from tests.helpers import open_account, post_entry
+from tests.console.role_access import ROLE_PAGES
+from tests.helpers import create_party, open_account, post_entry
 from tests.reliability.domain_world import county_objects
 
 ROLES = ("admin", "official", "approver", "trustee", "auditor", "community", "anonymous")
@@ -194,6 +195,7 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ('GET', '/console/programs/{program_id}'): OFFICIAL_PAGES,
     ('POST', '/console/programs/{program_id}/funding'): OFFICIAL_PAGES,
 }
+ACCESS.update(ROLE_PAGES)  # the approver, patrol, trustee, auditor and household pages (tests/console/role_access.py)
 
 # Which object a path parameter names, per role: one the role may touch and one it must not.
 # After merging a domain, add its path parameters here (e.g. "trust_id", "payment_id", "batch_id").
