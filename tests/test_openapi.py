@@ -150,3 +150,21 @@ def test_every_operation_has_a_summary_roles_problems_and_writes_take_an_idempot
         assert problems == expected, f"{where}: {sorted(problems)}"
         for code in problems:
             assert op["responses"][code]["content"]["application/problem+json"]["schema"] == problem, where
+
+
+def test_generating_the_document_twice_gives_the_same_document():
+    """Litestar writes examples into a field's json_schema_extra dict: used there, they piled up per app."""
+    assert render() == render()
+
+
+def test_the_rules_pydantic_checks_are_in_the_document():
+    doc = json.loads(render())
+    schemas = doc["components"]["schemas"]
+    assert schemas["AccountIn"]["properties"]["code"]["pattern"] == "^[A-Za-z0-9:._-]+$"
+    assert schemas["AccountIn"]["properties"]["county_code"]["oneOf"][0]["pattern"] == r"^\d{6}$"
+    assert schemas["AccountIn"]["properties"]["currency"]["enum"] == ["CNY", "USD", "EUR", "HKD", "JPY"]
+    assert schemas["AccountIn"]["additionalProperties"] is False
+    assert schemas["LogIn"]["properties"]["start_time"]["format"] == "time"
+    assert schemas["PostingIn"]["properties"]["amount"]["not"] == {"pattern": r"^-?0+(\.0+)?$"}
+    journal = doc["paths"]["/api/v1/reports/journal"]["get"]["parameters"]
+    assert next(p for p in journal if p["name"] == "as_of_sequence")["schema"]["oneOf"][0]["minimum"] == 0

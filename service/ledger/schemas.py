@@ -19,9 +19,17 @@ SignedAmount = Annotated[
 MetaValue = str | int | bool | None
 
 
+class NotZero:
+    """The JSON Schema says what record_entry refuses: a posting of zero moves nothing. (A marker, not
+    json_schema_extra: Litestar writes examples into that dict, and they pile up.)"""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {**handler(core_schema), "not": {"pattern": r"^-?0+(\.0+)?$"}}
+
+
 class PostingIn(Input):
     account_id: int = Field(ge=1, le=2**62)
-    amount: SignedAmount = Field(json_schema_extra={"not": {"pattern": r"^-?0+(\.0+)?$"}})  # a zero moves nothing
+    amount: Annotated[SignedAmount, NotZero()]
     currency: money.Currency = "CNY"
 
 
