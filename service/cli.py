@@ -200,6 +200,10 @@ def verify() -> None:
     console.print(f"ledger NOT verified: {len(found)} finding{'s' * (len(found) != 1)}", style="bold red")
     for line in found:  # one finding a line, never wrapped into the next
         console.print(f"  - {line}", style="red", soft_wrap=True, markup=False, highlight=False)
+    if report.first_break:  # what the break means for the rest of the chain
+        b = report.first_break
+        console.print(f"expected {b.expected}, found {b.found}; {report.not_checked} later entries not checked "
+                      f"(head is sequence {report.head_sequence})", soft_wrap=True, markup=False, highlight=False)
     raise SystemExit(1)
 
 
@@ -212,8 +216,7 @@ def findings(report) -> list[str]:
     if report.first_break:
         b = report.first_break
         where = f"sequence {b.sequence}" + (f" (entry {b.entry_id})" if b.entry_id is not None else "")
-        out.append(f"chain broken at {where}: {b.reason}; expected {b.expected}, found {b.found}")
-        out.append(f"{report.not_checked} later entries not checked (head is sequence {report.head_sequence})")
+        out.append(f"chain broken at {where}: {b.reason}")
     for m in report.account_mismatches:
         wrong = [f"{name} {s} stored but {p} in its postings"
                  for name, s, p in zip(TOTALS, m["stored"], m["from_postings"], strict=True) if s != p]

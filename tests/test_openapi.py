@@ -161,7 +161,7 @@ def test_the_rules_pydantic_checks_are_in_the_document():
     doc = json.loads(render())
     schemas = doc["components"]["schemas"]
     assert schemas["AccountIn"]["properties"]["code"]["pattern"] == "^[A-Za-z0-9:._-]+$"
-    assert schemas["AccountIn"]["properties"]["county_code"]["oneOf"][0]["pattern"] == r"^\d{6}$"
+    assert schemas["AccountIn"]["properties"]["county_code"]["oneOf"][0]["pattern"] == r"^[0-9]{6}$"
     assert schemas["AccountIn"]["properties"]["currency"]["enum"] == ["CNY", "USD", "EUR", "HKD", "JPY"]
     assert schemas["AccountIn"]["additionalProperties"] is False
     assert schemas["LogIn"]["properties"]["start_time"]["format"] == "time"

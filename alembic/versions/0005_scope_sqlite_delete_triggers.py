@@ -1,4 +1,4 @@
-"""SQLite refuses DELETE on the journal too (PostgreSQL's triggers of 0003 already did).
+"""SQLite refuses DELETE on the journal too (PostgreSQL's triggers of 0003 refuse both).
 
 Revision ID: 0005_scope
 Revises: 0004

@@ -58,12 +58,17 @@ BUSINESS_REFUSALS = [
     (422, "invalid-field", None, "division_code", "a party's kind decides how it is placed: a community by its "
                                                   "division code, a household by its code or its village"),
     (422, "invalid-field", re.compile(r"postings"), "sum to zero", "an entry's postings balance per currency"),
+    (422, "invalid-field", None, "must lie inside county", "a program's area codes lie inside its county: "
+                                                          "two fields that must agree"),
     (422, "invalid-field", None, "decimal places", "a currency's precision depends on the currency field"),
     (422, None, re.compile(r"file"), "", "an uploaded file's content (encoding, columns, rows): the document "
                                           "can say only that a file is sent"),
 ]
 # Contract gaps found by this test that belong to other parts of the code: each says where the fix goes.
 KNOWN_GAPS = [
+    (422, "invalid-field", re.compile(r"period"), "is not a year",
+     "multipart upload forms (payment batches) declare `period` without its pattern: the form schema is built "
+     "from the route's multipart model (service/compensation/routes.py)"),
     (422, "invalid-field", re.compile(r"code"), "",
      "verify/{code}: the route checks the code's shape but its path parameter declares no pattern "
      "(service/certifications/routes.py, service/reports/routes.py)"),
