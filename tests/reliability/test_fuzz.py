@@ -53,6 +53,7 @@ BUSINESS_REFUSALS = [
     (422, "invalid-field", None, "add up to", "shares across several stakeholders or purposes add up to 10000 bp"),
     (422, "invalid-field", None, "program needs", "a program's rule kind decides which rate fields it needs"),
     (422, "invalid-field", None, "only to", "a party's kind decides which fields it may have (id_number, org_type)"),
+    (422, "invalid-field", None, "is required for an", "a party's kind decides which fields it needs (org_type)"),
     (422, "invalid-field", None, "need a county scope", "a token's role decides which scope it needs"),
     (422, "invalid-field", None, " before ", "a date range ends on or after its start"),
     (422, "invalid-field", None, "division_code", "a party's kind decides how it is placed: a community by its "
