@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import empty_tables
 
-from service.bench import load, raw, rollup, scenarios, synth
-from service.bench.stats import percentile, ratio, summarise
+from bench import load, raw, rollup, scenarios, synth
+from bench.stats import percentile, ratio, summarise
 from service.db import Database
 from service.ledger.verify import verify_ledger
 
@@ -124,7 +124,7 @@ async def test_bench_refuses_a_database_with_a_ledger(scratch: str, db: Database
 
 
 def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
-    from service.bench.cli import bench
+    from bench.cli import bench
 
     out = tmp_path / "bench.json"
     result = CliRunner().invoke(bench, ["--database-url", scratch, "--quick", "--households", "30", "--postings", "300",

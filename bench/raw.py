@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from service.bench import synth
-from service.bench.http import LoadResult
-from service.bench.load import _sqlite_value, pg_dsn, sqlite_path
+from bench import synth
+from bench.http import LoadResult
+from bench.load import _sqlite_value, pg_dsn, sqlite_path
 from service.ledger.chain import canonical_bytes, link
 
 AMOUNT = 1234

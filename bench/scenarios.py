@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from service.bench import synth
+from bench import synth
 from service.compensation import sheets
-from service.bench.http import RequestMaker
+from bench.http import RequestMaker
 
 PAYMENTS = "/api/v1/payments"
 APPROVE = "/api/v1/payments/{payment_id}/approve"

@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from service.bench.load import NotEmpty
-from service.bench.report import show
-from service.bench.run import Options, run
+from bench.load import NotEmpty
+from bench.report import show
+from bench.run import Options, run
 from service.settings import get_settings
 
 QUICK = {"households": 20_000, "postings": 40_000, "duration": 4.0}

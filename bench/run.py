@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from service.auth.tokens import create_user_token
-from service.bench import load, raw, rollup, scenarios, synth
+from bench import load, raw, rollup, scenarios, synth
 from service.compensation.models import Payment, PaymentStatus
-from service.bench.http import run_load
-from service.bench.machine import describe
-from service.bench.server import running_server
-from service.bench.stats import ratio
+from bench.http import run_load
+from bench.machine import describe
+from bench.server import running_server
+from bench.stats import ratio
 from service.db import Database
 from service.ledger.verify import verify_ledger
 
