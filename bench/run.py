@@ -1,4 +1,6 @@
-"""The benchmark run: generate, verify, roll up, serve, load, compare with the raw driver."""
+"""The benchmark run: generate, verify, roll up; then, in one run, the generator's ceiling, the
+hello-world reference, the service under wrk, the raw driver and (PostgreSQL) an SQL-only ledger;
+every ratio between them."""
 
 from __future__ import annotations
 
@@ -11,13 +13,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from service.auth.tokens import create_user_token
-from bench import load, raw, rollup, scenarios, synth
-from service.compensation.models import Payment, PaymentStatus
-from bench.http import run_load
+from bench import load, raw, rollup, scenarios, sqlonly, synth, wrk
 from bench.machine import describe
-from bench.server import running_server
+from bench.server import running_reference, running_server
 from bench.stats import ratio
+from service.auth.tokens import create_user_token
+from service.compensation.models import Payment, PaymentStatus
 from service.db import Database
 from service.ledger.verify import verify_ledger
 
@@ -35,6 +36,8 @@ class Options:
     wipe: bool = False
     quick: bool = False
     batch_rows: int = 100_000
+    counties: int | None = None
+    sql_connections: int = 20  # the SQL-only ledger's clients (pgledger's published figure used 20)
 
 
 Say = Callable[[str], None]
@@ -94,36 +97,62 @@ async def _pending(url: str, layout: synth.Layout) -> list[tuple[int, int]]:
         await db.dispose()
 
 
+def _load(base: str, scenario: str, data: dict, opts: Options, expect: int, **kw) -> dict:
+    kw.setdefault("connections", opts.clients)
+    return wrk.run(base, scenario, data, duration=opts.duration, expect=expect, **kw)
+
+
+async def _references(opts: Options, tokens: Tokens, layout: synth.Layout, say: Say) -> dict:
+    """What the same generator reaches without the service: canned bytes, then hello-world."""
+    out: dict = {}
+    with running_reference("ceiling") as base:
+        say(f"load generator's ceiling: wrk against canned responses ({opts.duration:.0f}s)")
+        out["ceiling"] = {"path": "/", **await asyncio.to_thread(_load, base, "ceiling", {"path": "/"}, opts, 200)}
+    with running_reference("hello") as base:
+        say(f"hello-world: Litestar validates and echoes an entry body ({opts.duration:.0f}s)")
+        data = scenarios.entry_data(layout, tokens.admin, path="/entries")
+        out["hello_world"] = {"path": "/entries", **await asyncio.to_thread(_load, base, "entry", data, opts, 201)}
+    return out
+
+
 async def _serve_and_load(opts: Options, layout: synth.Layout, tokens: Tokens, workers: int, say: Say,
                           full: bool) -> dict:
     out: dict = {}
-    load_ = dict(clients=opts.clients, duration=opts.duration)
+
+    async def load_(name: str, scenario: str, data: dict, expect: int, text: str, **kw) -> dict:
+        say(f"{text}, {workers} worker(s) ({opts.duration:.0f}s)")
+        out[name] = {"path": data["path"], **await asyncio.to_thread(_load, base, scenario, data, opts, expect, **kw)}
+        return out[name]
+
     with running_server(opts.database_url, workers=workers) as base:
         if full:
-            say(f"household statements GET {scenarios.STATEMENT} ({opts.duration:.0f}s)")
-            r = await run_load(base, tokens.auditor, scenarios.statement_requests(layout), expect=200, **load_)
-            out["statement"] = {"path": scenarios.STATEMENT, **r.summary()}
-            # Latency of one statement, not of a queue of 32: one client asking again and again.
-            say(f"household statements, one client at a time ({min(opts.duration, 10):.0f}s)")
-            r = await run_load(base, tokens.auditor, scenarios.statement_requests(layout, seed=10), expect=200,
-                               clients=1, duration=min(opts.duration, 10))
-            out["statement_one_client"] = {"path": scenarios.STATEMENT, **r.summary()}
+            await load_("statement", "statement", scenarios.statement_data(layout, tokens.auditor), 200,
+                        f"household statements GET {scenarios.STATEMENT}")
+            # Latency of one statement, not of a queue of 32: one connection asking again and again.
+            await load_("statement_one_client", "statement", scenarios.statement_data(layout, tokens.auditor), 200,
+                        "household statements, one connection", connections=1, threads=1)
+        entries = scenarios.entry_data(layout, tokens.admin)
+        r = await load_("ledger_entry", "entry", entries, 201,
+                        f"POST {scenarios.ENTRIES}: budget -> program fund, {len(entries['pairs'])} funds")
+        r["funds"] = len(entries["pairs"])
         plan = scenarios.spread_plan(layout, year=2025 if workers == 1 else 2026)
-        say(f"single payments entered by officials, {layout.sizes.counties * len(synth.PROGRAMS)} program funds, "
-            f"{workers} worker(s)")
-        r = await run_load(base, {}, scenarios.enter_requests(plan, tokens.officials), expect=201, **load_)
-        out["single_payment"] = {"path": scenarios.PAYMENTS, **r.summary()}
+        r = await load_("single_payment", "payment", scenarios.payment_data(plan, tokens.officials), 201,
+                        f"single payments entered by officials, {scenarios.hot_fund_count(layout, all_counties=True)} "
+                        "program funds")
+        r["funds"] = scenarios.hot_fund_count(layout, all_counties=True)
         if full:
-            pending = await _pending(opts.database_url, layout)
-            say(f"approvals by approvers ({len(pending):,} pending payments)")
-            r = await run_load(base, {}, scenarios.approve_requests(pending, tokens.approvers), expect=200,
-                               max_requests=len(pending), **load_)
-            out["approve"] = {"path": scenarios.APPROVE, "pending": len(pending), **r.summary()}
+            hot = scenarios.entry_data(layout, tokens.admin, counties=scenarios.HOT_COUNTIES)
+            r = await load_("ledger_entry_hot", "entry", hot, 201, f"entries, all on {len(hot['pairs'])} hot funds")
+            r["funds"] = len(hot["pairs"])
             n = scenarios.hot_fund_count(layout)
-            say(f"single payments, all on {n} hot program funds")
-            r = await run_load(base, {}, scenarios.enter_requests(scenarios.hot_plan(layout), tokens.officials),
-                               expect=201, **load_)
-            out["hot_accounts"] = {"path": scenarios.PAYMENTS, "funds": n, **r.summary()}
+            r = await load_("hot_accounts", "payment", scenarios.payment_data(scenarios.hot_plan(layout),
+                                                                                tokens.officials), 201,
+                            f"single payments, all on {n} hot program funds")
+            r["funds"] = n
+            pending = await _pending(opts.database_url, layout)
+            r = await load_("approve", "approve", scenarios.approve_data(pending, tokens.approvers), 200,
+                            f"approvals by approvers ({len(pending):,} pending payments)")
+            r["pending"] = len(pending)
             out["batch"] = await _batch(base, tokens, layout, opts.batch_rows, say)
     return out
 
@@ -168,13 +197,44 @@ def _raw(opts: Options, layout: synth.Layout) -> dict:
     if opts.database_url.startswith("postgresql"):
         r = asyncio.run(raw.pg_writes(opts.database_url, layout, clients=min(opts.clients, 16),
                                       duration=opts.duration))
+        driver = f"asyncpg, {min(opts.clients, 16)} connections"
     else:
         r = raw.sqlite_writes(opts.database_url, layout, duration=opts.duration)
-    return r.summary()
+        driver = "sqlite3, one writer, WAL, synchronous=FULL"
+    return {"driver": driver, **r.summary()}
+
+
+def _rate(r: dict, *path: str) -> float | None:
+    for key in path:
+        r = r.get(key) if isinstance(r, dict) else None
+    return r.get("per_second") if isinstance(r, dict) else None
+
+
+def ratios(r: dict) -> dict:
+    """Every ratio of the run, each figure over its reference measured in the same run."""
+    w1, w2 = r["http"]["workers_1"], r["http"].get("workers_2", {})
+    hello, raw_ = _rate(r, "references", "hello_world"), _rate(r, "raw_driver")
+    sql = _rate(r, "sql_only") if r.get("sql_only", {}).get("status") == "ok" else None
+    writes = {"ledger_entry": _rate(w1, "ledger_entry"), "payment": _rate(w1, "single_payment"),
+              "approve": _rate(w1, "approve")}
+    out = {
+        "hello_world_over_ceiling": ratio(hello, _rate(r, "references", "ceiling")),
+        "service_over_hello_world": {k: ratio(v, hello) for k, v in writes.items()},
+        "service_over_raw_driver": {k: ratio(v, raw_) for k, v in writes.items()},
+        "hot_over_spread": {"ledger_entry": ratio(_rate(w1, "ledger_entry_hot"), writes["ledger_entry"]),
+                            "payment": ratio(_rate(w1, "hot_accounts"), writes["payment"])},
+        "raw_driver_over_hello_world": ratio(raw_, hello),
+    }
+    if r["database"]["kind"] == "postgresql":
+        out["service_over_sql_only"] = {k: ratio(v, sql) for k, v in writes.items()}
+        out["workers_2_over_1"] = {"ledger_entry": ratio(_rate(w2, "ledger_entry"), writes["ledger_entry"]),
+                                   "payment": ratio(_rate(w2, "single_payment"), writes["payment"])}
+    return out
 
 
 async def run(opts: Options, say: Say, progress: Progress | None = None) -> dict:
     url, is_pg = opts.database_url, opts.database_url.startswith("postgresql")
+    wrk.wrk_path()  # before minutes of generating: the HTTP figures need wrk
     started = time.perf_counter()
     result: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "quick": opts.quick,
                     **await describe(url)}
@@ -183,8 +243,8 @@ async def run(opts: Options, say: Say, progress: Progress | None = None) -> dict
         await load.prepare_schema(db, opts.wipe)
     finally:
         await db.dispose()
-    sizes = synth.Sizes.plan(opts.households, opts.postings)
-    say(f"generating {sizes.households:,} households and {sizes.postings:,} postings")
+    sizes = synth.Sizes.plan(opts.households, opts.postings, opts.counties)
+    say(f"generating {sizes.households:,} households in {sizes.counties} counties and {sizes.postings:,} postings")
     layout, figures = await load.generate(url, sizes, progress)
     result["sizes"] = {**asdict(sizes), "entries": figures.entries, "accounts": figures.accounts,
                        "parties": figures.parties, "postings_loaded": figures.postings}
@@ -197,14 +257,20 @@ async def run(opts: Options, say: Say, progress: Progress | None = None) -> dict
         result["verify_after_load"] = await _verify(url)
     say("rollups: Polars vs SQL")
     result["rollups"] = await asyncio.to_thread(rollup.compare, url)
-    result["http"] = {"clients": opts.clients, "duration": opts.duration,
+    result["references"] = await _references(opts, tokens, layout, say)
+    result["http"] = {"generator": "wrk", "clients": opts.clients, "duration": opts.duration,
                       "workers_1": await _serve_and_load(opts, layout, tokens, 1, say, full=True)}
     if is_pg:
         result["http"]["workers_2"] = await _serve_and_load(opts, layout, tokens, 2, say, full=False)
     say("raw driver baseline (same rows, same durability)")
     result["raw_driver"] = await asyncio.to_thread(_raw, opts, layout)
+    if is_pg:
+        say(f"SQL-only ledger, {opts.sql_connections} connections")
+        result["sql_only"] = await sqlonly.pg_transfers(url, layout, connections=opts.sql_connections,
+                                                        duration=opts.duration)
     service = result["http"]["workers_1"]["single_payment"]["per_second"]
     result["service_over_raw"] = ratio(service, result["raw_driver"]["per_second"])
+    result["ratios"] = ratios(result)
     if opts.verify:
         say("verifying the ledger after every write")
         result["verify_after_writes"] = await _verify(url)
@@ -217,34 +283,40 @@ def _bar(figure: str, target: str, measured, met: bool | None, note: str = "") -
     return {"figure": figure, "target": target, "measured": measured, "met": met, "note": note}
 
 
+def _ratio_bar(bars: list, figure: str, target: float, values: dict[str, float | None], note: str = "") -> None:
+    for name, value in values.items():
+        bars.append(_bar(f"{figure}: {name.replace('_', ' ')}", f">= {target}", value,
+                         None if value is None else value >= target, note))
+
+
 def quality_bars(r: dict) -> list[dict]:
-    """DESIGN.md's quality bars against this run's figures (None: not measured in this run)."""
+    """DESIGN.md's quality bars and issue 13's ratios against this run's figures (None: not measured)."""
     is_pg = r["database"]["kind"] == "postgresql"
-    w1 = r["http"]["workers_1"]
-    single = w1["single_payment"]
+    w1, q = r["http"]["workers_1"], r["ratios"]
     bars = []
+    floor, target = (1000, ">= 1000/s, p99 <= 50 ms") if is_pg else (1500, ">= 1500/s, p99 <= 50 ms")
+    for name in ("ledger_entry", "single_payment", "approve"):
+        s = w1[name]
+        p99 = s["p99_ms"]
+        bars.append(_bar(f"{name.replace('_', ' ')} ({'PostgreSQL' if is_pg else 'SQLite'}, 1 worker)", target,
+                         f"{s['per_second']}/s, p99 {p99} ms",
+                         s["per_second"] >= floor and p99 is not None and p99 <= 50))
     if is_pg:
-        best = max(single["per_second"], r["http"].get("workers_2", {}).get("single_payment", {}).get("per_second", 0))
-        bars.append(_bar("single payment POST, PostgreSQL", ">= 1000/s", best, best >= 1000, "best of 1 and 2 workers"))
+        _ratio_bar(bars, "service / SQL-only ledger", 0.6, q["service_over_sql_only"],
+                   r.get("sql_only", {}).get("implementation", "SQL-only figure failed"))
+        _ratio_bar(bars, "2 workers / 1 worker", 1.6, q["workers_2_over_1"], "needs database headroom")
     else:
-        p99 = single["p99_ms"]
-        bars.append(_bar("single payment POST, SQLite", ">= 1500/s, p99 <= 50 ms", f"{single['per_second']}/s, p99 {p99} ms",
-                         single["per_second"] >= 1500 and p99 is not None and p99 <= 50))
-    hot = w1["hot_accounts"]["per_second"]
-    share = ratio(hot, single["per_second"])
+        _ratio_bar(bars, "service / hello-world", 0.2, q["service_over_hello_world"])
     invariants = r.get("verify_after_writes", {}).get("ok")
-    bars.append(_bar(f"{w1['hot_accounts']['funds']} hot fund accounts vs spread", ">= 70%, no invariant broken",
-                     f"{share:.0%}" if share else None,
-                     bool(share and share >= 0.7) and invariants is not False,
-                     "verified after writes" if invariants else "not verified (--no-verify)"))
+    _ratio_bar(bars, "hot / spread", 0.7, q["hot_over_spread"],
+               "verified after writes" if invariants else "not verified (--no-verify)" if invariants is None
+               else "LEDGER DID NOT VERIFY")
     batch = w1["batch"]
-    if batch["status"] == "ok":
-        rps = batch["commit"]["rows_per_second"]
-        bars.append(_bar("batch import, validated and posted", ">= 50,000 rows/s", rps, bool(rps and rps >= 50_000),
-                         f"{batch['rows']:,} rows; dry run {batch['dry_run']['rows_per_second']} rows/s"))
-    else:
-        bars.append(_bar("batch import, validated and posted", ">= 50,000 rows/s", None, False,
-                         f"batch failed: {batch.get('commit', batch.get('dry_run'))}"))
+    for step, bar in (("dry_run", 100_000), ("commit", 50_000), ("approve", 50_000)):
+        rps = batch.get(step, {}).get("rows_per_second")
+        bars.append(_bar(f"year-end batch, {step.replace('_', ' ')}", f">= {bar:,} rows/s", rps,
+                         bool(rps and rps >= bar), f"{batch['rows']:,} rows" if batch["status"] == "ok"
+                         else f"batch failed: {batch.get('commit', batch.get('dry_run'))}"))
     if is_pg:
         pps = r["bulk_load"]["postings_per_second"]
         bars.append(_bar("COPY path", ">= 150,000 postings/s", pps, pps >= 150_000, "synthetic ledger load, chain hashed"))
@@ -260,7 +332,7 @@ def quality_bars(r: dict) -> list[dict]:
     h = r["sizes"]["households"]
     bars.append(_bar("household statement with 1M households", "p99 <= 25 ms", f"{worst} ms at {h:,} households",
                      (worst is not None and worst <= 25) if h >= 1_000_000 else None,
-                     f"one client at a time; under {r['http']['clients']} clients p99 {w1['statement']['p99_ms']} ms"
+                     f"one connection; under {r['http']['clients']} connections p99 {w1['statement']['p99_ms']} ms"
                      + ("" if h >= 1_000_000 else "; judged only at 1M households")))
     bars.append(_bar("service / raw driver", "report; aim >= 0.5", r["service_over_raw"],
                      bool(r["service_over_raw"] and r["service_over_raw"] >= 0.5)))

@@ -261,11 +261,11 @@ for _domain in CLI_DOMAINS:
             main.add_command(_command)
 
 
-def _bench_command() -> click.Command:
+def _bench_command(checkout: Path | None = None) -> click.Command:
     """`shanshui bench` lives in the source checkout's top-level `bench/` package, which the wheel does
     not ship (it needs wrk, generates a synthetic ledger and is no part of the service). With an
     editable install the checkout sits next to `service/`, so it is found there."""
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = checkout or Path(__file__).resolve().parent.parent
     if (checkout / "bench" / "cli.py").is_file() and (checkout / "pyproject.toml").is_file():
         if str(checkout) not in sys.path:
             sys.path.insert(0, str(checkout))
