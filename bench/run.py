@@ -5,6 +5,7 @@ every ratio between them."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -99,7 +100,10 @@ async def _pending(url: str, layout: synth.Layout) -> list[tuple[int, int]]:
 
 def _load(base: str, scenario: str, data: dict, opts: Options, expect: int, **kw) -> dict:
     kw.setdefault("connections", opts.clients)
-    return wrk.run(base, scenario, data, duration=opts.duration, expect=expect, **kw)
+    # other work on a shared machine skews a figure: each says how busy the machine was as it began
+    load_average = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    return {**wrk.run(base, scenario, data, duration=opts.duration, expect=expect, **kw),
+            "load_average_at_start": load_average}
 
 
 async def _references(opts: Options, tokens: Tokens, layout: synth.Layout, say: Say) -> dict:

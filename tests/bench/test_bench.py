@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import empty_tables
 
 from bench import load, raw, rollup, scenarios, sqlonly, synth, wrk
 from bench.stats import percentile, ratio, summarise
 from service.db import Database
 from service.ledger.verify import verify_ledger
+from tests.conftest import empty_tables
 
 
 @pytest.fixture
