@@ -50,7 +50,10 @@ def figures_table(r: dict) -> Table:
         f = roll["reports"]
         table.add_row(f"{name} report (service.reports)", "", f"{f['seconds']} s, {f['peak_rss_bytes'] / GiB:.2f} GiB RSS", "")
     for name, label in (("ceiling", "load generator's ceiling (wrk, canned responses)"),
-                        ("hello_world", "hello-world: Litestar echoes a validated entry")):
+                        ("hello_world", "hello-world: Litestar echoes a validated entry"),
+                        ("hello_world_after", "hello-world again, after the service's loads")):
+        if name not in r["references"]:
+            continue
         s = r["references"][name]
         table.add_row(label, f"{s['per_second']:,}/s", _lat(s), str(s["errors"]))
     for workers, http in r["http"].items():

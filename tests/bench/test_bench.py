@@ -144,7 +144,7 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
                 "service_over_raw", "ratios", "verify_after_load", "verify_after_writes", "quality_bars"):
         assert key in r, key
     assert r["sizes"]["counties"] == 4
-    for name in ("ceiling", "hello_world"):
+    for name in ("ceiling", "hello_world", "hello_world_after"):
         ref = r["references"][name]
         assert ref["generator"] == "wrk" and ref["requests"] > 0 and ref["errors"] == 0, ref
         assert ref["p50_ms"] <= ref["p99_ms"]
@@ -163,7 +163,7 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
     assert r["verify_after_writes"]["ok"]
     assert set(r["rollups"]) == {"transparency", "audit"} and all(x["agree"] for x in r["rollups"].values())
     q = r["ratios"]
-    assert q["hello_world_over_ceiling"] > 0
+    assert q["hello_world_over_ceiling"] > 0 and q["hello_world_per_second_mean"] > 0
     for group in ("service_over_hello_world", "service_over_raw_driver"):
         assert set(q[group]) == {"ledger_entry", "payment", "approve"} and all(v > 0 for v in q[group].values())
     assert all(v > 0 for v in q["hot_over_spread"].values())
