@@ -16,10 +16,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bench.load import NotEmpty
-from bench.report import show
-from bench.run import Options, run
-from bench.wrk import WrkMissing
 from service.settings import get_settings
 
 # --quick: 9 counties so the spread writes reach 27 program funds against 9 hot ones (as at full size);
@@ -46,6 +42,12 @@ def bench(database_url: str | None, quick: bool, households: int | None, posting
           duration: float | None, counties: int | None, clients: int, verify: bool, wipe: bool, out: str) -> None:
     """Generate a synthetic ledger and measure, in one run, wrk's own ceiling, a hello-world app, the
     service's writes and reads, the raw driver and (PostgreSQL) an SQL-only ledger; every ratio."""
+    # imported here: every `shanshui` command of a checkout loads this module, few of them run the bench
+    from bench.load import NotEmpty
+    from bench.report import show
+    from bench.run import Options, run
+    from bench.wrk import WrkMissing
+
     console = Console(stderr=True)
     sizes = QUICK if quick else FULL
     opts = Options(
