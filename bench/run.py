@@ -163,8 +163,12 @@ async def _serve_and_load(opts: Options, layout: synth.Layout, tokens: Tokens, w
                             f"single payments, all on {n} hot program funds")
             r["funds"] = n
             pending = await _pending(opts.database_url, layout)
-            r = await load_("approve", "approve", scenarios.approve_data(pending, tokens.approvers), 200,
-                            f"approvals by approvers ({len(pending):,} pending payments)")
+            if pending:
+                r = await load_("approve", "approve", scenarios.approve_data(pending, tokens.approvers), 200,
+                                f"approvals by approvers ({len(pending):,} pending payments)")
+            else:  # no payment was entered: nothing to approve, and nothing to measure
+                r = out["approve"] = {"path": scenarios.APPROVE, "requests": 0, "errors": 0, "per_second": 0.0,
+                                      "p50_ms": None, "p95_ms": None, "p99_ms": None, "statuses": {}}
             r["pending"] = len(pending)
             out["batch"] = await _batch(base, tokens, layout, opts.batch_rows, say)
     return out
