@@ -32,7 +32,8 @@ def running_server(database_url: str, workers: int = 1, startup_timeout: float =
     port = free_port()
     cmd = [sys.executable, "-c", "from service.cli import main; main()", "serve",
            "--port", str(port), "--workers", str(workers)]
-    with _running(cmd, port, {"SHANSHUI_DATABASE_URL": database_url}, startup_timeout) as base:
+    # the caller's working directory: a relative SQLite path names the same file for the server
+    with _running(cmd, port, {"SHANSHUI_DATABASE_URL": database_url}, startup_timeout, cwd=None) as base:
         yield base
 
 
@@ -47,16 +48,17 @@ def running_reference(kind: str, startup_timeout: float = 30.0) -> Iterator[str]
     else:
         cmd = [sys.executable, "-m", "bench.ceiling", str(port)]
     path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p)
-    with _running(cmd, port, {"PYTHONPATH": path}, startup_timeout) as base:
+    with _running(cmd, port, {"PYTHONPATH": path}, startup_timeout, cwd=CHECKOUT) as base:
         yield base
 
 
 @contextmanager
-def _running(cmd: list[str], port: int, env: dict[str, str], startup_timeout: float) -> Iterator[str]:
+def _running(cmd: list[str], port: int, env: dict[str, str], startup_timeout: float,
+             cwd: Path | None) -> Iterator[str]:
     # The server logs every request (audit trail) to stderr: into a file, never a pipe nobody reads
     # (a full pipe blocks the server's event loop in the log handler).
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=CHECKOUT, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL,
                                 stderr=log, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         try:
