@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from fractions import Fraction
+from math import gcd
 
 TOTAL = "__total__"
 Key = Hashable
@@ -48,70 +48,136 @@ def _members(equation: tuple[Key, tuple[Key, ...]]) -> list[Key]:
     return [equation[0], *equation[1]]
 
 
-def _components(linked: Linked, hidden: set[Key]) -> list[tuple[list[Key], list[dict[Key, int]]]]:
-    """Groups of hidden figures joined by the sums they share, each with its equations over them."""
-    parent: dict[Key, Key] = {}
-
-    def find(x: Key) -> Key:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    rows: list[dict[Key, int]] = []
-    for total, parts in linked.sums:
-        row: dict[Key, int] = defaultdict(int)
-        row[total] -= 1
-        for p in parts:
-            row[p] += 1
-        row = {key: c for key, c in row.items() if key in hidden and c}
-        if not row:
-            continue
-        first = next(iter(row))
-        for key in row:
-            parent[find(key)] = find(first)
-        rows.append(row)
-    groups: dict[Key, tuple[list[Key], list[dict[Key, int]]]] = {}
-    for row in rows:
-        root = find(next(iter(row)))
-        groups.setdefault(root, ([], []))[1].append(row)
-    for key in parent:
-        if find(key) in groups:
-            groups[find(key)][0].append(key)
-    return list(groups.values())
+def _coefficients(equation: tuple[Key, tuple[Key, ...]]) -> dict[Key, int]:
+    """total = sum(parts) as the row `parts - total = 0` (a figure on both sides cancels)."""
+    row: dict[Key, int] = defaultdict(int)
+    row[equation[0]] -= 1
+    for p in equation[1]:
+        row[p] += 1
+    return {key: c for key, c in row.items() if c}
 
 
 def _determined(rows: list[dict[Key, int]]) -> set[Key]:
-    """Unknowns fixed by the equations: those whose unit vector lies in the rows' span (exact RREF)."""
-    pivots: dict[Key, dict[Key, Fraction]] = {}
+    """Unknowns fixed by the equations: those whose unit vector lies in the rows' span. Exact reduced
+    row echelon form over the integers (each row scaled down by its gcd), so no fractions are built."""
+    pivots: dict[Key, dict[Key, int]] = {}
     for raw in rows:
-        row = {key: Fraction(c) for key, c in raw.items()}
+        row = dict(raw)
         for p in [key for key in row if key in pivots]:
-            factor = row.get(p, Fraction(0))
-            if factor:
-                for key, c in pivots[p].items():
-                    row[key] = row.get(key, Fraction(0)) - factor * c
-        row = {key: c for key, c in row.items() if c}
+            a = row.get(p, 0)
+            if a:
+                row = _combine(row, pivots[p], p)
         if not row:
             continue
         q = min(row, key=repr)
-        row = {key: c / row[q] for key, c in row.items()}
         for p, prow in pivots.items():
-            factor = prow.get(q)
-            if factor:
-                for key, c in row.items():
-                    prow[key] = prow.get(key, Fraction(0)) - factor * c
-                pivots[p] = {key: c for key, c in prow.items() if c}
+            if prow.get(q):
+                pivots[p] = _combine(prow, row, q)
         pivots[q] = row
     return {p for p, row in pivots.items() if len(row) == 1}
 
 
+def _combine(row: dict[Key, int], pivot: dict[Key, int], q: Key) -> dict[Key, int]:
+    """`row` with `q` eliminated by `pivot` (d*row - a*pivot), zeros dropped, divided by its gcd."""
+    d, a = pivot[q], row[q]
+    out = {key: d * c for key, c in row.items()}
+    for key, c in pivot.items():
+        out[key] = out.get(key, 0) - a * c
+    out = {key: c for key, c in out.items() if c}
+    g = 0
+    for c in out.values():
+        g = gcd(g, c)
+        if g == 1:
+            return out
+    return {key: c // g for key, c in out.items()} if g > 1 else out
+
+
+class _Hidden:
+    """The hidden figures, grouped by the sums they share (each sum restricted to its hidden figures is
+    one equation of its group). Figures are only ever added, so groups only merge (union-find), and a
+    group's determined figures are recomputed only when the group changed: the complementary search
+    adds one partner at a time, and every other group keeps its answer."""
+
+    def __init__(self, linked: Linked, hidden: Iterable[Key]) -> None:
+        self.linked = linked
+        self.rows = [_coefficients(e) for e in linked.sums]
+        self.members = [_members(e) for e in linked.sums]
+        self.in_rows: dict[Key, list[int]] = defaultdict(list)  # sums where a figure has a coefficient
+        self.in_sums: dict[Key, list[int]] = defaultdict(list)  # sums that name a figure at all
+        for i, (row, members) in enumerate(zip(self.rows, self.members, strict=True)):
+            for key in row:
+                self.in_rows[key].append(i)
+            for key in dict.fromkeys(members):
+                self.in_sums[key].append(i)
+        self.keys: set[Key] = set()
+        self.parent: dict[Key, Key] = {}
+        self.group_rows: dict[Key, set[int]] = {}
+        self.group_keys: dict[Key, set[Key]] = {}
+        self.answers: dict[Key, set[Key]] = {}  # root -> determined figures; absent: to recompute
+        for key in hidden:
+            self.add(key)
+
+    def _find(self, x: Key) -> Key:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def _join(self, a: Key, b: Key) -> Key:
+        a, b = self._find(a), self._find(b)
+        if a == b:
+            return a
+        if len(self.group_keys[a]) < len(self.group_keys[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.group_keys[a] |= self.group_keys.pop(b)
+        self.group_rows[a] |= self.group_rows.pop(b)
+        self.answers.pop(b, None)
+        return a
+
+    def add(self, key: Key) -> None:
+        if key in self.keys:
+            return
+        self.keys.add(key)
+        for i in self.in_rows.get(key, ()):
+            for other in self.rows[i]:
+                if other in self.keys and other not in self.parent:
+                    self.parent[other] = other
+                    self.group_keys[other], self.group_rows[other] = {other}, set()
+            root = key
+            for other in self.rows[i]:
+                if other in self.keys:
+                    root = self._join(root, other)
+            self.group_rows[root].add(i)
+            self.answers.pop(root, None)
+
+    def disclosed(self) -> set[Key]:
+        out: set[Key] = set()
+        for root, rows in self.group_rows.items():
+            if root not in self.answers:
+                self.answers[root] = _determined(
+                    [{key: c for key, c in self.rows[i].items() if key in self.keys} for i in sorted(rows)])
+            out |= self.answers[root]
+        return out
+
+    def partner(self, leak: Key) -> Key | None:
+        """A published, nonzero figure to hide with `leak`: from a sum where it is the lone unknown, else
+        from any sum it is in, else from any sum touching its group of hidden figures."""
+        touching = self.in_sums.get(leak, [])
+        lone = [i for i in touching if sum(key in self.keys for key in self.members[i]) == 1]
+        group = self.group_keys[self._find(leak)] if leak in self.parent else {leak}
+        wider = {i for key in group for i in self.in_sums.get(key, ())}
+        for equations in (lone, touching, wider):
+            candidates = {key for i in equations for key in self.members[i]
+                          if key not in self.keys and self.linked.size(key) != (0, 0)}
+            if candidates:
+                return min(candidates, key=lambda key: _rank(self.linked, key))
+        return None
+
+
 def disclosed(linked: Linked, hidden: set[Key]) -> set[Key]:
     """Hidden figures that the published figures and sums determine exactly."""
-    out: set[Key] = set()
-    for _, rows in _components(linked, hidden):
-        out |= _determined(rows)
-    return out
+    return _Hidden(linked, hidden).disclosed()
 
 
 def _rank(linked: Linked, key: Key) -> tuple:
@@ -119,33 +185,14 @@ def _rank(linked: Linked, key: Key) -> tuple:
     return linked.levels.get(key, 0), abs(value), households, repr(key)
 
 
-def _partner(linked: Linked, hidden: set[Key], leak: Key) -> Key | None:
-    """A published, nonzero figure to hide with `leak`: from a sum where it is the lone unknown, else
-    from any sum it is in, else from any sum touching its group of hidden figures."""
-    touching = [e for e in linked.sums if leak in _members(e)]
-    lone = [e for e in touching if sum(key in hidden for key in _members(e)) == 1]
-    group = {leak}
-    for comp_keys, _ in _components(linked, hidden):
-        if leak in comp_keys:
-            group = set(comp_keys)
-    wider = [e for e in linked.sums if group.intersection(_members(e))]
-    for equations in (lone, touching, wider):
-        candidates = {key for e in equations for key in _members(e)
-                      if key not in hidden and linked.size(key) != (0, 0)}
-        if candidates:
-            return min(candidates, key=lambda key: _rank(linked, key))
-    return None
-
-
 def protect_linked(linked: Linked, k: int, forced: Iterable[Key] = ()) -> set[Key]:
     """The hidden figures: primary (1..k-1 households), `forced`, and complementary partners."""
-    hidden = {key for key, (hh, _) in linked.sizes.items() if 0 < hh < k} | set(forced)
+    hidden = _Hidden(linked, [key for key, (hh, _) in linked.sizes.items() if 0 < hh < k] + list(forced))
     while True:
-        leaks = sorted((key for key in disclosed(linked, hidden) if linked.size(key) != (0, 0)),
-                       key=lambda key: _rank(linked, key))
-        partner = _partner(linked, hidden, leaks[0]) if leaks else None
+        leaks = [key for key in hidden.disclosed() if linked.size(key) != (0, 0)]
+        partner = hidden.partner(min(leaks, key=lambda key: _rank(linked, key))) if leaks else None
         if partner is None:
-            return hidden
+            return set(hidden.keys)
         hidden.add(partner)
 
 
