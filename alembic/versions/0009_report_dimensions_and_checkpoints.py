@@ -28,9 +28,14 @@ def upgrade() -> None:
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.Column('full', sa.Boolean(), nullable=False),
-    sa.Column('totals', sa.LargeBinary(), nullable=True),
     sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('sequence', name=op.f('pk_ledger_checkpoints'))
+    )
+    op.create_table('ledger_checkpoint_totals',
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('debits_posted', sa.BigInteger(), nullable=False),
+    sa.Column('credits_posted', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_ledger_checkpoint_totals'))
     )
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dim_county', sa.String(), nullable=True))
@@ -103,5 +108,6 @@ def downgrade() -> None:
         batch_op.drop_column('dim_program')
         batch_op.drop_column('dim_county')
 
+    op.drop_table('ledger_checkpoint_totals')
     op.drop_table('ledger_checkpoints')
     # ### end Alembic commands ###

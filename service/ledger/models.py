@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event, text,
+    BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -162,8 +162,8 @@ class IdempotencyRecord(IdMixin, Base):
 class Checkpoint(Base):
     """A verified point of the chain: the entry at `sequence` had `entry_hash`, and the accounts' posted
     totals were those whose digest is `totals_digest`. Each checkpoint is hash-linked to the previous
-    one, so a checkpoint cannot be edited without breaking every later one. Only the newest keeps the
-    totals themselves (`totals`, Parquet); incremental verification starts from it."""
+    one, so a checkpoint cannot be edited without breaking every later one. The newest one's totals
+    are kept in `ledger_checkpoint_totals`; incremental verification starts from it."""
 
     __tablename__ = "ledger_checkpoints"
 
@@ -173,8 +173,17 @@ class Checkpoint(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     full: Mapped[bool] = mapped_column(Boolean, default=False)  # made by a pass from genesis
-    totals: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckpointTotal(Base):
+    """Every account's posted totals at the newest checkpoint (replaced when a new one is made)."""
+
+    __tablename__ = "ledger_checkpoint_totals"
+
+    account_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    debits_posted: Mapped[int] = mapped_column(BigInteger)
+    credits_posted: Mapped[int] = mapped_column(BigInteger)
 
 
 @event.listens_for(LedgerHead.__table__, "after_create")
