@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 import service.db
 from service.ledger import append_only
-from service.ledger.dimensions import COLUMNS, columns
+from service.ledger import dimensions
 
 
 revision = '0009_report_dimensions'
@@ -58,35 +58,9 @@ def upgrade() -> None:
     backfill(op.get_bind())
 
 
-CHUNK = 20_000
-
-
 def backfill(conn: sa.Connection) -> None:
-    """Fill the dimension columns of existing entries from their metadata (the same function the write
-    path uses). Posted entries are protected by the append-only trigger: it is lifted for this one
-    update of new columns, inside the migration's transaction, and put back."""
-    entries = sa.table("journal_entries", sa.column("id", sa.BigInteger), sa.column("metadata", sa.JSON),
-                       *[sa.column(c) for c in COLUMNS])
-    pg = conn.dialect.name == "postgresql"
-    if pg:
-        conn.execute(sa.text("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only"))
-    else:
-        conn.execute(sa.text("DROP TRIGGER IF EXISTS journal_entries_append_only"))
-    update = (entries.update().where(entries.c.id == sa.bindparam("b_id"))
-              .values({c: sa.bindparam(f"b_{c}") for c in COLUMNS}))
-    last = 0
-    while True:
-        rows = conn.execute(sa.select(entries.c.id, entries.c.metadata).where(entries.c.id > last)
-                            .order_by(entries.c.id).limit(CHUNK)).all()
-        if not rows:
-            break
-        params = [{"b_id": i, **{f"b_{c}": v for c, v in columns(meta).items()}} for i, meta in rows]
-        conn.execute(update, params)
-        last = rows[-1][0]
-    if pg:
-        conn.execute(sa.text("ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only"))
-    else:
-        conn.execute(sa.text(append_only.SQLITE[1]))
+    """Fill the dimension columns of existing entries from their metadata (the write path's function)."""
+    dimensions.backfill(conn)
 
 
 def downgrade() -> None:

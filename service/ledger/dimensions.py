@@ -83,3 +83,38 @@ def default_for(column: str) -> Callable[[Any], Any]:
         return read(_metadata_of(context).get(key))
 
     return value
+
+
+BACKFILL_CHUNK = 20_000
+
+
+def backfill(conn: Any) -> None:
+    """Fill the columns of entries written before them (migration 0009; bulk loads that bypass the
+    column defaults), from their metadata, with the same functions. Posted entries are protected by
+    the append-only trigger: it is lifted for this one update of derived columns, inside the caller's
+    transaction, and put back. `conn` is a synchronous SQLAlchemy connection."""
+    import sqlalchemy as sa
+
+    from service.ledger import append_only
+
+    entries = sa.table("journal_entries", sa.column("id", sa.BigInteger), sa.column("metadata", sa.JSON),
+                       *[sa.column(c) for c in COLUMNS])
+    pg = conn.dialect.name == "postgresql"
+    if pg:
+        conn.execute(sa.text("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only"))
+    else:
+        conn.execute(sa.text("DROP TRIGGER IF EXISTS journal_entries_append_only"))
+    update = (entries.update().where(entries.c.id == sa.bindparam("b_id"))
+              .values({c: sa.bindparam(f"b_{c}") for c in COLUMNS}))
+    last = 0
+    while True:
+        rows = conn.execute(sa.select(entries.c.id, entries.c.metadata).where(entries.c.id > last)
+                            .order_by(entries.c.id).limit(BACKFILL_CHUNK)).all()
+        if not rows:
+            break
+        conn.execute(update, [{"b_id": i, **{f"b_{c}": v for c, v in columns(meta).items()}} for i, meta in rows])
+        last = rows[-1][0]
+    if pg:
+        conn.execute(sa.text("ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only"))
+    else:
+        conn.execute(sa.text(append_only.SQLITE[1]))
