@@ -59,8 +59,14 @@ def read_batch(url: URL, lo: int, hi: int) -> Batch:
     if url.get_backend_name() != "sqlite":
         schema["posted_at"] = pl.Int64
     entries = read_query(url, entries_q, schema)
+    if entries.height == 0:
+        return assemble(entries, pl.DataFrame(schema=_POSTING))
+    # By the entries' id range, through the postings' entry_id index (a join on the sequence range made
+    # the database scan every posting for every batch); entries outside the batch are dropped here.
+    first, last = entries["entry_id"].min(), entries["entry_id"].max()
     postings = read_query(url, select(Posting.entry_id, Posting.account_id, Posting.currency, Posting.amount)
-                          .join(_E, _E.id == Posting.entry_id).where(_range(lo, hi)), _POSTING)
+                          .where(Posting.entry_id >= first, Posting.entry_id <= last), _POSTING)
+    postings = postings.join(entries.select("entry_id"), on="entry_id", how="semi")
     return assemble(entries, postings)
 
 
@@ -96,6 +102,9 @@ def assemble(entries: pl.DataFrame, postings: pl.DataFrame) -> Batch:
 
 
 _CANON: dict[str, str] = {}
+# json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False), without building an encoder per call
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_decode = json.JSONDecoder().decode
 
 
 def canonical_metadata(text: str | None) -> str:
@@ -104,7 +113,7 @@ def canonical_metadata(text: str | None) -> str:
         return "{}"
     hit = _CANON.get(text)
     if hit is None:
-        hit = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        hit = _encode(_decode(text))
         if len(_CANON) < 10_000:  # funding and other repeated metadata; most texts are unique
             _CANON[text] = hit
     return hit
