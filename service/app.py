@@ -68,6 +68,16 @@ async def security_headers(message: Message, scope: Scope) -> None:
         message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
 
 
+def start_full_checks(db: Database, hours: float) -> asyncio.Task | None:
+    import logging
+
+    from service.ledger.verify import scheduled_full_checks
+
+    if hours <= 0:
+        return None
+    return asyncio.create_task(scheduled_full_checks(db, hours * 3600, logging.getLogger("shanshui.verify").error))
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
 
@@ -76,11 +86,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await prune_keys(app.state.db, settings.idempotency_retention_hours)
         app.state.pruner = asyncio.create_task(prune_keys_every(
             app.state.db, settings.idempotency_retention_hours, settings.idempotency_prune_seconds))
+        app.state.reports_db = Database(settings.reports_database_url) if settings.reports_database_url else app.state.db
+        app.state.full_checks = start_full_checks(app.state.db, settings.full_verify_hours)
 
     async def close_db(app: Litestar) -> None:
-        app.state.pruner.cancel()
-        with suppress(asyncio.CancelledError):
-            await app.state.pruner
+        for task in (app.state.pruner, app.state.full_checks):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+        if app.state.reports_db is not app.state.db:
+            await app.state.reports_db.dispose()
         await app.state.db.dispose()
 
     template_config = None

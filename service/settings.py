@@ -29,6 +29,11 @@ class Settings:
     public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
     seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
     log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
+    # Reports, statements and exports read from here when set (a PostgreSQL streaming replica).
+    reports_database_url: str = field(default_factory=lambda: _env("REPORTS_DATABASE_URL", ""))
+    # A full ledger verification from genesis (the check that finds an entry altered before the newest
+    # checkpoint) every this many hours in the running service; 0 turns it off (then run it from cron).
+    full_verify_hours: float = field(default_factory=lambda: float(_env("FULL_VERIFY_HOURS", "24")))
 
     @property
     def is_sqlite(self) -> bool:

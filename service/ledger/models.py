@@ -6,10 +6,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, BigId, IdMixin, utcnow
+from service.ledger.dimensions import default_for
 
 
 class AccountKind(StrEnum):
@@ -100,6 +103,10 @@ class JournalEntry(IdMixin, Base):
         Index("ix_journal_entries_kind_status", "kind", "status"),
         CheckConstraint(f"status IN ({', '.join(repr(k.value) for k in EntryStatus)})", name="status")
         .ddl_if(dialect="postgresql"),
+        Index("ix_journal_entries_dim_county_period", "dim_county", "dim_period"),
+        # pending entries are few: incremental verification sums their postings through this index
+        Index("ix_journal_entries_pending", "status", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
     )
 
     kind: Mapped[str] = mapped_column(String(30))
@@ -119,6 +126,17 @@ class JournalEntry(IdMixin, Base):
     sequence: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    # Report dimensions, copied from the metadata when the row is inserted (service/ledger/dimensions.py).
+    dim_county: Mapped[str | None] = mapped_column(String, default=default_for("dim_county"))
+    dim_program: Mapped[str | None] = mapped_column(String, default=default_for("dim_program"), index=True)
+    dim_period: Mapped[str | None] = mapped_column(String, default=default_for("dim_period"))
+    dim_trust: Mapped[str | None] = mapped_column(String, default=default_for("dim_trust"), index=True)
+    dim_agreement: Mapped[str | None] = mapped_column(String, default=default_for("dim_agreement"), index=True)
+    dim_reverses_kind: Mapped[str | None] = mapped_column(String, default=default_for("dim_reverses_kind"))
+    dim_payee_party: Mapped[int | None] = mapped_column(BigInteger, default=default_for("dim_payee_party"),
+                                                        index=True)
+    dim_patrol_days: Mapped[int | None] = mapped_column(BigInteger, default=default_for("dim_patrol_days"))
+    dim_incidents: Mapped[int | None] = mapped_column(BigInteger, default=default_for("dim_incidents"))
 
     postings: Mapped[list[Posting]] = relationship(lazy="raise", order_by="Posting.id")
 
@@ -146,6 +164,33 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class Checkpoint(Base):
+    """A verified point of the chain: the entry at `sequence` had `entry_hash`, and the accounts' posted
+    totals were those whose digest is `totals_digest`. Each checkpoint is hash-linked to the previous
+    one, so a checkpoint cannot be edited without breaking every later one. The newest one's totals
+    are kept in `ledger_checkpoint_totals`; incremental verification starts from it."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    totals_digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    full: Mapped[bool] = mapped_column(Boolean, default=False)  # made by a pass from genesis
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckpointTotal(Base):
+    """Every account's posted totals at the newest checkpoint (replaced when a new one is made)."""
+
+    __tablename__ = "ledger_checkpoint_totals"
+
+    account_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    debits_posted: Mapped[int] = mapped_column(BigInteger)
+    credits_posted: Mapped[int] = mapped_column(BigInteger)
 
 
 @event.listens_for(LedgerHead.__table__, "after_create")

@@ -187,6 +187,7 @@ class LedgerController(Controller):
         return HeadOut(sequence=sequence, hash=hash_)
 
     @get("/verify", guards=[requires(Role.AUDITOR)])
-    async def verify(self, session: AsyncSession) -> VerifyOut:
-        """Recompute the whole hash chain and every account's totals; name the first broken entry."""
-        return VerifyOut.of(await verify_ledger(session))
+    async def verify(self, session: AsyncSession, full: bool = False) -> VerifyOut:
+        """Recompute the hash chain and every account's totals from the newest verified checkpoint (with
+        `full`, from genesis, checking every checkpoint too); name the first broken entry."""
+        return VerifyOut.of(await verify_ledger(session, full=full))

@@ -152,12 +152,15 @@ class VerifyOut(Output):
     first_break: BreakOut | None
     not_checked: int = Field(description="posted entries after the first break, which could not be verified")
     account_mismatches: list[dict[str, Any]]
+    from_checkpoint: int = Field(description="entries up to this sequence were taken from the newest verified "
+                                 "checkpoint; 0 when the chain was recomputed from genesis")
 
     @classmethod
     def of(cls, r: VerifyReport) -> VerifyOut:
         fb = BreakOut(**vars(r.first_break)) if r.first_break else None
         return cls(ok=r.ok, checked=r.checked, head_sequence=r.head_sequence, head_hash=r.head_hash,
-                   first_break=fb, not_checked=r.not_checked, account_mismatches=r.account_mismatches)
+                   first_break=fb, not_checked=r.not_checked, account_mismatches=r.account_mismatches,
+                   from_checkpoint=r.from_checkpoint)
 
 
 class HeadOut(Output):

@@ -1,4 +1,10 @@
-"""Recompute the hash chain and the account totals from the postings, and name the first break."""
+"""Recompute the hash chain and the account totals from the postings, and name the first break.
+
+By default verification starts from the newest checkpoint (`checkpoints.py`): it trusts what a
+previous pass verified and hashes only what came after. `full=True` starts from genesis, re-checks
+every checkpoint against the recomputed chain, and is what finds an entry altered before the newest
+checkpoint; run it on a schedule (docs/scale.md). Long walks use the Arrow path (`fastchain.py`).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncio
+
+import anyio
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
+from service.ledger import checkpoints, fastchain
 from service.ledger.chain import link
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.ledger.service import entry_bytes
 
 CHUNK = 5000
+FAST_FROM = 20_000  # entries to walk from which the Arrow batch path pays for its start-up
 # What the hash covers, read as plain rows: loading millions of ORM objects would take most of the time.
 _E = JournalEntry
 _HASHED = (_E.id, _E.sequence, _E.kind, _E.effective_date, _E.posted_at, _E.memo, _E.meta.label("meta"),
@@ -39,6 +50,8 @@ class VerifyReport:
     first_break: Break | None = None
     not_checked: int = 0  # posted entries after the break: a broken link makes everything after it unverifiable
     account_mismatches: list[dict] = field(default_factory=list)
+    from_checkpoint: int = 0  # entries up to this sequence were taken from a verified checkpoint
+    full: bool = False
 
     @property
     def ok(self) -> bool:
@@ -46,16 +59,23 @@ class VerifyReport:
 
 
 async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], None] | None = None, *,
-                        totals: bool = True) -> VerifyReport:
-    """Recompute the chain; with `totals`, also every account's totals from its postings (a full scan)."""
-    report = VerifyReport()
+                        totals: bool = True, full: bool = False) -> VerifyReport:
+    """Recompute the chain (from the newest checkpoint, or with `full` from genesis); with `totals`,
+    also every account's totals from its postings."""
+    report = VerifyReport(full=full)
     if session.bind.dialect.name == "postgresql" and not session.in_transaction():
         # one snapshot for the head, the entries and the account totals: under READ COMMITTED an entry
         # committed between two of these reads looked like a broken chain
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = await session.get(LedgerHead, 1)
     total = head.sequence if head else 0
-    prev = await _walk(session, report, total, progress)
+    start, prev = 0, GENESIS_HASH
+    problems = await checkpoints.problems(session)
+    cp = None if full or problems else await checkpoints.latest(session)
+    if cp is not None and cp.sequence <= total:
+        start, prev = cp.sequence, cp.entry_hash
+    report.checked = report.from_checkpoint = start
+    prev = await _walk(session, report, start, prev, total, progress)
     if head is None:
         report.head_sequence, report.head_hash = report.checked, prev
     else:
@@ -67,15 +87,21 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
     elif report.first_break is not None and report.first_break.sequence is not None:
         report.not_checked = await session.scalar(select(func.count()).where(
             JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > report.first_break.sequence)) or 0
+    if report.first_break is None and problems:  # the chain is sound, but a checkpoint is not what it says
+        p = problems[0]
+        report.first_break = Break(p.sequence, None, p.reason, expected=p.expected, found=p.found)
     if totals:
-        report.account_mismatches = await _account_mismatches(session)
+        report.account_mismatches = (await _account_mismatches(session) if start == 0
+                                     else await checkpoints.mismatches_since(session, start))
     return report
 
 
-async def _walk(session: AsyncSession, report: VerifyReport, total: int,
+async def _walk(session: AsyncSession, report: VerifyReport, start: int, prev: str, total: int,
                 progress: Callable[[int, int], None] | None) -> str:
-    """Check posted entries in sequence order until the first break; returns the last good hash."""
-    prev, expected_seq = GENESIS_HASH, 1
+    """Check posted entries after `start` in sequence order until the first break; returns the last good hash."""
+    if total - start >= FAST_FROM:
+        return await _walk_batches(session, report, start, prev, total, progress)
+    expected_seq = start + 1
     while report.first_break is None:
         entries = (
             await session.execute(
@@ -85,19 +111,49 @@ async def _walk(session: AsyncSession, report: VerifyReport, total: int,
         ).all()
         if not entries:
             break
-        postings: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-        rows = await session.execute(
-            select(Posting.entry_id, Posting.account_id, Posting.currency, Posting.amount)
-            .where(Posting.entry_id.in_([e.id for e in entries]))
-        )
-        for entry_id, account_id, currency, amount in rows:
-            postings[entry_id].append((account_id, currency, amount))
+        postings = await _postings(session, [e.id for e in entries])
         for entry in entries:
             report.first_break = _check_entry(entry, postings[entry.id], expected_seq, prev)
             if report.first_break:
                 break
             prev, expected_seq = entry.hash or "", expected_seq + 1
             report.checked += 1
+        if progress:
+            progress(report.checked, total)
+    return prev
+
+
+async def _postings(session: AsyncSession, entry_ids: list[int]) -> dict[int, list[tuple[int, str, int]]]:
+    postings: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    rows = await session.execute(
+        select(Posting.entry_id, Posting.account_id, Posting.currency, Posting.amount)
+        .where(Posting.entry_id.in_(entry_ids))
+    )
+    for entry_id, account_id, currency, amount in rows:
+        postings[entry_id].append((account_id, currency, amount))
+    return postings
+
+
+async def _walk_batches(session: AsyncSession, report: VerifyReport, start: int, prev: str, total: int,
+                        progress: Callable[[int, int], None] | None) -> str:
+    """The same walk over large Arrow batches; an entry the fast path cannot confirm is checked again
+    by `_check_entry` (the reference), which decides whether it is a break."""
+    url = session.bind.url
+    seq = start + 1
+    while seq <= total:
+        batch = await anyio.to_thread.run_sync(fastchain.read_batch, url, seq, min(total, seq + fastchain.BATCH - 1))
+        n = batch.entries.height
+        if n == 0:
+            break
+        for i, before in fastchain.suspects(batch, seq, prev):
+            entry_id = batch.entries["entry_id"][i]
+            row = (await session.execute(select(*_HASHED).where(JournalEntry.id == entry_id))).one()
+            brk = _check_entry(row, (await _postings(session, [entry_id]))[entry_id], seq + i, before)
+            if brk:
+                report.first_break, report.checked = brk, seq + i - 1
+                return before
+        prev, seq = batch.entries["hash"][-1], seq + n
+        report.checked = seq - 1
         if progress:
             progress(report.checked, total)
     return prev
@@ -155,3 +211,31 @@ async def _account_mismatches(session: AsyncSession) -> list[dict]:
         if stored != actual:
             out.append({"account_id": r[0], "code": r[1], "stored": stored, "from_postings": actual})
     return out
+
+
+async def verify_and_checkpoint(db: Any, *, full: bool, progress: Callable[[int, int], None] | None = None
+                                ) -> VerifyReport:
+    """Verify (read-only), and when nothing is wrong record a checkpoint at the verified head, in a short
+    write transaction of its own (writers are not held up for the length of the pass)."""
+    async with db.reading() as session:
+        report = await verify_ledger(session, progress, full=full)
+    if report.ok:
+        async with db.writing() as session:
+            await checkpoints.record(session, report.head_sequence, report.head_hash, full=full)
+    return report
+
+
+async def scheduled_full_checks(db: Any, every_seconds: float, log: Callable[[str], None]) -> None:
+    """Run the full verification every `every_seconds` for as long as the service runs: the one check
+    that finds an entry altered before the newest checkpoint. A failure is logged as an error."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            report = await verify_and_checkpoint(db, full=True)
+        except Exception as exc:  # a failed check must not stop later ones
+            log(f"scheduled full ledger verification could not run: {exc!r}")
+            continue
+        if not report.ok:
+            brk = report.first_break
+            log(f"scheduled full ledger verification FAILED: first break {brk}, "
+                f"{len(report.account_mismatches)} account mismatch(es)")

@@ -81,6 +81,6 @@ async def restore(backup_file: Path, database_url: str, force: bool = False) -> 
     db = Database(database_url)
     try:
         async with db.reading() as session:
-            return await verify_ledger(session)
+            return await verify_ledger(session, full=True)  # a restore trusts no checkpoint
     finally:
         await db.dispose()

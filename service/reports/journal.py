@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 
 from service import money
 from service.errors import InvalidField
+from service.ledger import dimensions
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.parties.models import Party
 from service.reports.arrow import read_query
@@ -46,6 +47,10 @@ NUMBER_KEYS = ("patrol_days", "incidents")
 # Long text a rollup never looks at: left out (null) unless a caller asks for the detail.
 DETAIL = ("memo", "hash", "metadata")
 DECODE_SLICE = 250_000
+# Metadata keys the entry also carries as typed columns (service/ledger/dimensions.py): read from there,
+# not decoded from JSON. FROM_METADATA brings back the old decoding path (the byte-identity test's oracle).
+COLUMN_OF_KEY = {key: column for column, key in dimensions.COLUMNS.items()}
+FROM_METADATA = False
 
 _ENTRY: dict[str, pl.DataType] = {
     "entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
@@ -116,16 +121,25 @@ async def resolve_point(
 _PARTY_ROW, _PARENT_ROW = aliased(Party), aliased(Party)  # module level: one compiled query, cached
 
 
-def _entry_columns(detail: bool) -> list[Any]:
-    """Without `detail`, memo and hash are not even read (null): 4.5 million hashes are 300 MB."""
+def from_columns(keys: Sequence[str]) -> list[str]:
+    """The keys read from typed dimension columns rather than decoded from the metadata."""
+    return [] if FROM_METADATA else [k for k in keys if k in COLUMN_OF_KEY]
+
+
+def _entry_columns(detail: bool, keys: Sequence[str] = ALL_KEYS) -> list[Any]:
+    """Without `detail`, memo and hash are not even read (null): 4.5 million hashes are 300 MB; and
+    the metadata itself only when a key asked for has no column of its own."""
     e = JournalEntry
     memo, hash_ = (e.memo, e.hash) if detail else (null().cast(Text).label("memo"), null().cast(Text).label("hash"))
+    typed = from_columns(keys)
+    meta = (cast(e.meta, Text) if detail or set(keys) - set(typed) else null().cast(Text)).label("metadata")
+    dims = [getattr(e, COLUMN_OF_KEY[k]).label(f"m_{k}") for k in typed]
     return [e.id.label("entry_id"), e.sequence, e.kind, e.effective_date, e.entered_by, e.approved_by,
-            e.reversal_of_id, memo, hash_, cast(e.meta, Text).label("metadata")]
+            e.reversal_of_id, memo, hash_, meta, *dims]
 
 
-def _entries(seq: int, as_of_date: date | None, detail: bool = True) -> Select:
-    q = (select(*_entry_columns(detail))
+def _entries(seq: int, as_of_date: date | None, detail: bool = True, keys: Sequence[str] = ALL_KEYS) -> Select:
+    q = (select(*_entry_columns(detail, keys))
          .where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence <= seq))
     return q if as_of_date is None else q.where(JournalEntry.effective_date <= as_of_date)
 
@@ -135,7 +149,7 @@ def account_query(seq: int, as_of_date: date | None, account_id: int) -> Select:
     party, parent = _PARTY_ROW, _PARENT_ROW
     touching = select(Posting.entry_id).where(Posting.account_id == account_id)
     return (
-        _entries(seq, as_of_date).add_columns(
+        _entries(seq, as_of_date, keys=()).add_columns(
             Posting.id.label("posting_id"), Posting.account_id, Posting.currency, Posting.amount,
             Account.code, Account.kind, Account.county_code, Account.trust_id, Account.party_id,
             party.kind, party.county_code, party.division_code, party.gender, party.parent_id,
@@ -176,7 +190,8 @@ def read_all(url: URL, seq: int, as_of_date: date | None, detail: bool = True,
              keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
     """The whole journal: four plain table reads through ADBC (Arrow, no Python object per row),
     joined by Polars, which is many times faster than the database joining them row by row."""
-    entries = _flatten(read_query(url, _entries(seq, as_of_date, detail), _ENTRY), detail, keys)
+    schema = _ENTRY | {f"m_{k}": SCHEMA[f"m_{k}"] for k in from_columns(keys)}
+    entries = _flatten(read_query(url, _entries(seq, as_of_date, detail, keys), schema), detail, keys)
     # A column that is null for every entry (most metadata keys, memo and hash without `detail`)
     # is joined as a constant, not as ten million null strings.
     empty = [c for c in entries.columns if entries[c].null_count() == entries.height and entries.height]
@@ -201,11 +216,13 @@ def read_all(url: URL, seq: int, as_of_date: date | None, detail: bool = True,
 
 def _flatten(frame: pl.DataFrame, detail: bool, keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
     """Metadata -> one typed column per known key (null for keys not asked for); without `detail`
-    the long text is dropped (null)."""
-    meta = _decode(frame["metadata"], keys)
-    out = pl.concat([frame, meta], how="horizontal").with_columns(
-        *[_mapped(meta[f"m_{k}"], _minor) for k in MONEY_KEYS if k in keys],
-        *[_mapped(meta[f"m_{k}"], _number) for k in NUMBER_KEYS if k in keys],
+    the long text is dropped (null). Keys already read from their own columns are not decoded."""
+    typed = [k for k in keys if f"m_{k}" in frame.columns]
+    decoded = [k for k in keys if k not in typed]
+    meta = _decode(frame["metadata"], decoded) if decoded else pl.DataFrame()
+    out = (pl.concat([frame, meta], how="horizontal") if decoded else frame).with_columns(
+        *[_mapped(meta[f"m_{k}"], _minor) for k in MONEY_KEYS if k in decoded],
+        *[_mapped(meta[f"m_{k}"], _number) for k in NUMBER_KEYS if k in decoded],
         *[pl.lit(None, SCHEMA[f"m_{k}"]).alias(f"m_{k}") for k in ALL_KEYS if k not in keys],
     )
     return out if detail else out.with_columns(*[pl.lit(None, pl.String).alias(c) for c in DETAIL])

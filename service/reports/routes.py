@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from service.parties.models import Party
 from service.reports import exports, formats, opendata
 from service.reports import service as reports
 from service.reports.limits import public_limit
+from service.reports.replica import lag_headers, provide_report_session
 from service.web.i18n import choose
 from service.web.pages import statement_html, transparency_html
 
@@ -30,8 +32,13 @@ AsOf = Parameter(ge=0, le=MAX_ID, description="compute the report as it was at t
                  required=False)
 
 
-def _response(body: bytes, fmt: str, doc_as_of: dict[str, Any], filename: str) -> Response[bytes]:
-    headers = {"X-Ledger-Sequence": str(doc_as_of["sequence"]), "X-Ledger-Hash": doc_as_of["hash"]}
+# Reports, statements and exports read from the reports database (a replica when configured).
+REPORT_READS = {"session": Provide(provide_report_session)}
+
+
+def _response(body: bytes, fmt: str, doc_as_of: dict[str, Any], filename: str,
+              lag: dict[str, str] | None = None) -> Response[bytes]:
+    headers = {"X-Ledger-Sequence": str(doc_as_of["sequence"]), "X-Ledger-Hash": doc_as_of["hash"], **(lag or {})}
     if fmt not in ("json", "html"):
         headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     # Litestar appends "; charset=utf-8" to text/* types itself: pass the bare type, or it says it twice.
@@ -41,6 +48,7 @@ def _response(body: bytes, fmt: str, doc_as_of: dict[str, Any], filename: str) -
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
+    dependencies = REPORT_READS
 
     @get("/transparency", opt=PUBLIC, operation_class=JSON_OR_FILES)
     async def transparency(
@@ -55,17 +63,19 @@ class ReportController(Controller):
             trust=trust, period=period,
         )
         body = exports.render_transparency(doc, format, choose(lang, request.headers.get("accept-language")))
-        return _response(body, format, doc["as_of"], f"transparency-{doc['as_of']['sequence']}")
+        return _response(body, format, doc["as_of"], f"transparency-{doc['as_of']['sequence']}",
+                         await lag_headers(state, session))
 
     @get("/audit", guards=[requires(Role.AUDITOR)], operation_class=JSON_OR_FILES)
     async def audit(
-        self, session: AsyncSession, format: Literal["json", "xlsx"] = "json",
+        self, session: AsyncSession, state: State, format: Literal["json", "xlsx"] = "json",
         as_of_sequence: int | None = AsOf, as_of_date: date | None = None,
         flows_by: Literal["program", "county", "trust", "period"] = "program",
     ) -> Response[bytes]:
         """Trial balance, flows, reconciliation, anomaly findings and the chain check, at one point."""
         doc = await reports.audit(session, as_of_sequence=as_of_sequence, as_of_date=as_of_date, flows_by=flows_by)
-        return _response(exports.render_audit(doc, format), format, doc["as_of"], f"audit-{doc['as_of']['sequence']}")
+        return _response(exports.render_audit(doc, format), format, doc["as_of"], f"audit-{doc['as_of']['sequence']}",
+                         await lag_headers(state, session))
 
     @get("/audit/trial-balance", guards=[requires(Role.AUDITOR)])
     async def trial_balance(
@@ -98,10 +108,11 @@ class ReportController(Controller):
         return {"as_of": doc["as_of"], **doc["anomalies"], "chain": doc["chain"]}
 
     @get("/journal", guards=[requires(Role.AUDITOR)], operation_class=FILES)
-    async def journal_export(self, session: AsyncSession, as_of_sequence: int | None = AsOf) -> Response[bytes]:
+    async def journal_export(self, session: AsyncSession, state: State,
+                             as_of_sequence: int | None = AsOf) -> Response[bytes]:
         """Parquet of every posted posting up to a point, enough to re-derive the transparency figures."""
         body, point = await exports.journal_parquet(session, as_of_sequence)
-        return _response(body, "parquet", point, f"journal-{point['sequence']}")
+        return _response(body, "parquet", point, f"journal-{point['sequence']}", await lag_headers(state, session))
 
     @get("/open-data/360giving", guards=[requires(Role.AUDITOR)], operation_class=JSON_OR_FILES)
     async def giving(
@@ -111,7 +122,7 @@ class ReportController(Controller):
         """360Giving Data Standard package (grants to villages, organisations and pseudonymous households)."""
         package = await opendata.package(session, secret=state.settings.secret, as_of_sequence=as_of_sequence)
         body = opendata.render(package, format)
-        return _response(body, format, package["x-shanshui"]["as_of"], "360giving")
+        return _response(body, format, package["x-shanshui"]["as_of"], "360giving", await lag_headers(state, session))
 
 
 def can_read_statement(actor: Actor, party: Party) -> bool:
@@ -134,6 +145,7 @@ async def readable_party(session: AsyncSession, actor: Actor, party_id: int) -> 
 class StatementController(Controller):
     path = "/api/v1/statements"
     tags = ["reports"]
+    dependencies = REPORT_READS
 
     @get("/{party_id:int}", guards=[requires(Role.AUDITOR, Role.COMMUNITY, Role.OFFICIAL, Role.APPROVER)],
          operation_class=JSON_OR_FILES)
@@ -152,7 +164,8 @@ class StatementController(Controller):
             body = formats.to_csv(doc["lines"])
         else:
             body = formats.to_json(doc)
-        return _response(body, format, doc["as_of"], f"statement-{party_id}-{doc['period'] or 'all'}")
+        return _response(body, format, doc["as_of"], f"statement-{party_id}-{doc['period'] or 'all'}",
+                         await lag_headers(state, session))
 
     @get("/verify/{code:str}", opt=PUBLIC)
     async def verify(self, request: Request, session: AsyncSession, state: State, code: str) -> dict[str, Any]:

@@ -170,7 +170,9 @@ async def chain_status(session: AsyncSession, sequence: int, head_sequence: int)
     report = await verify_ledger(session, totals=False)
     brk = report.first_break
     broken = brk is not None and (brk.sequence is None or brk.sequence <= sequence)
-    out: dict[str, Any] = {"ok": not broken, "checked_through": sequence, "first_break": None}
+    out: dict[str, Any] = {"ok": not broken, "checked_through": sequence, "first_break": None,
+                           # entries up to here were taken from the newest verified checkpoint (0: from genesis)
+                           "from_checkpoint": report.from_checkpoint}
     if broken and brk is not None:
         out["first_break"] = {"sequence": brk.sequence, "entry_id": brk.entry_id, "reason": brk.reason}
     # Account totals are a property of now, not of a past point; /api/v1/ledger/verify reports them.

@@ -1,0 +1,153 @@
+"""Reports and verification at province scale: generate the bench's synthetic ledger (the same
+generator as `shanshui bench`), then time each figure in a fresh process with its peak memory.
+
+    python bench/scale.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/scratch \\
+        --households 100000 --postings 1000000 --wipe [--skip-load]
+
+Figures (before = the old code paths, kept switchable for this comparison):
+  transparency (after / before: dimensions decoded from metadata JSON), audit, verify --full (after:
+  Arrow batches / before: row by row), and incremental verify after 10,000 new entries.
+Writes a JSON of the figures to stdout. Run it niced: it uses a whole core for minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _child(url: str, what: str) -> dict:
+    """In a fresh process: run one figure, return seconds and peak RSS."""
+    from service.bench.machine import peak_rss_bytes
+    from service.db import Database
+    from service.ledger import verify
+    from service.reports import journal
+    from service.reports import service as reports
+    from service.reports.arrow import close_reader
+    from service.settings import get_settings
+
+    async def run() -> dict:
+        db = Database(url)
+        try:
+            async with db.reading() as s:
+                if what.startswith("transparency"):
+                    journal.FROM_METADATA = what.endswith("before")
+                    doc = await reports.transparency(s, k=get_settings().k_anonymity)
+                    return {"cells": len(doc["cells"]), "sequence": doc["as_of"]["sequence"]}
+                if what.startswith("audit"):
+                    journal.FROM_METADATA = what.endswith("before")
+                    doc = await reports.audit(s)
+                    return {"accounts": len(doc["trial_balance"]["accounts"]), "chain_ok": doc["chain"]["ok"],
+                            "from_checkpoint": doc["chain"].get("from_checkpoint")}
+                if what.startswith("verify_full"):
+                    verify.FAST_FROM = 10**12 if what.endswith("before") else 0
+                    r = await verify.verify_ledger(s, full=True)
+                    return {"ok": r.ok, "entries": r.checked}
+                r = await verify.verify_ledger(s)
+                return {"ok": r.ok, "entries": r.checked - r.from_checkpoint, "from_checkpoint": r.from_checkpoint}
+        finally:
+            await db.dispose()
+
+    started = time.perf_counter()
+    facts = asyncio.run(run())
+    seconds = round(time.perf_counter() - started, 3)
+    close_reader()
+    return {"seconds": seconds, "peak_rss_mib": peak_rss_bytes() // 2**20, **facts}
+
+
+def measure(url: str, what: str) -> dict:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_child, url, what).result()
+
+
+async def load(url: str, households: int, postings: int, wipe: bool) -> dict:
+    from service.bench import load as loader
+    from service.bench import synth
+    from service.db import Database
+    from service.ledger import dimensions
+
+    db = Database(url)
+    try:
+        await loader.prepare_schema(db, wipe)
+    finally:
+        await db.dispose()
+    started = time.perf_counter()
+    layout, figures = await loader.generate(url, synth.Sizes.plan(households, postings))
+    loaded = time.perf_counter() - started
+    db = Database(url)
+    try:
+        started = time.perf_counter()
+        async with db.engine.begin() as conn:  # the bulk loader bypasses the column defaults
+            await conn.run_sync(dimensions.backfill)
+        backfilled = time.perf_counter() - started
+    finally:
+        await db.dispose()
+    return {"entries": figures.entries, "postings": figures.postings, "load_seconds": round(loaded, 1),
+            "dimension_backfill_seconds": round(backfilled, 1), "layout": layout}
+
+
+async def checkpoint_then_append(url: str, layout, n: int) -> dict:
+    """A full pass that records a checkpoint, then `n` new entries through the ledger's own write path."""
+    from service.auth.actor import Actor
+    from service.db import Database
+    from service.ledger import service as ledger
+    from service.ledger.verify import verify_and_checkpoint
+
+    db = Database(url)
+    try:
+        started = time.perf_counter()
+        report = await verify_and_checkpoint(db, full=True)
+        seconds = time.perf_counter() - started
+        who = Actor(user_id=1, name="bench", role="admin")
+        fund, first = layout.funds[0][0], layout.household_first_account
+        for start in range(0, n, 1000):
+            specs = [ledger.EntrySpec(kind="payment", legs=ledger.transfer(fund, first + (start + i) % 1000, 100),
+                                      effective_date=date(2026, 6, 1),
+                                      metadata={"county_code": layout.county_codes[0], "period": "2026"})
+                     for i in range(min(1000, n - start))]
+            async with db.writing() as s:
+                await ledger.record_entries(s, specs, actor=who)
+    finally:
+        await db.dispose()
+    return {"ok": report.ok, "seconds_including_checkpoint": round(seconds, 3)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--database-url", required=True)
+    ap.add_argument("--households", type=int, default=100_000)
+    ap.add_argument("--postings", type=int, default=1_000_000)
+    ap.add_argument("--wipe", action="store_true")
+    ap.add_argument("--before", action="store_true", help="also time the old code paths")
+    args = ap.parse_args()
+    url = args.database_url
+    out: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "database": url.split(":")[0]}
+    from service.bench.machine import cpu_model, memory_bytes
+
+    out["machine"] = {"cpu": cpu_model(), "cores": multiprocessing.cpu_count(), "memory_gib": (memory_bytes() or 0) // 2**30}
+    loaded = asyncio.run(load(url, args.households, args.postings, args.wipe))
+    layout = loaded.pop("layout")
+    out["data"] = loaded
+    figures = ["transparency", "audit", "verify_full"]
+    if args.before:
+        figures += ["transparency_before", "verify_full_before"]
+    for what in figures:
+        out[what] = measure(url, what)
+        print(what, out[what], file=sys.stderr)
+    out["full_verify_with_checkpoint"] = asyncio.run(checkpoint_then_append(url, layout, 10_000))
+    out["verify_incremental_after_10k"] = measure(url, "verify_incremental")
+    out["audit_after_checkpoint"] = measure(url, "audit")
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Verified checkpoints of the chain, so that routine verification hashes only what is new.
+
+A checkpoint says: the entry at `sequence` had `entry_hash`, and every account's posted totals were
+those in `ledger_checkpoint_totals` (digest `totals_digest`). It is written only after a pass that
+found nothing wrong, and is hash-linked to the previous checkpoint. Incremental verification trusts
+the newest checkpoint for everything before it; a full pass (`shanshui verify --full`, or the
+scheduled full check) trusts nothing, re-hashes from genesis and checks every checkpoint against the
+chain it recomputed: an altered posting before a checkpoint is found there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.ledger.models import (
+    GENESIS_HASH, Account, Checkpoint, CheckpointTotal, EntryStatus, JournalEntry, Posting,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    sequence: int
+    reason: str
+    expected: str | None = None
+    found: str | None = None
+
+
+def checkpoint_hash(prev_hash: str, sequence: int, entry_hash: str, totals_digest: str) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + f"{sequence}|{entry_hash}|{totals_digest}".encode()).hexdigest()
+
+
+async def latest(session: AsyncSession) -> Checkpoint | None:
+    return await session.scalar(select(Checkpoint).order_by(Checkpoint.sequence.desc()).limit(1))
+
+
+async def problems(session: AsyncSession, through: int | None = None) -> list[Problem]:
+    """Checkpoints whose link is broken or whose entry hash is not the journal's (up to `through`)."""
+    rows = (await session.execute(
+        select(Checkpoint, JournalEntry.hash).outerjoin(
+            JournalEntry, (JournalEntry.sequence == Checkpoint.sequence) & (JournalEntry.status == EntryStatus.POSTED))
+        .order_by(Checkpoint.sequence))).all()
+    out, prev = [], GENESIS_HASH
+    for cp, journal_hash in rows:
+        if through is not None and cp.sequence > through:
+            break
+        if cp.prev_hash != prev or checkpoint_hash(prev, cp.sequence, cp.entry_hash, cp.totals_digest) != cp.hash:
+            out.append(Problem(cp.sequence, "checkpoint altered: its hash link does not match", prev, cp.prev_hash))
+        if journal_hash != cp.entry_hash:
+            out.append(Problem(cp.sequence, "the journal's entry at this checkpoint differs from what was verified",
+                               cp.entry_hash, journal_hash))
+        prev = cp.hash
+    return out
+
+
+def posted_sums(after: int):
+    """Per account, debits and credits of the postings of entries posted after sequence `after`."""
+    return (
+        select(Posting.account_id.label("account_id"),
+               func.coalesce(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), 0).label("dp"),
+               func.coalesce(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), 0).label("cp"))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > after)
+        .group_by(Posting.account_id).subquery()
+    )
+
+
+def pending_sums():
+    p = (select(Posting.account_id.label("account_id"),
+                func.coalesce(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), 0).label("dq"),
+                func.coalesce(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), 0).label("cq"))
+         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+         .where(JournalEntry.status == EntryStatus.PENDING).group_by(Posting.account_id))
+    return p.subquery()
+
+
+async def mismatches_since(session: AsyncSession, sequence: int) -> list[dict]:
+    """Accounts whose stored totals are not the checkpoint's plus what was posted after it (and the
+    pending entries' sums): the database compares, only the mismatches come back."""
+    base, new, pend = CheckpointTotal, posted_sums(sequence), pending_sums()
+    z = func.coalesce
+    want = (z(base.debits_posted, 0) + z(new.c.dp, 0), z(base.credits_posted, 0) + z(new.c.cp, 0),
+            z(pend.c.dq, 0), z(pend.c.cq, 0))
+    stored = (Account.debits_posted, Account.credits_posted, Account.debits_pending, Account.credits_pending)
+    differs = (stored[0] != want[0]) | (stored[1] != want[1]) | (stored[2] != want[2]) | (stored[3] != want[3])
+    rows = await session.execute(
+        select(Account.id, Account.code, *stored, *want)
+        .outerjoin(base, base.account_id == Account.id).outerjoin(new, new.c.account_id == Account.id)
+        .outerjoin(pend, pend.c.account_id == Account.id).where(differs).order_by(Account.id))
+    return [{"account_id": r[0], "code": r[1], "stored": tuple(r[2:6]), "from_postings": tuple(int(x) for x in r[6:10])}
+            for r in rows]
+
+
+async def record(session: AsyncSession, sequence: int, entry_hash: str, *, full: bool) -> Checkpoint | None:
+    """Write a checkpoint at a verified `sequence` (in a write transaction). The accounts may have moved
+    on since the pass read them: their totals at `sequence` are today's minus what was posted after."""
+    last = await latest(session)
+    if sequence == 0 or (last is not None and last.sequence >= sequence):
+        return None
+    await session.execute(delete(CheckpointTotal))
+    new = posted_sums(sequence)
+    z = func.coalesce
+    await session.execute(insert(CheckpointTotal).from_select(
+        ["account_id", "debits_posted", "credits_posted"],
+        select(Account.id, Account.debits_posted - z(new.c.dp, 0), Account.credits_posted - z(new.c.cp, 0))
+        .outerjoin(new, new.c.account_id == Account.id)))
+    digest = hashlib.sha256()
+    rows = await session.stream(select(CheckpointTotal.account_id, CheckpointTotal.debits_posted,
+                                       CheckpointTotal.credits_posted).order_by(CheckpointTotal.account_id)
+                                .execution_options(yield_per=50_000))
+    async for part in rows.partitions():
+        digest.update("".join(f"{a},{d},{c}\n" for a, d, c in part).encode())
+    prev = last.hash if last else GENESIS_HASH
+    cp = Checkpoint(sequence=sequence, entry_hash=entry_hash, totals_digest=digest.hexdigest(), prev_hash=prev,
+                    hash=checkpoint_hash(prev, sequence, entry_hash, digest.hexdigest()), full=full)
+    session.add(cp)
+    await session.flush()
+    return cp
+
+

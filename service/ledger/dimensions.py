@@ -1,0 +1,120 @@
+"""Report dimensions of a journal entry: typed, indexed columns written with the entry.
+
+Every report groups money by county, program, period, trust, payee and agreement. Those values
+live in the entry's metadata, and decoding millions of metadata documents at read time made a
+province's reports slow and large; so they are copied into columns of `journal_entries` when the
+entry is written (and by migration 0009 for entries written before), and the reports read the
+columns.
+
+The copy is exactly what the reports used to decode from the metadata JSON: text dimensions hold the
+value's JSON text (a string as itself, a number as its digits, true/false), numeric ones the value
+read as a whole number (patrol days "2.5" -> 2), so reports stay byte-identical.
+
+The columns are filled by column defaults (`default_for`), which SQLAlchemy evaluates for every
+INSERT, ORM or Core, single or executemany: no write path can forget them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# column -> metadata key, for dimensions kept as text (the reports compare and group them as text)
+TEXT: dict[str, str] = {
+    "dim_county": "county_code", "dim_program": "program_id", "dim_period": "period", "dim_trust": "trust_id",
+    "dim_agreement": "agreement_id", "dim_reverses_kind": "reverses_kind",
+}
+# column -> metadata key, for dimensions kept as whole numbers
+NUMBER: dict[str, str] = {"dim_payee_party": "payee_party_id", "dim_patrol_days": "patrol_days",
+                          "dim_incidents": "incidents"}
+COLUMNS: dict[str, str] = {**TEXT, **NUMBER}
+INT64 = 2**63
+
+
+def as_text(value: Any) -> str | None:
+    """A metadata value as the text a JSON decoder gives for it (what the reports group by)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def as_number(value: Any) -> int | None:
+    """patrol_days may arrive as 3, "3" or "2.5" (half days are rounded down to keep integers)."""
+    text = as_text(value)
+    if text is None or text.strip() == "":
+        return None
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    whole = int(number)
+    return whole if -INT64 <= whole < INT64 else None
+
+
+def columns(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Every dimension column of an entry with this metadata."""
+    meta = metadata or {}
+    out: dict[str, Any] = {col: as_text(meta.get(key)) for col, key in TEXT.items()}
+    out |= {col: as_number(meta.get(key)) for col, key in NUMBER.items()}
+    return out
+
+
+def _metadata_of(context: Any) -> Mapping[str, Any]:
+    meta = context.get_current_parameters().get("metadata") if context is not None else None
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def default_for(column: str) -> Callable[[Any], Any]:
+    """A column default computing `column` from the metadata of the row being inserted."""
+    key = COLUMNS[column]
+    read = as_text if column in TEXT else as_number
+
+    def value(context: Any) -> Any:
+        return read(_metadata_of(context).get(key))
+
+    return value
+
+
+BACKFILL_CHUNK = 20_000
+
+
+def backfill(conn: Any) -> None:
+    """Fill the columns of entries written before them (migration 0009; bulk loads that bypass the
+    column defaults), from their metadata, with the same functions. Posted entries are protected by
+    the append-only trigger: it is lifted for this one update of derived columns, inside the caller's
+    transaction, and put back. `conn` is a synchronous SQLAlchemy connection."""
+    import sqlalchemy as sa
+
+    from service.ledger import append_only
+
+    entries = sa.table("journal_entries", sa.column("id", sa.BigInteger), sa.column("metadata", sa.JSON),
+                       *[sa.column(c) for c in COLUMNS])
+    pg = conn.dialect.name == "postgresql"
+    if pg:
+        conn.execute(sa.text("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only"))
+    else:
+        conn.execute(sa.text("DROP TRIGGER IF EXISTS journal_entries_append_only"))
+    update = (entries.update().where(entries.c.id == sa.bindparam("b_id"))
+              .values({c: sa.bindparam(f"b_{c}") for c in COLUMNS}))
+    last = 0
+    while True:
+        rows = conn.execute(sa.select(entries.c.id, entries.c.metadata).where(entries.c.id > last)
+                            .order_by(entries.c.id).limit(BACKFILL_CHUNK)).all()
+        if not rows:
+            break
+        conn.execute(update, [{"b_id": i, **{f"b_{c}": v for c, v in columns(meta).items()}} for i, meta in rows])
+        last = rows[-1][0]
+    if pg:
+        conn.execute(sa.text("ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only"))
+    else:
+        conn.execute(sa.text(append_only.SQLITE[1]))

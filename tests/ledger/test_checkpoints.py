@@ -1,0 +1,129 @@
+"""Checkpoints: routine verification hashes only what came after the newest one; the full pass (CLI
+`--full`, and the scheduled check) still finds an entry altered before it. The fast Arrow path builds
+exactly the bytes of `chain.canonical_bytes`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from service.ledger import fastchain, verify
+from service.ledger.chain import canonical_bytes
+from service.ledger.verify import scheduled_full_checks, verify_and_checkpoint, verify_ledger
+from tests.helpers import funded_account, open_account, post_entry, tamper
+from tests.ledger.test_verify_cli import run_cli  # noqa: F401  (fixture)
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
+ids = st.one_of(st.none(), st.integers(1, 2**62))
+metadata = st.dictionaries(st.text(max_size=6), st.one_of(st.none(), st.booleans(), st.integers(-(2**62), 2**62), texts,
+                                                         st.floats(allow_nan=False, allow_infinity=False)), max_size=5)
+legs = st.lists(st.tuples(st.integers(1, 2**40), st.sampled_from(["CNY", "USD"]), st.integers(-(10**12), 10**12)),
+                min_size=0, max_size=4)
+entries = st.lists(st.tuples(st.sampled_from(["payment", "reversal", "stipend_run"]), texts, metadata, ids, ids, ids,
+                             st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1)),
+                             st.dates(min_value=date(1000, 1, 1)), legs), min_size=1, max_size=6)
+
+
+@hsettings(max_examples=120, deadline=None)
+@given(entries, st.booleans())
+def test_fast_bytes_equal_the_reference(rows, sqlite):
+    e, p = [], []
+    for i, (kind, memo, meta, entered, approved, reversal, posted, day, ls) in enumerate(rows, start=1):
+        stored = json.dumps(meta)  # how SQLAlchemy's JSON type stores it (spaces, ASCII escapes)
+        when = (posted.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite
+                else int((posted.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1)))
+        e.append({"entry_id": i, "sequence": i, "kind": kind, "effective_date": day, "posted_at": when, "memo": memo,
+                  "metadata": stored, "entered_by": entered, "approved_by": approved, "reversal_of_id": reversal,
+                  "prev_hash": "0" * 64, "hash": "0" * 64})
+        p += [{"entry_id": i, "account_id": a, "currency": c, "amount": m} for a, c, m in ls]
+    schema = dict(fastchain._ENTRY) | ({} if sqlite else {"posted_at": pl.Int64})
+    batch = fastchain.assemble(pl.DataFrame(e, schema=schema), pl.DataFrame(p, schema=fastchain._POSTING))
+    expected = [canonical_bytes(sequence=i, kind=k, effective_date=d, posted_at=t.replace(tzinfo=UTC), memo=m,
+                                metadata=json.loads(json.dumps(meta)), entered_by=eb, approved_by=ab,
+                                reversal_of_id=r, postings=ls)
+                for i, (k, m, meta, eb, ab, r, t, d, ls) in enumerate(rows, start=1)]
+    assert fastchain.payloads(batch) == expected
+
+
+async def _ledger(client, admin, n: int) -> tuple[int, int, list[dict]]:
+    fund, _ = await funded_account(client, admin, "1000.00")
+    payee = await open_account(client, admin, kind="beneficiary")
+    posted = [(await post_entry(client, admin, [(fund, "1.00"), (payee["id"], "-1.00")], memo=f"n{i}")).json()
+              for i in range(n)]
+    return fund, payee["id"], posted
+
+
+@pytest.fixture(params=["rows", "arrow"])
+def walk(request, monkeypatch):
+    """Both walks: row by row through the session, and the Arrow batch path."""
+    monkeypatch.setattr(verify, "FAST_FROM", 10**9 if request.param == "rows" else 0)
+    return request.param
+
+
+async def test_incremental_starts_at_the_checkpoint_and_full_finds_what_is_before_it(client, admin, db, walk):
+    fund, payee, posted = await _ledger(client, admin, 4)
+    first = await verify_and_checkpoint(db, full=True)
+    assert first.ok and first.from_checkpoint == 0 and first.checked == first.head_sequence == 5
+    more = [(await post_entry(client, admin, [(fund, "2.00"), (payee, "-2.00")])).json() for _ in range(3)]
+    async with db.reading() as s:
+        quick = await verify_ledger(s)
+    assert quick.ok and quick.from_checkpoint == 5 and quick.checked == quick.head_sequence == 8
+    # A posting altered before the checkpoint: the routine pass trusts the checkpoint, the full pass does not.
+    await tamper(db, "UPDATE postings SET amount = amount * 10 WHERE entry_id = :e", e=posted[1]["id"])
+    async with db.reading() as s:
+        assert (await verify_ledger(s)).ok
+        full = await verify_ledger(s, full=True)
+    assert not full.ok and full.first_break.entry_id == posted[1]["id"] and full.first_break.sequence == 3
+    assert {m["account_id"] for m in full.account_mismatches} == {fund, payee}
+    # An entry altered after the checkpoint is found by the routine pass.
+    await tamper(db, "UPDATE journal_entries SET memo = 'edited' WHERE id = :e", e=more[1]["id"])
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    assert not report.ok and report.first_break.entry_id == more[1]["id"] and report.not_checked == 1
+
+
+async def test_a_tampered_checkpoint_or_a_rewritten_chain_is_named(client, admin, db):
+    fund, payee, posted = await _ledger(client, admin, 3)
+    assert (await verify_and_checkpoint(db, full=True)).ok
+    await tamper(db, "UPDATE ledger_checkpoints SET totals_digest = :d", d="1" * 64)
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    assert not report.ok and "checkpoint altered" in report.first_break.reason
+    assert report.from_checkpoint == 0  # a checkpoint that fails its own link is not trusted
+
+
+async def test_account_totals_after_the_checkpoint_are_checked(client, admin, db):
+    fund, payee, _ = await _ledger(client, admin, 2)
+    assert (await verify_and_checkpoint(db, full=False)).ok
+    await post_entry(client, admin, [(fund, "3.00"), (payee, "-3.00")])
+    await tamper(db, "UPDATE accounts SET credits_posted = credits_posted + 1 WHERE id = :a", a=payee)
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    assert report.from_checkpoint == 3 and [m["account_id"] for m in report.account_mismatches] == [payee]
+
+
+async def test_the_scheduled_full_check_finds_a_tamper_before_the_checkpoint(client, admin, db):
+    fund, payee, posted = await _ledger(client, admin, 3)
+    assert (await verify_and_checkpoint(db, full=True)).ok
+    await tamper(db, "UPDATE postings SET amount = -amount WHERE entry_id = :e", e=posted[0]["id"])
+    said: list[str] = []
+    task = asyncio.create_task(scheduled_full_checks(db, 0.01, said.append))
+    for _ in range(500):
+        await asyncio.sleep(0.01)
+        if said:
+            break
+    task.cancel()
+    assert said and "FAILED" in said[0] and "sequence=2" in said[0]
+
+
+async def test_cli_full_records_a_checkpoint_and_plain_verify_starts_there(client, admin, db, run_cli):  # noqa: F811
+    await _ledger(client, admin, 2)
+    full = await asyncio.to_thread(run_cli, "verify", "--full")
+    assert full.exit_code == 0, full.output
+    again = await asyncio.to_thread(run_cli, "verify")
+    assert again.exit_code == 0 and "from checkpoint at sequence 3" in again.output
