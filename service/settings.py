@@ -29,6 +29,8 @@ class Settings:
     public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
     seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
     log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
+    # Concurrent write requests share one transaction and one commit (service/group_commit.py).
+    group_commit: bool = field(default_factory=lambda: _env("GROUP_COMMIT", "1") != "0")
 
     @property
     def is_sqlite(self) -> bool:
