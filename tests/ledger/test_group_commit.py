@@ -14,7 +14,6 @@ import tempfile
 import time
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from service.db import Database
