@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
 
     async def open_db(app: Litestar) -> None:
-        app.state.db = Database(settings.database_url, echo=settings.log_sql)
+        app.state.db = Database(settings.database_url, echo=settings.log_sql, group_commit=settings.group_commit)
         await prune_keys(app.state.db, settings.idempotency_retention_hours)
         app.state.pruner = asyncio.create_task(prune_keys_every(
             app.state.db, settings.idempotency_retention_hours, settings.idempotency_prune_seconds))

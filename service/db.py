@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import aiosqlite
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Select, event, func, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -104,6 +105,21 @@ async def insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any
     return ids
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole,
+# so running it again is safe. SQLite's "database is locked" after busy_timeout is the same story.
+RETRYABLE_STATES = {"40P01", "40001"}
+
+
+def retryable(exc: BaseException) -> bool:
+    """Did the database abort the transaction for a reason that running it again can cure?"""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        if getattr(cause, "sqlstate", None) in RETRYABLE_STATES or getattr(cause, "pgcode", None) in RETRYABLE_STATES:
+            return True
+    return "database is locked" in str(exc.orig)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -146,8 +162,10 @@ async def _inline_sqlite(path: str) -> aiosqlite.Connection:
 class Database:
     """One engine per process. Write transactions are serialised on SQLite (one writer at a time)."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, group_commit: bool = False) -> None:
         self.url = url
+        self.group_commit = group_commit  # write requests share transactions (service/group_commit.py)
+        self._group_writer: Any = None
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -193,7 +211,17 @@ class Database:
             self._write_lock = asyncio.Lock()
         return self._write_lock
 
+    def group_writer(self, retry: Any) -> Any:
+        """This process's group writer for this database, made on first use."""
+        if self._group_writer is None:
+            from service.group_commit import GroupWriter  # it builds on this module
+
+            self._group_writer = GroupWriter(self, retry)
+        return self._group_writer
+
     async def dispose(self) -> None:
+        if self._group_writer is not None:
+            await self._group_writer.close()
         await self.engine.dispose()
         if self.writer is not self.engine:
             await self.writer.dispose()

@@ -34,6 +34,8 @@ class Settings:
     # A full ledger verification from genesis (the check that finds an entry altered before the newest
     # checkpoint) every this many hours in the running service; 0 turns it off (then run it from cron).
     full_verify_hours: float = field(default_factory=lambda: float(_env("FULL_VERIFY_HOURS", "24")))
+    # Concurrent write requests share one transaction and one commit (service/group_commit.py).
+    group_commit: bool = field(default_factory=lambda: _env("GROUP_COMMIT", "1") != "0")
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,7 +5,8 @@ the first response stored with the write itself, so a retry can never write twic
 - same key, other request -> 409
 - same key while the first request is still running -> 409
 A failed request stores nothing, so the client may correct it and retry with the same key.
-A transaction the database aborted for a deadlock or a serialization failure is run again, a bounded
+With group commit on (the default), concurrent requests share one transaction, each in a savepoint
+of its own (service/group_commit.py). A transaction the database aborted for a deadlock or a serialization failure is run again, a bounded
 number of times; if it still cannot commit the client gets a 409 saying nothing was written.
 """
 
@@ -25,18 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import idempotency
 from service.auth.actor import Actor
-from service.db import Database
+from service.db import Database, retryable
 from service.errors import Conflict, InvalidField
 from service.idempotency import IDEMPOTENCY_HEADER
 
-__all__ = ["IDEMPOTENCY_HEADER", "fingerprint", "perform", "retrying"]
+__all__ = ["IDEMPOTENCY_HEADER", "fingerprint", "perform", "retryable", "retrying"]
 
 T = TypeVar("T")
 _in_flight: set[tuple[int, str]] = set()
 ATTEMPTS = 5
-# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole,
-# so running it again is safe. SQLite's "database is locked" after busy_timeout is the same story.
-RETRYABLE_STATES = {"40P01", "40001"}
 
 
 def fingerprint(request: Request, data: Any) -> str:
@@ -55,16 +53,6 @@ def _key(request: Request) -> str | None:
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise InvalidField(IDEMPOTENCY_HEADER, "must be 1 to 255 printable characters")
     return key
-
-
-def retryable(exc: BaseException) -> bool:
-    """Did the database abort the transaction for a reason that running it again can cure?"""
-    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
-        return False
-    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
-        if getattr(cause, "sqlstate", None) in RETRYABLE_STATES or getattr(cause, "pgcode", None) in RETRYABLE_STATES:
-            return True
-    return "database is locked" in str(exc.orig)
 
 
 async def retrying(db: Database, work: Callable[[AsyncSession], Awaitable[T]], attempts: int = ATTEMPTS) -> T:
@@ -120,6 +108,8 @@ async def perform(
     if slot:
         _in_flight.add(slot)
     try:
+        if db.group_commit:
+            return await db.group_writer(retrying).submit(work)  # type: ignore[no-any-return]
         return await retrying(db, work)
     except IntegrityError as exc:
         raise Conflict("the write conflicted with another one; nothing was written, retry",

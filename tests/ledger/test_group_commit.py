@@ -1,0 +1,154 @@
+"""Group commit: concurrent write requests share one transaction, each in its own savepoint.
+A refused request never fails the others; retries with a key write each entry exactly once; a group
+killed mid-commit (SIGKILL) loses or duplicates nothing once its clients retry."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+from sqlalchemy import func, select
+
+from service.db import Database
+from service.errors import InsufficientFunds
+from service.ledger import service as ledger
+from service.ledger.models import JournalEntry
+from service.writes import retrying
+from tests.conftest import actor
+from tests.helpers import funded_account, open_account
+
+
+async def test_a_group_with_one_refused_command_commits_the_others(client, admin, database_url):
+    fund, _ = await funded_account(client, admin, "100.00")
+    payee = (await open_account(client, admin, kind="beneficiary"))["id"]
+    db = Database(database_url, group_commit=True)
+    writer = db.group_writer(retrying)
+    me = actor(1)
+
+    def move(fen: int):
+        async def work(session):
+            entry = await ledger.record_entry(session, kind="payment", legs=ledger.transfer(fund, payee, fen), actor=me)
+            return entry.sequence
+        return work
+
+    try:
+        # 60 fits; 50 would fit alone but not after the 60 before it in the group; 40 still fits.
+        outcome = await asyncio.gather(*(writer.submit(move(fen)) for fen in (6000, 5000, 4000)),
+                                       return_exceptions=True)
+    finally:
+        await db.dispose()
+    assert writer.groups == 1 and writer.requests == 2  # one transaction for the three; two committed
+    first, refused, third = outcome
+    assert isinstance(refused, InsufficientFunds), refused
+    assert third == first + 1  # each its own sequence number, in the order of the group
+    assert (await client.get(f"/api/v1/accounts/{fund}/balance", headers=admin)).json()["posted"] == "0.00"
+    assert (await client.get("/api/v1/ledger/verify", headers=admin)).json()["ok"]
+
+
+async def test_fifty_clients_retrying_with_the_same_keys_write_each_entry_once(client, admin, db):
+    fund, _ = await funded_account(client, admin, "1000.00")
+    payee = (await open_account(client, admin, kind="beneficiary"))["id"]
+    body = {"memo": "fifty", "postings": [{"account_id": fund, "amount": "1.00"},
+                                          {"account_id": payee, "amount": "-1.00"}]}
+
+    async def one_client(i: int) -> set[int]:
+        ids = set()
+        for _ in range(3):  # the first try and two retries, each until it is answered
+            while True:
+                r = await client.post("/api/v1/ledger/entries", json=body,
+                                      headers={**admin, "Idempotency-Key": f"fifty-{i}"})
+                if r.status_code != 409:  # 409: the same key is still being processed; retry shortly
+                    break
+                await asyncio.sleep(0.01)
+            assert r.status_code == 201, r.text
+            ids.add(r.json()["id"])
+        return ids
+
+    answers = await asyncio.gather(*(one_client(i) for i in range(50)))
+    assert all(len(ids) == 1 for ids in answers)  # every retry got the first answer
+    async with db.reading() as s:
+        written = await s.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.memo == "fifty"))
+    assert written == 50 and len(set().union(*answers)) == 50
+    assert (await client.get(f"/api/v1/accounts/{fund}/balance", headers=admin)).json()["posted"] == "950.00"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(database_url: str, port: int, log) -> subprocess.Popen:
+    env = {**os.environ, "SHANSHUI_DATABASE_URL": database_url, "SHANSHUI_GROUP_COMMIT": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, "the server exited"
+        time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+async def test_sigkill_during_group_commits_loses_or_duplicates_nothing(client, admin, database_url):
+    fund, _ = await funded_account(client, admin, "10000.00")
+    payee = (await open_account(client, admin, kind="beneficiary"))["id"]
+    body = {"memo": "killed", "postings": [{"account_id": fund, "amount": "1.00"},
+                                           {"account_id": payee, "amount": "-1.00"}]}
+    keys = [f"kill-{i}" for i in range(200)]
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    async def post(c: httpx.AsyncClient, key: str) -> httpx.Response | None:
+        try:
+            return await c.post(f"{base}/api/v1/ledger/entries", json=body, headers={**admin, "Idempotency-Key": key})
+        except httpx.HTTPError:
+            return None  # the server died under it: not acknowledged
+
+    with tempfile.TemporaryFile() as log:
+        server = _serve(database_url, port, log)
+        acknowledged: dict[str, int] = {}
+        try:
+            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as c:
+                pending = [asyncio.create_task(post(c, k)) for k in keys]
+                while sum(t.done() for t in pending) < 20:  # groups are committing: kill it mid-stream
+                    await asyncio.sleep(0.005)
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+                for key, task in zip(keys, pending, strict=True):
+                    r = await task
+                    if r is not None and r.status_code == 201:
+                        acknowledged[key] = r.json()["id"]
+            assert 0 < len(acknowledged) < len(keys), "the kill should land while groups were committing"
+            server = _serve(database_url, port, log)
+            async with httpx.AsyncClient(timeout=30) as c:
+                for key in keys:  # every client retries with its key
+                    r = await post(c, key)
+                    assert r is not None and r.status_code == 201, r.text if r is not None else key
+                    if key in acknowledged:  # an acknowledged write is replayed, never written again
+                        assert r.json()["id"] == acknowledged[key] and r.headers["idempotent-replayed"] == "true"
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+    db = Database(database_url)
+    try:
+        async with db.reading() as s:
+            written = await s.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.memo == "killed"))
+    finally:
+        await db.dispose()
+    assert written == len(keys)
+    env = {**os.environ, "SHANSHUI_DATABASE_URL": database_url}
+    verify = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "verify"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
