@@ -17,6 +17,8 @@ from sqlalchemy import text
 from service import models  # noqa: F401  (registers every table)
 from service import openapi
 from service.auth.guards import PUBLIC, auth_middleware
+from service.ratelimit import STORE, public_rate_limit
+from service.ratelimit import store as rate_limit_store
 from service.auth.routes import AuthController
 from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
@@ -98,7 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *report_routes, *web_routes, console_router(settings),
         ],
         dependencies=dependencies,
-        middleware=[auth_middleware, audit_middleware],
+        middleware=[auth_middleware, audit_middleware, public_rate_limit(settings).middleware],
+        stores={STORE: rate_limit_store(settings)},
         before_send=[security_headers],
         plugins=[*openapi.schema_plugins, PydanticPlugin(prefer_alias=True), problem_plugin],
         exception_handlers=internal_error_handlers,

@@ -27,6 +27,8 @@ class Settings:
         default_factory=lambda: tuple(o for o in _env("CORS_ORIGINS", "").split(",") if o)
     )
     public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
+    # a directory the server's workers share for the public rate limit ("" keeps it in memory, one process)
+    rate_limit_dir: str = field(default_factory=lambda: _env("RATE_LIMIT_DIR", ""))
     seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
     log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
 

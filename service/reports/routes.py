@@ -19,7 +19,7 @@ from service.pagination import MAX_ID, Id
 from service.parties.models import Party
 from service.reports import exports, formats, opendata
 from service.reports import service as reports
-from service.reports.limits import public_limit
+from service.ratelimit import RATE_LIMITED
 from service.web.i18n import choose
 from service.web.pages import statement_html, transparency_html
 
@@ -154,10 +154,9 @@ class StatementController(Controller):
             body = formats.to_json(doc)
         return _response(body, format, doc["as_of"], f"statement-{party_id}-{doc['period'] or 'all'}")
 
-    @get("/verify/{code:str}", opt=PUBLIC)
+    @get("/verify/{code:str}", opt={**PUBLIC, RATE_LIMITED: True})
     async def verify(self, request: Request, session: AsyncSession, state: State, code: str) -> dict[str, Any]:
         """Public: confirm a statement's totals from its verification code. Names nobody."""
-        public_limit.check(request, state.settings.public_rate_limit_per_minute)
         return await reports.verify_statement(session, code, state.settings.secret)
 
 
