@@ -77,7 +77,7 @@ async def test_certificate_page_shows_a_found_certificate_and_its_real_status(cl
     assert api["holder"] is None and api["holder_type"] == "individual producer"
 
 
-async def test_certificate_page_is_not_limited_by_other_visitors(client, db, settings, live_server):
+async def test_certificate_page_is_not_limited_by_other_visitors(db, settings, live_server):
     """The page once asked the service's own API in process, so every visitor shared one client address:
     after 60 lookups a minute by anyone, a genuine certificate read as "not found"."""
     import httpx
@@ -89,5 +89,18 @@ async def test_certificate_page_is_not_limited_by_other_visitors(client, db, set
         for _ in range(settings.public_rate_limit_per_minute + 1):
             await other.get("/api/v1/certifications/verify/ZNFTL-GI-2025-0012345")
         assert (await other.get("/api/v1/certifications/verify/ZNFTL-GI-2025-0012345")).status_code == 429
-    page = await client.get("/certificates/verify", params={"code": "ZNFTL-GI-2025-0012345"})
+    me = httpx.AsyncHTTPTransport(local_address="127.0.0.2")  # a visitor of its own
+    async with httpx.AsyncClient(base_url=live_server, transport=me) as visitor:
+        page = await visitor.get("/certificates/verify", params={"code": "ZNFTL-GI-2025-0012345"})
     assert page.status_code == 200 and "Genuine certificate, active today" in page.text
+
+
+async def test_public_parameters_out_of_range_are_refused_not_500(client, demo, auditor):
+    huge = "9" * 30
+    assert (await client.get(f"/api/v1/statements/verify/{huge}.all.{huge}.aaaaaaaaaaaaaaaaaaaa")).status_code in (200, 422)
+    assert (await client.get(f"/api/v1/statements/{huge}", headers=auditor)).status_code in (400, 404, 422)
+    assert (await client.get(f"/api/v1/statements/{2**63}", headers=auditor)).status_code in (400, 404, 422)
+    assert (await client.post("/statement", data={"token": "x", "party_id": huge})).status_code == 403
+    assert (await client.get("/statement/verify", params={"code": f"{huge}.2026.{huge}.a"})).status_code in (200, 422)
+    assert (await client.get(f"/api/v1/parties/{huge}", headers=auditor)).status_code in (400, 404, 422)
+    assert (await client.get(f"/console/s/{huge}")).status_code < 500
