@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from pathlib import Path
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.plugins.pydantic import PydanticPlugin
@@ -85,14 +84,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.pruner
         await app.state.db.dispose()
 
-    template_config = None
-    templates = Path(__file__).parent / "web" / "templates"
-    if templates.is_dir():
-        from litestar.contrib.jinja import JinjaTemplateEngine
-        from litestar.template.config import TemplateConfig
-
-        template_config = TemplateConfig(directory=templates, engine=JinjaTemplateEngine)
-
     app = Litestar(
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
@@ -110,7 +101,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
-        template_config=template_config,
         openapi_config=openapi.config(API_VERSION),
         debug=False,
     )

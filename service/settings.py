@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from service.resources import seed_dir
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"SHANSHUI_{name}", default)
@@ -29,7 +31,7 @@ class Settings:
     public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
     # a directory the server's workers share for the public rate limit ("" keeps it in memory, one process)
     rate_limit_dir: str = field(default_factory=lambda: _env("RATE_LIMIT_DIR", ""))
-    seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
+    seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", "")) if _env("SEED_DIR", "") else seed_dir())
     log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
 
     @property

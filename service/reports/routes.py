@@ -20,8 +20,8 @@ from service.parties.models import Party
 from service.reports import exports, formats, opendata
 from service.reports import service as reports
 from service.ratelimit import RATE_LIMITED
-from service.web.i18n import choose
-from service.web.pages import statement_html, transparency_html
+from service.pages.i18n import choose
+from service.reports.html import statement_html
 
 JSON_OR_FILES = documents(*formats.MEDIA.values())
 FILES = documents(formats.MEDIA["parquet"])

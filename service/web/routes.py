@@ -18,9 +18,9 @@ from service.parsing import whole_number
 from service.parties.models import Party
 from service.reports import service as reports
 from service.reports.routes import can_read_statement
-from service.web.i18n import LABELS, choose
-from service.web.pages import statement_html, transparency_html
-from service.web.render import group, render
+from service.pages.i18n import LABELS, choose
+from service.reports.html import statement_html, transparency_html
+from service.pages.render import group, render
 from service.auth.guards import PUBLIC
 from service.ratelimit import RATE_LIMITED, when_asked
 

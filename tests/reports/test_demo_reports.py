@@ -10,7 +10,7 @@ import polars as pl
 
 from service.reports import publish
 from service.reports import transforms as t
-from service.web.render import group
+from service.pages.render import group
 from tests.reports.demo import PROGRAM
 
 D = Decimal

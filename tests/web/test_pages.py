@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from service.web.render import group
+from service.pages.render import group
 from service.web.routes import certificate_rows, lookup_certificate
 
 
