@@ -23,7 +23,6 @@ class Settings:
     # how often a running server forgets keys past their retention
     idempotency_prune_seconds: float = field(default_factory=lambda: float(_env("IDEMPOTENCY_PRUNE_SECONDS", "3600")))
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", str(20 * 1024 * 1024))))
-    page_max: int = 500
     k_anonymity: int = field(default_factory=lambda: int(_env("K_ANONYMITY", "5")))
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(o for o in _env("CORS_ORIGINS", "").split(",") if o)

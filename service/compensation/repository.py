@@ -17,25 +17,25 @@ from service.compensation.models import (
 )
 
 
-def readable_programs(actor: Actor) -> Select[tuple[Program]]:
+def readable_programs(actor: Actor) -> Select[Program]:
     return select(Program).where(county_rule(actor, Program.county_code))
 
 
-def readable_payments(actor: Actor) -> Select[tuple[Payment]]:
+def readable_payments(actor: Actor) -> Select[Payment]:
     """A community user reads the payments made to itself; officials and approvers their county's."""
     if actor.role == Role.COMMUNITY:
         return select(Payment).where(Payment.payee_party_id == actor.party_id)
     return select(Payment).where(county_rule(actor, Payment.county_code))
 
 
-def readable_batches(actor: Actor) -> Select[tuple[PaymentBatch]]:
+def readable_batches(actor: Actor) -> Select[PaymentBatch]:
     return select(PaymentBatch).where(county_rule(actor, PaymentBatch.county_code))
 
 
-def readable_fundings(actor: Actor) -> Select[tuple[Funding]]:
+def readable_fundings(actor: Actor) -> Select[Funding]:
     return select(Funding).where(county_rule(actor, Funding.county_code))
 
 
-def readable_reconciliations(actor: Actor) -> Select[tuple[Reconciliation]]:
+def readable_reconciliations(actor: Actor) -> Select[Reconciliation]:
     """A run entered by an admin has no county: only those who read everything see it."""
     return select(Reconciliation).where(county_rule(actor, Reconciliation.county_code))

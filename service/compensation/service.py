@@ -51,7 +51,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "mark_paid": (frozenset({S.APPROVED}), S.PAID),
     "reverse": (frozenset({S.APPROVED, S.PAID}), S.REVERSED),
 }
-LIVE = (S.PENDING, S.APPROVED, S.PAID)
 
 
 def live_key(program_id: int, payee_id: int, period: str) -> str:

@@ -30,7 +30,7 @@ def trust_party_ids(trust_id: int | None):
     )
 
 
-def readable(actor: Actor) -> Select[tuple[Party]]:
+def readable(actor: Actor) -> Select[Party]:
     """Admins and auditors read every party; officials and approvers their county's, and organisations
     and villages with no county; a trustee the parties of its own trust; a community user itself."""
     q = select(Party)

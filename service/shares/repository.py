@@ -10,7 +10,7 @@ from service.auth.scope import county_rule
 from service.shares.models import ShareAgreement
 
 
-def readable(actor: Actor) -> Select[tuple[ShareAgreement]]:
+def readable(actor: Actor) -> Select[ShareAgreement]:
     """Admins and auditors read every agreement, a trustee its trust's, officials and approvers their
     county's. (A household reads its own shares through its history, not the agreements.)"""
     if actor.role == Role.TRUSTEE:

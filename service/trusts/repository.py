@@ -10,7 +10,7 @@ from service.auth.scope import county_rule
 from service.trusts.models import Trust
 
 
-def readable(actor: Actor) -> Select[tuple[Trust]]:
+def readable(actor: Actor) -> Select[Trust]:
     """Admins and auditors read every trust, a trustee its own, officials and approvers their county's."""
     if actor.role == Role.TRUSTEE:
         return select(Trust).where(Trust.id == actor.trust_id if actor.trust_id is not None else false())
