@@ -33,7 +33,7 @@ def memory_bytes() -> int | None:
 
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process plus that of its largest finished child (the SQLite
-    reader process, see service.reports.arrow): an upper bound of what the work held at once.
+    reader process, see service.arrow): an upper bound of what the work held at once.
     ru_maxrss is KiB on Linux, bytes on macOS."""
     peak = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return peak if sys.platform == "darwin" else peak * 1024

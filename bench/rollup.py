@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bench.load import pg_dsn, sqlite_path
 from service.ledger.models import Account, JournalEntry, Posting
-from service.reports.arrow import close_reader, read_query
+from service.arrow import close_reader, read_query
 
 ROLLUPS = ("transparency", "audit")
 ENGINES = ("polars", "sql")

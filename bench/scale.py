@@ -32,7 +32,7 @@ def _child(url: str, what: str) -> dict:
     from service.ledger import verify
     from service.reports import journal
     from service.reports import service as reports
-    from service.reports.arrow import close_reader
+    from service.arrow import close_reader
     from service.settings import get_settings
 
     async def run() -> dict:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from pathlib import Path
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.plugins.pydantic import PydanticPlugin
@@ -17,6 +16,8 @@ from sqlalchemy import text
 from service import models  # noqa: F401  (registers every table)
 from service import openapi
 from service.auth.guards import PUBLIC, auth_middleware
+from service.ratelimit import STORE, public_rate_limit
+from service.ratelimit import store as rate_limit_store
 from service.auth.routes import AuthController
 from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
@@ -99,14 +100,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.reports_db.dispose()
         await app.state.db.dispose()
 
-    template_config = None
-    templates = Path(__file__).parent / "web" / "templates"
-    if templates.is_dir():
-        from litestar.contrib.jinja import JinjaTemplateEngine
-        from litestar.template.config import TemplateConfig
-
-        template_config = TemplateConfig(directory=templates, engine=JinjaTemplateEngine)
-
     app = Litestar(
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
@@ -114,7 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *report_routes, *web_routes, console_router(settings),
         ],
         dependencies=dependencies,
-        middleware=[auth_middleware, audit_middleware],
+        middleware=[auth_middleware, audit_middleware, public_rate_limit(settings).middleware],
+        stores={STORE: rate_limit_store(settings)},
         before_send=[security_headers],
         plugins=[*openapi.schema_plugins, PydanticPlugin(prefer_alias=True), problem_plugin],
         exception_handlers=internal_error_handlers,
@@ -123,7 +117,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
-        template_config=template_config,
         openapi_config=openapi.config(API_VERSION),
         debug=False,
     )

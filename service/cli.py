@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
-import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -41,6 +42,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
     if workers > 1 and get_settings().is_sqlite:
         raise click.UsageError("several workers need PostgreSQL; SQLite allows one writer process")
+    if workers > 1 and not os.environ.get("SHANSHUI_RATE_LIMIT_DIR"):  # the workers share one rate limit
+        os.environ["SHANSHUI_RATE_LIMIT_DIR"] = tempfile.mkdtemp(prefix="shanshui-rate-limit-")
     uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning",
                 proxy_headers=True)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -12,15 +11,14 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from service import resources
 from service.db import Database
 from service.models import Base
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config = Config(str(resources.alembic_ini()))
+    config.set_main_option("script_location", str(resources.alembic_dir()))
     config.attributes["database_url"] = database_url
     return config
 

@@ -17,7 +17,6 @@ Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="items to ski
 # database overflow (a 500).
 MAX_ID = 2**62
 Id = Annotated[int, Parameter(ge=1, le=MAX_ID, description="an object id")]
-SequenceNo = Annotated[int, Parameter(ge=0, le=MAX_ID, description="a ledger sequence number")]
 # Optional query filters: the constraint must sit outside the union, or Litestar does not enforce it.
 OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID, description="an object id")]
 OptionalSequenceNo = Annotated[int | None, Parameter(ge=0, le=MAX_ID, description="a ledger sequence number")]

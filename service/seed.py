@@ -19,7 +19,6 @@ from service.auth.actor import Actor
 from service.auth.models import Role, User
 from service.db import Database
 from service.ledger import service as ledger
-from service.ledger.models import AccountKind
 from service.parties import service as parties
 from service.parties.models import Party
 from service.parties.schemas import PartyIn

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from service.resources import seed_dir
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"SHANSHUI_{name}", default)
@@ -21,13 +23,14 @@ class Settings:
     # how often a running server forgets keys past their retention
     idempotency_prune_seconds: float = field(default_factory=lambda: float(_env("IDEMPOTENCY_PRUNE_SECONDS", "3600")))
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", str(20 * 1024 * 1024))))
-    page_max: int = 500
     k_anonymity: int = field(default_factory=lambda: int(_env("K_ANONYMITY", "5")))
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(o for o in _env("CORS_ORIGINS", "").split(",") if o)
     )
     public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
-    seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
+    # a directory the server's workers share for the public rate limit ("" keeps it in memory, one process)
+    rate_limit_dir: str = field(default_factory=lambda: _env("RATE_LIMIT_DIR", ""))
+    seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", "")) if _env("SEED_DIR", "") else seed_dir())
     log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
     # Reports, statements and exports read from here when set (a PostgreSQL streaming replica).
     reports_database_url: str = field(default_factory=lambda: _env("REPORTS_DATABASE_URL", ""))

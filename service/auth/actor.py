@@ -29,7 +29,8 @@ class Actor:
         if self.reads_everything:
             return True
         if self.role in (Role.OFFICIAL, Role.APPROVER):
-            return self.county_code is None or (county_code is not None and county_code == self.county_code)
+            # fails closed: an official without a county acts nowhere (auth.scope.county_rule agrees)
+            return self.county_code is not None and county_code == self.county_code
         return False
 
     def in_trust(self, trust_id: int | None) -> bool:

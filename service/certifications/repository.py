@@ -9,7 +9,7 @@ from service.auth.models import Role
 from service.certifications.models import Certification
 
 
-def readable(actor: Actor) -> Select[tuple[Certification]]:
+def readable(actor: Actor) -> Select[Certification]:
     """Admins and auditors read every certificate, officials and approvers their county's, a community
     user those its own party holds."""
     q = select(Certification)

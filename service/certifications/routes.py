@@ -12,7 +12,7 @@ from service.auth.actor import Actor
 from service.auth.guards import ENTERERS, PUBLIC, requires
 from service.auth.models import Role
 from service.certifications import sales, service
-from service.certifications.limiter import check_public_limit
+from service.ratelimit import RATE_LIMITED
 from service.certifications.models import Scheme, Status
 from service.certifications.schemas import (
     ActionIn, CertificationIn, CertificationOut, LevyRuleIn, LevyRuleOut, PublicVerification, SaleIn, SaleOut,
@@ -74,14 +74,13 @@ class CertificationController(Controller):
         """Lift a suspension."""
         return await self._act(request, cert_id, None, data)
 
-    @get("/verify/{code:str}", opt=PUBLIC, security=[{}], tags=["public"])
+    @get("/verify/{code:str}", opt={**PUBLIC, RATE_LIMITED: True}, security=[{}], tags=["public"])
     async def verify(
         self, request: Request, session: AsyncSession,
         code: str = Parameter(max_length=64, description="the traceability code printed on the product"),
     ) -> PublicVerification:
         """Public, no token: is this traceability code genuine, and is its certificate active today?
         Rate-limited per client; never shows a person's name."""
-        check_public_limit(request)
         return await service.verify_code(session, code)
 
 

@@ -19,20 +19,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
+from service.compensation import repository as repo
 from service.compensation import rules, sheets
 from service.compensation.models import Payment, PaymentBatch, PaymentStatus, Program
 from service.compensation.schemas import BatchOut, BatchReport, BatchRowOut, RowIssue
 from service.compensation.service import (
-    _benefit_account, check_transition, eligibility_problem, entry_metadata, live_key, rule_of, status_counts,
-    visible_program, add_events,
+    _benefit_account,
+    add_events,
+    check_transition,
+    eligibility_problem,
+    entry_metadata,
+    live_key,
+    rule_of,
+    status_counts,
+    visible_program,
 )
-from service.db import chunks, insert_ids, utcnow
+from service.db import chunks, fetch_one, insert_ids, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account
+from service.parsing import is_ascii_digits, whole_number
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
-from service.parsing import is_ascii_digits, whole_number
 
 S = PaymentStatus
 REPORT_LINES_MAX = 500
@@ -320,8 +328,8 @@ async def _insert_payments(session: AsyncSession, actor: Actor, checked: Checked
 
 
 async def visible_batch(session: AsyncSession, actor: Actor, batch_id: int) -> PaymentBatch:
-    batch = await session.get(PaymentBatch, batch_id)
-    if batch is None or not (actor.reads_everything or actor.in_county(batch.county_code)):
+    batch = await fetch_one(session, repo.readable_batches(actor).where(PaymentBatch.id == batch_id))
+    if batch is None:
         raise NotFound(f"batch {batch_id} not found")
     return batch
 
@@ -461,8 +469,7 @@ async def export(session: AsyncSession, actor: Actor, fmt: str, **filters: Any) 
     for name, value in filters.items():
         if value is not None:
             q = q.where(getattr(Payment, name) == value)
-    if not actor.reads_everything:
-        q = q.where(Payment.county_code == actor.county_code)
+    q = q.where(Payment.id.in_(repo.readable_payments(actor).with_only_columns(Payment.id)))
     rows = (await session.execute(q.limit(200_000))).all()
     frame = pl.DataFrame(
         [(payment_ref(r[0]), r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6] or "", r[7] or "",

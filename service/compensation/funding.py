@@ -19,9 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.compensation.models import BudgetSource, Funding, FundingKind, FundingStatus, Program
-from service.compensation.schemas import BudgetReceiptIn, BudgetSourceIn, BudgetSourceOut, FundingIn, FundingOut
-from service.db import fetch, utcnow
+from service.compensation import repository as repo
+from service.compensation.models import (
+    BudgetSource,
+    Funding,
+    FundingKind,
+    FundingStatus,
+    Program,
+)
+from service.compensation.schemas import (
+    BudgetReceiptIn,
+    BudgetSourceIn,
+    BudgetSourceOut,
+    FundingIn,
+    FundingOut,
+)
+from service.db import fetch, fetch_one, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind, JournalEntry
@@ -185,20 +198,18 @@ async def reject(session: AsyncSession, actor: Actor, funding_id: int, reason: s
 
 
 async def visible(session: AsyncSession, actor: Actor, funding_id: int) -> Funding:
-    funding = await session.get(Funding, funding_id)
-    if funding is None or not (actor.reads_everything or actor.in_county(funding.county_code)):
+    funding = await fetch_one(session, repo.readable_fundings(actor).where(Funding.id == funding_id))
+    if funding is None:
         raise NotFound(f"funding {funding_id} not found")
     return funding
 
 
 async def list_fundings(session: AsyncSession, actor: Actor, *, limit: int, offset: int,
                         **filters: Any) -> list[Funding]:
-    q = select(Funding).order_by(Funding.id)
+    q = repo.readable_fundings(actor).order_by(Funding.id)
     for name, value in filters.items():
         if value is not None:
             q = q.where(getattr(Funding, name) == value)
-    if not actor.reads_everything:
-        q = q.where(Funding.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
+from service.compensation import repository as repo
 from service.compensation import sheets
 from service.compensation.models import Payment, PaymentStatus, Reconciliation
 from service.compensation.schemas import ReconciliationOut
@@ -93,12 +93,10 @@ async def run(session: AsyncSession, actor: Actor, filename: str, content: bytes
               program_id: int | None) -> Reconciliation:
     sheet = sheets.read_rows(content, filename, sheets.STATEMENT_COLUMNS, sheets.STATEMENT_REQUIRED)
     lines = parse_statement(sheet.rows)
-    q = select(Payment).where(Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REVERSED]),
-                              Payment.bank_reference.is_not(None))
+    q = repo.readable_payments(actor).where(Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REVERSED]),
+                                            Payment.bank_reference.is_not(None))
     if program_id is not None:
         q = q.where(Payment.program_id == program_id)
-    if not actor.reads_everything:
-        q = q.where(Payment.county_code == actor.county_code)
     paid = [PaidPayment(p.id, p.bank_reference, p.paid_on, p.amount)  # type: ignore[arg-type]
             for p in (await session.execute(q)).scalars()]
     report = {**match(lines, paid), "encoding": sheet.encoding}

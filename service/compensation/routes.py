@@ -13,24 +13,44 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
-from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
 from service.compensation import batches, funding, reconcile
+from service.compensation import repository as repo
 from service.compensation import service as comp
-from service.compensation.models import FundingKind, FundingStatus, PaymentBatch, PaymentStatus, Reconciliation
+from service.compensation.models import (
+    FundingKind,
+    FundingStatus,
+    PaymentBatch,
+    PaymentStatus,
+    Reconciliation,
+)
 from service.compensation.schemas import (
-    BatchOut, BatchReport, BudgetReceiptIn, BudgetSourceIn, BudgetSourceOut, BulkPaidOut, FundingIn, FundingOut,
-    MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, ReasonIn, ReconciliationOut,
+    BatchOut,
+    BatchReport,
+    BudgetReceiptIn,
+    BudgetSourceIn,
+    BudgetSourceOut,
+    BulkPaidOut,
+    FundingIn,
+    FundingOut,
+    MarkPaidIn,
+    PaymentIn,
+    PaymentOut,
+    ProgramIn,
+    ProgramOut,
+    ReasonIn,
+    ReconciliationOut,
 )
 from service.compensation.sheets import MAX_FILE_BYTES
+from service.db import fetch_one
 from service.documents import documents
 from service.errors import NotFound, TooLarge
 from service.ledger.models import Account
-from service.pagination import Id, OptionalId, Limit, Offset, Page
+from service.pagination import Id, Limit, Offset, OptionalId, Page
 from service.writes import perform
 
 OFFICIALS = (Role.OFFICIAL, Role.APPROVER)
@@ -315,11 +335,9 @@ class BatchController(Controller):
     async def list_batches(self, session: AsyncSession, actor: Actor, program_id: OptionalId = None,
                            limit: Limit = 100, offset: Offset = 0) -> Page[BatchOut]:
         """Uploaded payment batches in the caller's county, optionally of one program."""
-        q = select(PaymentBatch).order_by(PaymentBatch.id)
+        q = repo.readable_batches(actor).order_by(PaymentBatch.id)
         if program_id is not None:
             q = q.where(PaymentBatch.program_id == program_id)
-        if not actor.reads_everything:
-            q = q.where(PaymentBatch.county_code == actor.county_code)
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
         return Page(items=[await batches.batch_out(session, b) for b in rows], limit=limit, offset=offset)
 
@@ -358,11 +376,7 @@ class ReconciliationController(Controller):
     async def list_runs(self, session: AsyncSession, actor: Actor, limit: Limit = 100,
                         offset: Offset = 0) -> Page[ReconciliationOut]:
         """Bank-statement reconciliation runs of the caller's county (without their row reports)."""
-        q = select(Reconciliation).order_by(Reconciliation.id)
-        if not actor.reads_everything:
-            # a county-less run (entered by an admin) is nobody's county: `== None` would match it for
-            # a trustee, whose county is None
-            q = q.where(Reconciliation.county_code == actor.county_code if actor.county_code else false())
+        q = repo.readable_reconciliations(actor).order_by(Reconciliation.id)
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
         return Page(items=[reconcile.run_out(r, with_report=False) for r in rows],
                     limit=limit, offset=offset)
@@ -370,8 +384,8 @@ class ReconciliationController(Controller):
     @get("/{run_id:int}", guards=[requires(*READERS)])
     async def get_run(self, session: AsyncSession, actor: Actor, run_id: Id) -> ReconciliationOut:
         """One reconciliation run with its row-by-row report."""
-        run = await session.get(Reconciliation, run_id)
-        if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
+        run = await fetch_one(session, repo.readable_reconciliations(actor).where(Reconciliation.id == run_id))
+        if run is None:
             raise NotFound(f"reconciliation {run_id} not found")
         return reconcile.run_out(run)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from service import money
-from service.compensation.models import PaymentStatus, RuleKind
+from service.compensation.models import RuleKind
 from service.parties.models import PartyKind
 from service.schemas import Input, Output
 
@@ -268,4 +268,3 @@ class ReconciliationOut(Output):
                                                           "null for XLSX")
 
 
-PAYMENT_STATUSES = [s.value for s in PaymentStatus]

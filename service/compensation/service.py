@@ -16,18 +16,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
-from service.auth.models import Role
+from service.compensation import repository as repo
 from service.compensation import rules
-from service.compensation.models import Payment, PaymentBatch, PaymentEvent, PaymentStatus, Program, RuleKind
 from service.compensation.funding import free_code
-from service.compensation.schemas import (
-    MarkPaidIn, PaymentIn, PaymentOut, ProgramIn, ProgramOut, EventOut,
+from service.compensation.models import (
+    Payment,
+    PaymentBatch,
+    PaymentEvent,
+    PaymentStatus,
+    Program,
+    RuleKind,
 )
-from service.db import fetch, utcnow
-from service.pagination import MAX_ID
+from service.compensation.schemas import (
+    EventOut,
+    MarkPaidIn,
+    PaymentIn,
+    PaymentOut,
+    ProgramIn,
+    ProgramOut,
+)
+from service.db import fetch, fetch_one, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
+from service.pagination import MAX_ID
 from service.parties import service as parties
 from service.parties.models import Party
 
@@ -39,7 +51,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "mark_paid": (frozenset({S.APPROVED}), S.PAID),
     "reverse": (frozenset({S.APPROVED, S.PAID}), S.REVERSED),
 }
-LIVE = (S.PENDING, S.APPROVED, S.PAID)
 
 
 def live_key(program_id: int, payee_id: int, period: str) -> str:
@@ -125,14 +136,11 @@ def _slug(name: str) -> str:
 
 async def visible_program(session: AsyncSession, actor: Actor, program_id: int) -> Program:
     # form fields (batch upload, reconciliation) are not range-checked like path ids; a 2**70 would overflow
-    program = await session.get(Program, program_id) if 1 <= program_id <= MAX_ID else None
-    if program is None or not _sees_county(actor, program.county_code):
+    program = (await fetch_one(session, repo.readable_programs(actor).where(Program.id == program_id))
+               if 1 <= program_id <= MAX_ID else None)
+    if program is None:
         raise NotFound(f"program {program_id} not found")
     return program
-
-
-def _sees_county(actor: Actor, county_code: str | None) -> bool:
-    return actor.reads_everything or actor.in_county(county_code)
 
 
 async def program_out(session: AsyncSession, program: Program) -> ProgramOut:
@@ -160,11 +168,9 @@ def _show_basis(program: Program) -> str | None:
 
 
 async def list_programs(session: AsyncSession, actor: Actor, county_code: str | None, limit: int, offset: int) -> list[Program]:
-    q = select(Program).order_by(Program.id)
+    q = repo.readable_programs(actor).order_by(Program.id)
     if county_code:
         q = q.where(Program.county_code == county_code)
-    if not actor.reads_everything:
-        q = q.where(Program.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 
@@ -349,27 +355,17 @@ async def reverse(session: AsyncSession, actor: Actor, payment_id: int, reason: 
 
 
 async def visible_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
-    payment = await session.get(Payment, payment_id)
-    if payment is None or not _can_see_payment(actor, payment):
+    payment = await fetch_one(session, repo.readable_payments(actor).where(Payment.id == payment_id))
+    if payment is None:
         raise NotFound(f"payment {payment_id} not found")
     return payment
 
 
-def _can_see_payment(actor: Actor, payment: Payment) -> bool:
-    if actor.role == Role.COMMUNITY:
-        return payment.payee_party_id == actor.party_id
-    return _sees_county(actor, payment.county_code)
-
-
 async def list_payments(session: AsyncSession, actor: Actor, *, limit: int, offset: int, **filters: Any) -> list[Payment]:
-    q = select(Payment).order_by(Payment.id)
+    q = repo.readable_payments(actor).order_by(Payment.id)
     for name, value in filters.items():
         if value is not None:
             q = q.where(getattr(Payment, name) == value)
-    if actor.role == Role.COMMUNITY:
-        q = q.where(Payment.payee_party_id == actor.party_id)
-    elif not actor.reads_everything:
-        q = q.where(Payment.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 

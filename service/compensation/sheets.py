@@ -2,7 +2,8 @@
 
 Uploads are read as text only (never evaluated), decoded by `service.textfiles` (UTF-8 or GB18030),
 and are refused whole if any cell looks like a spreadsheet formula: such a file is either a mistake
-or an attack on whoever opens the export later. Exports neutralise formula-looking cells with a leading apostrophe.
+or an attack on whoever opens the export later. Exports neutralise formula-looking cells with a leading apostrophe
+(`service.formulas`, the one guard).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import polars as pl
 
 from service import textfiles
 from service.errors import DomainError, InvalidField, TooLarge
+from service.formulas import looks_like_formula, neutralise
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000  # a county of 200,000 households in one year-end file (10 MB holds about that)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Canonical column -> headers accepted (compared case-insensitively, spaces and brackets ignored).
 BATCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -106,20 +107,13 @@ def read_rows(content: bytes, filename: str, columns: dict[str, tuple[str, ...]]
 
 def _refuse_formulas(rows: list[dict[str, str]]) -> None:
     bad = [(i + 2, col) for i, row in enumerate(rows) for col, value in row.items()
-           if value and value.startswith(FORMULA_PREFIXES)]
+           if looks_like_formula(value)]
     if bad:
         cells = ", ".join(f"row {r} {c}" for r, c in bad[:10])
         raise BadFile(
             f"{len(bad)} cell(s) look like spreadsheet formulas ({cells}); remove the leading = + - @ and upload again",
             field="file", cells=[{"row": r, "column": c} for r, c in bad[:50]],
         )
-
-
-def neutralise(value: object) -> object:
-    """A cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def write(frame: pl.DataFrame, fmt: str) -> tuple[bytes, str]:

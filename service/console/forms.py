@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.console.i18n import LABELS, lang_of
-from service.errors import Conflict, DomainError, Forbidden, InsufficientFunds, InvalidField
+from service.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InsufficientFunds,
+    InvalidField,
+)
 from service.writes import IDEMPOTENCY_HEADER, perform
 
 M = TypeVar("M", bound=BaseModel)

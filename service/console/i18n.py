@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request
 
-from service.web.i18n import choose
+from service.pages.i18n import choose
 
 LANGS = ("zh", "en")
 ZONE = ZoneInfo(os.environ.get("SHANSHUI_CONSOLE_TIMEZONE", "Asia/Shanghai"))

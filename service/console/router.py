@@ -13,7 +13,11 @@ from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import (
-    HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException, ValidationException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
 )
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Litestar, Request
-from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.connection import ASGIConnection
-from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 

@@ -20,7 +20,7 @@ from sqlalchemy import BigInteger, Text, cast, func, select
 from sqlalchemy.engine import URL
 
 from service.ledger.models import EntryStatus, JournalEntry, Posting
-from service.reports.arrow import read_query
+from service.arrow import read_query
 
 BATCH = 200_000
 _E = JournalEntry

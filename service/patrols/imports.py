@@ -15,13 +15,12 @@ from typing import Any
 
 from service import textfiles
 from service.errors import InvalidField, TooLarge
+from service.formulas import looks_like_formula
 from service.parsing import whole_number
 from service.patrols.rules import CST, check_window, parse_distance_km, patrol_window
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 INCIDENTS = ("nets_removed", "traps_removed", "poaching_reported", "wildlife_sighted")
 
 # Normalised header -> our field, per layout.
@@ -124,7 +123,7 @@ def _members(text: str) -> list[str]:
 
 def _draft(values: dict[str, str], row: int, layout: str) -> LogDraft:
     for name, text in values.items():
-        if text.startswith(FORMULA_START) and not _NUMBER.match(text):
+        if looks_like_formula(text):
             raise InvalidField(name, "looks like a spreadsheet formula; remove the leading = + - @")
     if layout == "kobo":
         starts, ends = _kobo_time(values.get("start", ""), "start"), _kobo_time(values.get("end", ""), "end")

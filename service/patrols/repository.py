@@ -9,7 +9,7 @@ from service.auth.models import Role
 from service.patrols.models import PatrolLog, PatrolLogMember
 
 
-def readable_logs(actor: Actor) -> Select[tuple[PatrolLog]]:
+def readable_logs(actor: Actor) -> Select[PatrolLog]:
     """Admins and auditors read every log, officials and approvers their county's, a community user
     the logs it patrolled in."""
     q = select(PatrolLog)

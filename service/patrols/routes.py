@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
-from service.auth.guards import ENTERERS, READERS, requires
+from service.auth.guards import ENTERERS, requires
 from service.auth.models import Role
 from service.pagination import Id, OptionalId, Limit, Offset, Page
 from service.patrols import service, stipends

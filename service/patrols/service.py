@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
-from service.auth.models import Role
 from service.db import fetch_one, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.parties import service as parties

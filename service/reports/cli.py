@@ -100,7 +100,7 @@ def statement(party_id: int, period: str | None, fmt: str, lang: str, as_of_sequ
     """A party's benefit statement, with its verification code."""
     from service.parties.models import Party
     from service.reports import formats, service
-    from service.web.pages import statement_html
+    from service.reports.html import statement_html
 
     async def step(session: Any, settings: Any) -> bytes:
         party = await session.get(Party, party_id)

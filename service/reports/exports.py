@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.reports import formats, journal
 from service.reports.service import transparency_table
-from service.web.pages import transparency_html
+from service.reports.html import transparency_html
 
 
 def render_transparency(doc: dict[str, Any], fmt: str, lang: str = "en") -> bytes:

@@ -11,6 +11,8 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
+from service.formulas import neutralise
+
 MEDIA = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -37,6 +39,8 @@ def _cell(v: Any) -> Any:
         return "true" if v else "false"
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    if isinstance(v, str):  # memos are typed by people: one may start with "=", or carry a lone CR
+        return str(neutralise(v)).replace("\r\n", "\n").replace("\r", "\n")  # the csv module leaves CR unquoted
     return v
 
 

@@ -33,7 +33,7 @@ from service.errors import InvalidField
 from service.ledger import dimensions
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.parties.models import Party
-from service.reports.arrow import read_query
+from service.arrow import read_query
 
 # Metadata keys read as text, and the decimal-string keys read as minor units (see docs/reports.md).
 TEXT_KEYS = (

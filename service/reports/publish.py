@@ -29,7 +29,6 @@ from service.reports.suppression import TOTAL, Linked, protect_linked
 # Figures that come from what households received; hidden together when a cell is suppressed.
 SENSITIVE = ["money_out", "to_communities", "to_households", "to_organisations", "stipends", "patrol_days",
              "incidents", "households", "share_to_communities_and_households_bp"]
-FIGURES = ["money_in", *SENSITIVE]
 GENDER_FIELDS = [*(f"households_{g}" for g in t.GENDERS), *(f"to_households_{g}" for g in t.GENDERS)]
 # Which figure is hidden first as a partner: an inner cell, the grand total, a margin, a county total.
 INNER, GRAND, MARGIN, COUNTY = 0, 1, 2, 3

@@ -20,10 +20,10 @@ from service.pagination import MAX_ID, Id
 from service.parties.models import Party
 from service.reports import exports, formats, opendata
 from service.reports import service as reports
-from service.reports.limits import public_limit
+from service.pages.i18n import choose
+from service.ratelimit import RATE_LIMITED
+from service.reports.html import statement_html
 from service.reports.replica import lag_headers, provide_report_session
-from service.web.i18n import choose
-from service.web.pages import statement_html, transparency_html
 
 JSON_OR_FILES = documents(*formats.MEDIA.values())
 FILES = documents(formats.MEDIA["parquet"])
@@ -167,10 +167,9 @@ class StatementController(Controller):
         return _response(body, format, doc["as_of"], f"statement-{party_id}-{doc['period'] or 'all'}",
                          await lag_headers(state, session))
 
-    @get("/verify/{code:str}", opt=PUBLIC)
+    @get("/verify/{code:str}", opt={**PUBLIC, RATE_LIMITED: True})
     async def verify(self, request: Request, session: AsyncSession, state: State, code: str) -> dict[str, Any]:
         """Public: confirm a statement's totals from its verification code. Names nobody."""
-        public_limit.check(request, state.settings.public_rate_limit_per_minute)
         return await reports.verify_statement(session, code, state.settings.secret)
 
 

@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from service import money
 from service.schemas import Input, Output
-from service.shares.allocation import BASIS_POINTS
+from service.allocation import BASIS_POINTS
 from service.shares.models import PoolKind
 
 

@@ -14,7 +14,7 @@ from service.db import utcnow
 from service.ledger import service as ledger
 from service.ledger.models import JournalEntry
 from service.parties.models import Party
-from service.shares import service
+from service.shares import repository, service
 from service.shares.models import Distribution, DistributionLine, PoolRevenue, ShareAgreement, ShareLine, ShareVersion
 from service.shares.schemas import (
     AgreementOut, DistributionLineOut, DistributionOut, ReceiptItem, RevenueOut, ShareHistoryItem,
@@ -81,7 +81,7 @@ async def plan_out(session: AsyncSession, p: service.Plan, data, d: Distribution
 
 async def distribution_out(session: AsyncSession, a: ShareAgreement, d: Distribution) -> DistributionOut:
     """A committed run, read back from its stored lines."""
-    from service.shares.allocation import Part
+    from service.allocation import Part
 
     v = await session.get(ShareVersion, d.version_id)
     lines = list((await session.execute(select(DistributionLine).where(DistributionLine.distribution_id == d.id)
@@ -102,7 +102,9 @@ async def history_out(session: AsyncSession, actor: Actor, party_id: int) -> Sta
         .join(ShareAgreement, ShareAgreement.id == ShareVersion.agreement_id)
         .where(ShareLine.party_id == party_id).order_by(ShareAgreement.id, ShareVersion.version))).all()
     community_self = actor.role == Role.COMMUNITY and actor.party_id == party_id
-    visible = {a.id: a for _, _, a in rows if community_self or service.can_see(actor, a)}
+    readable = set((await session.execute(repository.readable(actor).with_only_columns(ShareAgreement.id)
+                                          .where(ShareAgreement.id.in_({a.id for _, _, a in rows})))).scalars())
+    visible = {a.id: a for _, _, a in rows if community_self or a.id in readable}
     shares = []
     for line, v, a in rows:
         if a.id in visible:

@@ -5,7 +5,7 @@ contribution rounded half up to the fen, at least `fee_minimum`, never more than
 What is left (the net contribution) is what the purposes share.
 
 Purpose entitlement: the net contributions split over the purposes' basis points with the same
-exact largest-remainder rule as benefit-sharing distributions (service.shares.allocation), so the
+exact largest-remainder rule as benefit-sharing distributions (service.allocation), so the
 entitlements always add up to the net contributions to the fen.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from service import money
-from service.shares.allocation import BASIS_POINTS, amounts
+from service.allocation import BASIS_POINTS, amounts
 
 
 def management_fee(amount: int, fee_bps: int, minimum: int = 0) -> int:

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import fetch
+from service.db import fetch_one
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind, EntryStatus, JournalEntry, Posting
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
-from service.trusts import rules
+from service.trusts import repository, rules
 from service.trusts.models import (
     Contribution, Disbursement, Trust, TrustAllocation, TrustBeneficiary, TrustSettlor,
 )
@@ -27,20 +27,13 @@ from service.trusts.statement import Flow, summarize
 # --- access ----------------------------------------------------------------------------------
 
 
-def can_see(actor: Actor, trust: Trust) -> bool:
-    """Admins and auditors see every trust, a trustee its own, officials and approvers their county's."""
-    if actor.reads_everything or actor.in_trust(trust.id):
-        return True
-    return actor.role in (Role.OFFICIAL, Role.APPROVER) and trust.county_code is not None and actor.in_county(trust.county_code)
-
-
 def can_manage(actor: Actor, trust: Trust) -> bool:
     return actor.role == Role.ADMIN or (actor.role == Role.TRUSTEE and actor.trust_id == trust.id)
 
 
 async def get_visible(session: AsyncSession, actor: Actor, trust_id: int, *, lock: bool = False) -> Trust:
-    trust = await fetch(session, Trust, trust_id, lock=lock)
-    if trust is None or not can_see(actor, trust):
+    trust = await fetch_one(session, repository.readable(actor).where(Trust.id == trust_id), lock=lock)
+    if trust is None:
         raise NotFound(f"trust {trust_id} not found")
     return trust
 
@@ -53,13 +46,9 @@ async def get_managed(session: AsyncSession, actor: Actor, trust_id: int) -> Tru
 
 
 async def list_visible(session: AsyncSession, actor: Actor, *, county_code: str | None, limit: int, offset: int) -> list[Trust]:
-    q = select(Trust).order_by(Trust.id)
+    q = repository.readable(actor).order_by(Trust.id)
     if county_code:
         q = q.where(Trust.county_code == county_code)
-    if actor.role == Role.TRUSTEE:
-        q = q.where(Trust.id == actor.trust_id)
-    elif not actor.reads_everything:
-        q = q.where(Trust.county_code == actor.county_code) if actor.county_code else q
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
-from litestar import Litestar, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -13,16 +12,17 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.tokens import authenticate
-from service.errors import DomainError
+from service.certifications import service as certifications
+from service.errors import DomainError, NotFound
 from service.parsing import whole_number
 from service.parties.models import Party
 from service.reports import service as reports
-from service.reports.limits import public_limit
 from service.reports.routes import can_read_statement
-from service.web.i18n import LABELS, choose
-from service.web.pages import statement_html, transparency_html
-from service.web.render import group, render
+from service.pages.i18n import LABELS, choose
+from service.reports.html import statement_html, transparency_html
+from service.pages.render import group, render
 from service.auth.guards import PUBLIC
+from service.ratelimit import RATE_LIMITED, when_asked
 
 HTML = "text/html"  # Litestar adds the charset
 
@@ -56,7 +56,7 @@ class StatementForm(BaseModel):
     lang: str | None = None
 
 
-@post("/statement", opt=PUBLIC, include_in_schema=False, status_code=200)
+@post("/statement", opt={**PUBLIC, RATE_LIMITED: True}, include_in_schema=False, status_code=200)
 async def statement_page(
     request: Request, session: AsyncSession, state: State,
     data: Annotated[StatementForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
@@ -68,7 +68,6 @@ async def statement_page(
     party_id = asked or (actor.party_id if actor else None)
     party = await session.get(Party, party_id) if party_id else None
     if actor is None or party is None or not can_read_statement(actor, party):
-        public_limit.check(request, state.settings.public_rate_limit_per_minute)
         return _page(render("statement_form.html", lang, error="token or party not recognised"), 403)
     try:
         doc = await reports.statement(session, party, secret=state.settings.secret, period=data.period or None)
@@ -77,7 +76,7 @@ async def statement_page(
     return _page(statement_html(doc, lang))
 
 
-@get("/statement/verify", opt=PUBLIC, include_in_schema=False)
+@get("/statement/verify", opt={**PUBLIC, RATE_LIMITED: when_asked("code")}, include_in_schema=False)
 async def statement_verify_page(
     request: Request, session: AsyncSession, state: State, code: str | None = None, lang: str | None = None,
 ) -> Response[bytes]:
@@ -85,7 +84,6 @@ async def statement_verify_page(
     t = LABELS[lang]
     result, rows, message = None, [], t["invalid"]
     if code:
-        public_limit.check(request, state.settings.public_rate_limit_per_minute)
         try:
             result = await reports.verify_statement(session, code, state.settings.secret)
         except DomainError as exc:
@@ -97,16 +95,15 @@ async def statement_verify_page(
                         result=result, rows=rows, message=message))
 
 
-async def lookup_certificate(app: Litestar, code: str) -> dict[str, Any] | None:
-    """Ask the public certification API (served by this same app, in process) about a traceability code.
-    None when there is no such certificate, or no certification module in this build."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://internal") as client:
-        r = await client.get(f"/api/v1/certifications/verify/{httpx.URL(path=code).path}")
-    if r.status_code != 200 or not r.headers.get("content-type", "").startswith("application/json"):
+async def lookup_certificate(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    """What the public certification check says about a traceability code (the same function the API
+    answers with, called directly: the visitor's own rate limit applies, nobody else's); None when no
+    certificate issues it."""
+    try:
+        found = await certifications.verify_code(session, code)
+    except NotFound:
         return None
-    body = r.json()
-    return body if isinstance(body, dict) else None
+    return found.model_dump(mode="json")
 
 
 def certificate_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
@@ -116,16 +113,15 @@ def certificate_rows(found: dict[str, Any]) -> list[tuple[str, str]]:
     return rows or [(k, str(v)) for k, v in sorted(found.items()) if isinstance(v, (str, int))]
 
 
-@get("/certificates/verify", opt=PUBLIC, include_in_schema=False)
+@get("/certificates/verify", opt={**PUBLIC, RATE_LIMITED: when_asked("code")}, include_in_schema=False)
 async def certificate_page(
-    request: Request, state: State, code: str | None = None, lang: str | None = None,
+    request: Request, session: AsyncSession, code: str | None = None, lang: str | None = None,
 ) -> Response[bytes]:
     lang = _lang(request, lang)
     t = LABELS[lang]
     found = None
     if code:
-        public_limit.check(request, state.settings.public_rate_limit_per_minute)
-        found = await lookup_certificate(request.app, code.strip()[:120])
+        found = await lookup_certificate(session, code.strip()[:120])
     result = {"valid": True} if found else None
     verdict = None
     if found:  # a genuine code of a certificate that is not active must not read as "valid"

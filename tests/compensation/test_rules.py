@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from service.compensation import rules
 from service.compensation.models import RuleKind
 from service.compensation.reconcile import PaidPayment, StatementLine, match
-from service.compensation.sheets import neutralise
+from service.formulas import neutralise
 from service.errors import InvalidField
 
 rates = st.integers(min_value=1, max_value=10_000_00)
@@ -80,7 +80,7 @@ def test_reconciliation_matching():
     assert [u["payment_id"] for u in rep["unmatched_payments"]] == [3]  # 4 is outside the statement's dates
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("cell", ["=1+1", "+1+1", "-1+cmd|x", "@SUM(A1)", "\tx"])
 def test_formula_cells_are_neutralised(cell):
     assert neutralise(cell) == "'" + cell
     assert neutralise("胡玉兰") == "胡玉兰" and neutralise(12) == 12

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console.conftest import assert_accessible, assert_fits, needs_chromium, screenshot, signed_in_page
+from tests.console.conftest import assert_accessible, assert_fits, needs_chromium, screenshot
 from tests.console.support import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, needs_chromium]

@@ -17,7 +17,7 @@ from litestar.handlers import HTTPRouteHandler
 from service.app import create_app
 from service.settings import Settings
 from tests.console.role_access import ROLE_PAGES
-from tests.helpers import create_party, open_account, post_entry
+from tests.helpers import open_account, post_entry
 from tests.reliability.domain_world import county_objects
 
 ROLES = ("admin", "official", "approver", "trustee", "auditor", "community", "anonymous")

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service.models import Base
-from tests.helpers import create_party, funded_account, open_account, post_entry
+from tests.helpers import create_party, funded_account, open_account
 from tests.reliability import domain_baselines
 from tests.reliability.server import HEAVY
 

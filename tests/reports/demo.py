@@ -10,7 +10,6 @@ from service import seed as seeding
 from service.auth.actor import Actor
 from service.db import Database
 from service.ledger import service as ledger
-from service.ledger.models import AccountKind
 from service.parties.service import benefit_account_id
 from service.settings import Settings
 

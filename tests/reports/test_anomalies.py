@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
 
-from sqlalchemy import text
 
 from service.auth.actor import Actor
 from service.auth.models import Role, User

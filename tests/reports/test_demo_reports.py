@@ -10,7 +10,7 @@ import polars as pl
 
 from service.reports import publish
 from service.reports import transforms as t
-from service.web.render import group
+from service.pages.render import group
 from tests.reports.demo import PROGRAM
 
 D = Decimal
@@ -88,7 +88,6 @@ async def test_same_point_same_bytes_and_the_past_stays(client, demo, auditor, a
     seq = int(first[0].headers["x-ledger-sequence"])
     # A new payment moves the head; asking at the old sequence gives the old bytes.
     from tests.reports.demo import pay
-    from service.auth.actor import Actor
     async with db.writing() as s:
         a = demo["actors"]
         await pay(s, kind="payment", src=demo["refs"]["fund:360827:eco-compensation"],

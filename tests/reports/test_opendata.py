@@ -14,9 +14,10 @@ from referencing.jsonschema import DRAFT202012
 
 from service.reports.opendata import individual_id
 
-STANDARD = Path("/work/shared/standards/360giving")
-if not STANDARD.exists():  # a checkout next to the project
-    STANDARD = Path(__file__).resolve().parents[3] / "shared" / "standards" / "360giving"
+# the schemas sit beside the repository (../shared), or beside the folder of worktrees (../../shared)
+STANDARD = next((p / "shared" / "standards" / "360giving" for p in Path(__file__).resolve().parents[3:5]
+                 if (p / "shared" / "standards" / "360giving").exists()),
+                Path(__file__).resolve().parents[3] / "shared" / "standards" / "360giving")
 
 
 def validator() -> jsonschema.Draft202012Validator:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from service import seed as seeding
-from service.web.render import group
+from service.pages.render import group
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.shares.allocation import BASIS_POINTS, amounts, split
+from service.allocation import BASIS_POINTS, amounts, split
 from service.trusts.rules import headroom, management_fee
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.web.render import group
+from service.pages.render import group
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"

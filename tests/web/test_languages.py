@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 from service import seed as seeding
-from service.web.render import group
+from service.pages.render import group
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 UNGROUPED = re.compile(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)")

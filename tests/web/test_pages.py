@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from service.web.render import group
+from service.pages.render import group
 from service.web.routes import certificate_rows, lookup_certificate
 
 
@@ -47,22 +47,19 @@ async def test_transparency_page_shows_the_api_figures(client, demo):
     assert "资金去向公示" in zh.text
 
 
-async def test_certificate_page_says_not_found_when_there_is_no_certificate(client, app):
+async def test_certificate_page_says_not_found_when_there_is_no_certificate(client, db):
     r = await client.get("/certificates/verify", params={"code": "GI-360827-0001"})
     assert r.status_code == 404 and "No certificate found" in r.text
-    assert await lookup_certificate(app, "GI-360827-0001") is None
+    async with db.reading() as session:
+        assert await lookup_certificate(session, "GI-360827-0001") is None
     assert (await client.get("/certificates/verify")).status_code == 200
     rows = certificate_rows({"status": "active", "scheme": "organic", "product": "plums", "valid_until": "2027-06-30"})
     assert rows[0] == ("status", "active") and ("valid until", "2027-06-30") in rows
 
 
 async def test_public_verification_is_rate_limited(client, demo, settings):
-    from service.reports.limits import public_limit
-
-    public_limit._hits.clear()
     codes = [(await client.get("/api/v1/statements/verify/1.all.0.aaaaaaaaaaaaaaaaaaaa")).status_code
              for _ in range(settings.public_rate_limit_per_minute + 1)]
-    public_limit._hits.clear()
     assert codes[0] == 200 and codes[-1] == 429
 
 
@@ -78,3 +75,32 @@ async def test_certificate_page_shows_a_found_certificate_and_its_real_status(cl
     assert "Genuine certificate" not in suspended.text
     api = (await client.get("/api/v1/certifications/verify/ZNFTL-GF24-5901-00002")).json()
     assert api["holder"] is None and api["holder_type"] == "individual producer"
+
+
+async def test_certificate_page_is_not_limited_by_other_visitors(db, settings, live_server):
+    """The page once asked the service's own API in process, so every visitor shared one client address:
+    after 60 lookups a minute by anyone, a genuine certificate read as "not found"."""
+    import httpx
+
+    from service import seed as seeding
+
+    await seeding.load(db, settings, progress=lambda _: None, only=("core", "patrols", "certifications"))
+    async with httpx.AsyncClient(base_url=live_server) as other:  # another visitor, at 127.0.0.1
+        for _ in range(settings.public_rate_limit_per_minute + 1):
+            await other.get("/api/v1/certifications/verify/ZNFTL-GI-2025-0012345")
+        assert (await other.get("/api/v1/certifications/verify/ZNFTL-GI-2025-0012345")).status_code == 429
+    me = httpx.AsyncHTTPTransport(local_address="127.0.0.2")  # a visitor of its own
+    async with httpx.AsyncClient(base_url=live_server, transport=me) as visitor:
+        page = await visitor.get("/certificates/verify", params={"code": "ZNFTL-GI-2025-0012345"})
+    assert page.status_code == 200 and "Genuine certificate, active today" in page.text
+
+
+async def test_public_parameters_out_of_range_are_refused_not_500(client, demo, auditor):
+    huge = "9" * 30
+    assert (await client.get(f"/api/v1/statements/verify/{huge}.all.{huge}.aaaaaaaaaaaaaaaaaaaa")).status_code in (200, 422)
+    assert (await client.get(f"/api/v1/statements/{huge}", headers=auditor)).status_code in (400, 404, 422)
+    assert (await client.get(f"/api/v1/statements/{2**63}", headers=auditor)).status_code in (400, 404, 422)
+    assert (await client.post("/statement", data={"token": "x", "party_id": huge})).status_code == 403
+    assert (await client.get("/statement/verify", params={"code": f"{huge}.2026.{huge}.a"})).status_code in (200, 422)
+    assert (await client.get(f"/api/v1/parties/{huge}", headers=auditor)).status_code in (400, 404, 422)
+    assert (await client.get(f"/console/s/{huge}")).status_code < 500

@@ -23,8 +23,8 @@ from service.console.pages.roles_common import parse_form, party_names, user_nam
 from service.console.pages.signin import START
 from service.console.render import add_nav, page
 from service.ledger import service as ledger
-from service.patrols.models import StipendRule
 from service.pagination import Id
+from service.patrols.models import StipendRule
 
 QUEUE = "/console/approvals"
 add_nav(QUEUE, "ap_queue", Role.APPROVER)

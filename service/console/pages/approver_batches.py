@@ -19,7 +19,12 @@ from service.console import forms
 from service.console.i18n import LABELS, lang_of
 from service.console.pages import approver_checks as checks
 from service.console.pages.approver import done
-from service.console.pages.roles_common import Decided, parse_form, party_names, user_names
+from service.console.pages.roles_common import (
+    Decided,
+    parse_form,
+    party_names,
+    user_names,
+)
 from service.console.render import page
 from service.ledger import service as ledger
 from service.pagination import Id

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select, true
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
+from service.auth.scope import county_rule
 from service.compensation import funding, rules
 from service.compensation import service as comp
 from service.compensation.models import Funding, FundingStatus, Payment, PaymentBatch, PaymentStatus, Program
@@ -82,8 +83,8 @@ async def batch_check(session: AsyncSession, batch: PaymentBatch, program: Progr
 
 
 def _county(actor: Actor, column: Any) -> Any:
-    """A pre-filter in SQL; every row is checked again with the Actor's own `in_county`."""
-    return true() if actor.reads_everything or actor.county_code is None else column == actor.county_code
+    """The county part of the access rule (an official without a county sees no queue)."""
+    return county_rule(actor, column)
 
 
 async def single_payments(session: AsyncSession, actor: Actor) -> list[Payment]:

@@ -24,7 +24,7 @@ from service.errors import NotFound
 from service.pagination import Id
 from service.parties import service as parties
 from service.parties.models import Party
-from service.reports.limits import public_limit
+from service.ratelimit import RATE_LIMITED
 from service.reports.routes import readable_party
 
 OWN = "/console/statement"
@@ -77,10 +77,9 @@ async def print_statement(request: Request, session: AsyncSession, actor: Actor,
                             expires=datetime.fromtimestamp(expires, timezone.utc), days=days)
 
 
-@get("/s/{token:str}", opt=PUBLIC)
+@get("/s/{token:str}", opt={**PUBLIC, RATE_LIMITED: True})
 async def linked_statement(request: Request, session: AsyncSession, state: State, token: str) -> Response:
     """Opened from the QR code: the signature and the expiry in the link are all it needs."""
-    public_limit.check(request, state.settings.public_rate_limit_per_minute)
     try:
         party_id, period = cs.read_token(state.settings.secret, token[:120], int(time.time()))
     except cs.LinkExpired:

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import requires
 from service.auth.models import Role
-from service.console import county
-from service.console import official_labels  # noqa: F401  (registers the labels)
+from service.console import (
+    county,
+    official_labels,  # noqa: F401  (registers the labels)
+)
 from service.console.i18n import LABELS, lang_of
 from service.console.pages.signin import START
 from service.console.render import add_nav, page

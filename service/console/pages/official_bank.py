@@ -7,28 +7,27 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.guards import requires
 from service.compensation import batches, reconcile
 from service.compensation.models import Reconciliation
+from service.compensation.repository import readable_reconciliations
 from service.compensation.schemas import BulkPaidOut, ReconciliationOut
 from service.console import forms
 from service.console.i18n import LABELS, lang_of
 from service.console.pages.official import OFFICIAL
 from service.console.pages.official_batches import _file
 from service.console.render import page
+from service.db import fetch_one
 from service.errors import DomainError, NotFound
 from service.pagination import Id
 
 
 async def _bank(request: Request, session: AsyncSession, actor: Actor, errors: dict[str, str] | None = None,
                 marked: dict[str, Any] | None = None, status: int = 200) -> Response:
-    q = select(Reconciliation).order_by(Reconciliation.id.desc()).limit(50)
-    if not actor.reads_everything:
-        q = q.where(Reconciliation.county_code == actor.county_code)
+    q = readable_reconciliations(actor).order_by(Reconciliation.id.desc()).limit(50)
     return page(request, "official/bank.html", status=status, title=LABELS[lang_of(request)]["bank"],
                 errors=errors or {}, marked=marked, runs=list((await session.execute(q)).scalars()))
 
@@ -76,8 +75,8 @@ async def reconcile_file(request: Request, session: AsyncSession, actor: Actor) 
 
 @get("/bank/reconciliations/{run_id:int}", guards=[requires(*OFFICIAL)])
 async def reconciliation(request: Request, session: AsyncSession, actor: Actor, run_id: Id) -> Response:
-    run = await session.get(Reconciliation, run_id)
-    if run is None or not (actor.reads_everything or (run.county_code and actor.in_county(run.county_code))):
+    run = await fetch_one(session, readable_reconciliations(actor).where(Reconciliation.id == run_id))
+    if run is None:
         raise NotFound(f"reconciliation {run_id} not found")
     t = LABELS[lang_of(request)]
     return page(request, "official/reconciliation.html", title=f"{t['reconcile']} #{run.id}", run=run,

@@ -9,7 +9,6 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
@@ -17,6 +16,7 @@ from service.auth.actor import Actor
 from service.auth.guards import requires
 from service.compensation import batches
 from service.compensation.models import PaymentBatch
+from service.compensation.repository import readable_batches
 from service.compensation.schemas import BatchReport
 from service.compensation.sheets import MAX_FILE_BYTES
 from service.console import county, forms, staging
@@ -36,9 +36,7 @@ class BatchForm(Input):
 async def _upload_page(request: Request, session: AsyncSession, actor: Actor, values: dict[str, Any],
                        errors: dict[str, str], report: BatchReport | None = None, upload_id: str | None = None,
                        status: int = 200) -> Response:
-    q = select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)
-    if not actor.reads_everything:
-        q = q.where(PaymentBatch.county_code == actor.county_code)
+    q = readable_batches(actor).order_by(PaymentBatch.id.desc()).limit(50)
     over = report is not None and money.parse(report.total) > money.parse(report.available)
     return page(request, "official/batches.html", status=status, title=LABELS[lang_of(request)]["batches"],
                 programs=[(p.id, f"{p.id} · {p.name}") for p in await county.programs(session, actor)],

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.guards import PUBLIC, requires
 from service.auth.models import Role
-from service.console import audit, forms, session as sessions, users
+from service.console import audit, forms, users
+from service.console import session as sessions
 from service.console.auth import safe_next
 from service.console.i18n import LABELS, fmt_datetime, lang_of
 from service.console.models import ConsoleLogin

@@ -16,7 +16,7 @@ from service.auth.guards import requires
 from service.auth.models import Role
 from service.console import audit, forms
 from service.console.i18n import LABELS, fmt_money, lang_of, register
-from service.console.pages.roles_common import party_names, parse_form
+from service.console.pages.roles_common import parse_form, party_names
 from service.console.pages.signin import START
 from service.console.render import add_nav, page
 from service.errors import InsufficientFunds
@@ -24,7 +24,12 @@ from service.pagination import Id
 from service.trusts import service as trusts
 from service.trusts import views
 from service.trusts.models import Contribution, Disbursement, Trust, TrustAllocation
-from service.trusts.schemas import ContributionIn, ContributionOut, DisbursementIn, DisbursementOut
+from service.trusts.schemas import (
+    ContributionIn,
+    ContributionOut,
+    DisbursementIn,
+    DisbursementOut,
+)
 
 TRUSTS = "/console/trusts"
 READERS = (Role.TRUSTEE, Role.AUDITOR)

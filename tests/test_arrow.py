@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from service.ledger.models import Account
-from service.reports import arrow
+from service import arrow
 from tests.helpers import create_party, open_account
 
 SCHEMA = {"id": pl.Int64, "code": pl.String, "party_id": pl.Int64}
@@ -54,7 +54,7 @@ def test_the_reader_leaves_when_its_service_process_dies(tmp_path, database_url,
     script.write_text(
         "import sys, time\n"
         "from sqlalchemy import select\nfrom sqlalchemy.engine import make_url\n"
-        "import polars as pl\nfrom service.ledger.models import Account\nfrom service.reports import arrow\n"
+        "import polars as pl\nfrom service.ledger.models import Account\nfrom service import arrow\n"
         "if __name__ == '__main__':\n"
         "    arrow.read_query(make_url(sys.argv[1]), select(Account.id), {'id': pl.Int64})\n"
         "    print(list(arrow._pool()._processes)[0], flush=True)\n"

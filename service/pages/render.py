@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from service.web.i18n import LABELS
+from service.pages.i18n import LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 

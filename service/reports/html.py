@@ -12,8 +12,8 @@ from service import money
 from service.reports import charts
 from service.reports.names import in_language
 from service.reports.publish import period_kind
-from service.web.i18n import LABELS
-from service.web.render import render
+from service.pages.i18n import LABELS
+from service.pages.render import render
 
 
 def _minor(text: str | None) -> int | None:

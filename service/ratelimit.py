@@ -1,0 +1,50 @@
+"""The public endpoints' rate limit: Litestar's RateLimitConfig over one named store.
+
+A route opts in with `opt={RATE_LIMITED: True}` (or a predicate on the request, for a page that only
+counts when it is asked to look something up). Every limited route shares one bucket per client.
+The store is in memory for one process; `shanshui serve --workers N` points SHANSHUI_RATE_LIMIT_DIR
+at a directory, and the workers share a FileStore there, so N workers do not multiply the limit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Request
+from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+
+from service.settings import Settings
+
+RATE_LIMITED = "public_rate_limited"
+STORE = "public_rate_limit"
+
+
+def _counted(request: Request[Any, Any, Any]) -> bool:
+    rule = request.route_handler.opt.get(RATE_LIMITED)
+    return bool(rule(request) if callable(rule) else rule)
+
+
+class _Middleware(RateLimitMiddleware):
+    """Litestar's, plus the Retry-After a refused client needs (RFC 9110)."""
+
+    def create_response_headers(self, cache_object: CacheObject) -> dict[str, str]:
+        headers = super().create_response_headers(cache_object)
+        return {**headers, "Retry-After": str(max(1, int(headers[self.config.rate_limit_reset_header_key])))}
+
+
+def public_rate_limit(settings: Settings) -> RateLimitConfig:
+    return RateLimitConfig(rate_limit=("minute", settings.public_rate_limit_per_minute), store=STORE,
+                           check_throttle_handler=_counted, middleware_class=_Middleware)
+
+
+def store(settings: Settings) -> Store:
+    return FileStore(Path(settings.rate_limit_dir)) if settings.rate_limit_dir else MemoryStore()
+
+
+def when_asked(param: str = "code"):
+    """Count a page visit only when it looks something up (the blank form is free)."""
+    return lambda request: bool(request.query_params.get(param))
