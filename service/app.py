@@ -30,6 +30,8 @@ from service.ops.audit import audit_middleware
 from service.parties.routes import PartyController
 from service.patrols.routes import routes as patrol_routes
 from service.reports.routes import routes as report_routes
+from service.roots.routes import routes as roots_routes
+from service.grievances.routes import routes as grievance_routes
 from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes
@@ -65,7 +67,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook: it sees every response, including the 401/429/404 answered before routing
     or by the authentication middleware (a route-level middleware missed those)."""
     if message["type"] == "http.response.start":
-        message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+        headers = list(message.get("headers", []))
+        own = {bytes(k).lower() for k, _ in headers}  # a page with its own policy (the offline checker) keeps it
+        message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in own)]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -95,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
             *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
-            *report_routes, *web_routes, console_router(settings),
+            *report_routes, *roots_routes, *grievance_routes, *web_routes, console_router(settings),
         ],
         dependencies=dependencies,
         middleware=[auth_middleware, audit_middleware],

@@ -253,7 +253,8 @@ def openapi(out: str) -> None:
 
 
 # Domains add their own commands (report, bench, backup, ...) in `service/<domain>/cli.py` as `commands`.
-CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "bench", "ops", "console")
+CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "bench", "ops", "console", "roots",
+               "grievances")
 for _domain in CLI_DOMAINS:
     if importlib.util.find_spec(f"service.{_domain}") and importlib.util.find_spec(f"service.{_domain}.cli"):
         for _command in importlib.import_module(f"service.{_domain}.cli").commands:

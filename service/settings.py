@@ -29,6 +29,10 @@ class Settings:
     public_rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PUBLIC_RATE_LIMIT", "60")))
     seed_dir: Path = field(default_factory=lambda: Path(_env("SEED_DIR", str(Path(__file__).parent.parent / "seed"))))
     log_sql: bool = field(default_factory=lambda: _env("LOG_SQL", "") == "1")
+    # The Ed25519 key that signs tree heads: a file outside the database (`shanshui keys create`).
+    publishing_key: Path = field(default_factory=lambda: Path(_env("PUBLISHING_KEY", "publishing-key.pem")))
+    # Days a grievance may stay open before it escalates to the county's approvers.
+    grievance_deadline_days: int = field(default_factory=lambda: int(_env("GRIEVANCE_DEADLINE_DAYS", "15")))
 
     @property
     def is_sqlite(self) -> bool:

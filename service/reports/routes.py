@@ -20,6 +20,7 @@ from service.parties.models import Party
 from service.reports import exports, formats, opendata
 from service.reports import service as reports
 from service.reports.limits import public_limit
+from service.roots import proofs
 from service.web.i18n import choose
 from service.web.pages import statement_html, transparency_html
 
@@ -146,6 +147,8 @@ class StatementController(Controller):
         party = await readable_party(session, actor, party_id)
         doc = await reports.statement(session, party, secret=state.settings.secret, period=period,
                                       as_of_sequence=as_of_sequence)
+        if format != "csv":  # each line's leaf and inclusion proof (service/roots)
+            doc = await proofs.attach(session, doc)
         if format == "html":
             body = statement_html(doc, choose(lang, request.headers.get("accept-language")))
         elif format == "csv":
