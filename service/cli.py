@@ -97,6 +97,11 @@ def demo(host: str, port: int, tokens_file: str) -> None:
 
     settings = get_settings()
     upgrade(settings.database_url)
+    if not settings.publishing_key.exists():  # the demo signs its roots with a key in the working directory
+        from service.roots.keys import create
+
+        create(settings.publishing_key)
+        console.print(f"created the publishing key {settings.publishing_key} (keep it out of version control)")
     asyncio.run(_seed(settings))
     tokens = asyncio.run(_demo_tokens(settings))
     lines = [f"export SHANSHUI_{name.upper()}_TOKEN={token}" for name, token in tokens.items()]
