@@ -74,7 +74,7 @@ class GrievanceController(Controller):
         """Send the grievance to the county's approvers."""
         return await self._act(request, data, lambda s, a: service.escalate(s, a, grievance_id, data))
 
-    @post("/escalate-overdue", guards=[requires()], status_code=201)
+    @post("/escalate-overdue", guards=[requires()], status_code=201, opt={"problems": ["400", "422"]})  # a bad key
     async def escalate_overdue(self, request: Request) -> Response[EscalatedOut]:
         """Admin (or the scheduled `shanshui grievances escalate`): send every overdue grievance to the approvers."""
 

@@ -61,14 +61,14 @@ class RootsController(Controller):
         public_limit.check(request, state.settings.public_rate_limit_per_minute)
         return HeadOut(**service.head_doc(await service.get_head(session, tree_size)))
 
-    @get("/consistency", opt=PUBLIC)
+    @get("/consistency", opt={**PUBLIC, "problems": ["404"]})
     async def consistency(self, request: Request, state: State, session: AsyncSession, first: Size,
                           second: Size) -> ConsistencyOut:
         """Public: proof that the head of size `first` is a prefix of the head of size `second`."""
         public_limit.check(request, state.settings.public_rate_limit_per_minute)
         return ConsistencyOut(**await service.consistency(session, first, second))
 
-    @get("/key", opt=PUBLIC)
+    @get("/key", opt={**PUBLIC, "problems": ["404"]})
     async def key(self, state: State, session: AsyncSession) -> KeyOut:
         """Public: the Ed25519 key that signs the heads."""
         return await public_key(state, session)
@@ -84,7 +84,7 @@ class RootsController(Controller):
         return await perform(request, data, op)
 
 
-@get("/.well-known/shanshui-publishing-key", opt=PUBLIC, tags=["roots"])
+@get("/.well-known/shanshui-publishing-key", opt={**PUBLIC, "problems": ["404"]}, tags=["roots"])
 async def well_known_key(state: State, session: AsyncSession) -> KeyOut:
     """Public: the publishing key at its well-known address."""
     return await public_key(state, session)
