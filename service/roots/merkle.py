@@ -118,3 +118,63 @@ def verify_consistency(m: int, n: int, first: bytes, second: bytes, proof: Seque
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     return fr == first and sr == second and sn == 0
+
+
+class Tree:
+    """A tree with every perfect subtree's hash kept (about 2n hashes), so that proofs take O(log² n)
+    lookups instead of rehashing the log: level k holds the hashes of the aligned runs of 2**k leaves."""
+
+    def __init__(self, hashes: Sequence[bytes]) -> None:
+        self.size = len(hashes)
+        self.levels: list[list[bytes]] = [list(hashes)]
+        while len(self.levels[-1]) > 1:
+            below = self.levels[-1]
+            self.levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+
+    def _mth(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]), `start` aligned as RFC 6962's recursion leaves it."""
+        n = end - start
+        if n == 0:
+            return EMPTY_ROOT
+        if n & (n - 1) == 0:  # a perfect subtree: stored
+            return self.levels[n.bit_length() - 1][start >> (n.bit_length() - 1)]
+        k = _split(n)
+        return node_hash(self._mth(start, start + k), self._mth(start + k, end))
+
+    def root(self, size: int | None = None) -> bytes:
+        return self._mth(0, self.size if size is None else size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        if not 0 <= index < size <= self.size:
+            raise ValueError(f"leaf {index} is not in a tree of size {size}")
+        out: list[bytes] = []
+        start, end = 0, size
+        while end - start > 1:
+            k = _split(end - start)
+            if index < start + k:
+                out.append(self._mth(start + k, end))
+                end = start + k
+            else:
+                out.append(self._mth(start, start + k))
+                start += k
+        return out[::-1]
+
+    def consistency_proof(self, m: int, size: int) -> list[bytes]:
+        if not 0 < m <= size <= self.size:
+            raise ValueError(f"no consistency proof from size {m} to size {size}")
+        out: list[bytes] = []
+        start, end, whole = 0, size, True
+        while True:
+            n = end - start
+            if m == n:
+                if not whole:
+                    out.append(self._mth(start, end))
+                break
+            k = _split(n)
+            if m <= k:
+                out.append(self._mth(start + k, end))
+                end = start + k
+            else:
+                out.append(self._mth(start, start + k))
+                start, m, whole = start + k, m - k, False
+        return out[::-1]

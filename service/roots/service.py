@@ -10,6 +10,7 @@ import calendar
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +89,20 @@ def head_doc(head: SignedHead) -> dict[str, Any]:
             "head_hash": head.head_hash, "signed": head.signed, "signature": head.signature}
 
 
+_TREES: OrderedDict[tuple[int, str], merkle.Tree] = OrderedDict()  # (size, root) -> tree, a few kept
+
+
+async def published_tree(session: AsyncSession, head: SignedHead) -> merkle.Tree:
+    """The tree of the published leaf hashes up to `head` (kept in memory: published leaves never change)."""
+    key = (head.tree_size, head.root_hash)
+    if key not in _TREES:
+        _TREES[key] = merkle.Tree(await leaves.published(session, head.tree_size))
+        while len(_TREES) > 4:
+            _TREES.popitem(last=False)
+    _TREES.move_to_end(key)
+    return _TREES[key]
+
+
 async def list_heads(session: AsyncSession, limit: int = 500, offset: int = 0) -> list[SignedHead]:
     q = select(SignedHead).order_by(SignedHead.tree_size).limit(limit).offset(offset)
     return list((await session.scalars(q)).all())
@@ -105,7 +120,7 @@ async def consistency(session: AsyncSession, first: int, second: int) -> dict[st
     if first > second:
         raise InvalidField("first", "must not be larger than second")
     old, new = await get_head(session, first), await get_head(session, second)
-    proof = merkle.consistency_proof(first, await leaves.published(session, second))
+    proof = (await published_tree(session, new)).consistency_proof(first, second)
     return {"first": head_doc(old), "second": head_doc(new), "proof": [p.hex() for p in proof]}
 
 
@@ -118,7 +133,7 @@ async def inclusion(session: AsyncSession, sequences: list[int]) -> dict[int, di
     if not wanted:
         return out
     by_seq = {x.sequence: x for x in await _leaves_of(session, wanted)}
-    hashes = await leaves.published(session, max(h.tree_size for h in heads if h.tree_size >= wanted[-1]))
+    tree = await published_tree(session, heads[-1])
     for s in wanted:
         head = next(h for h in heads if h.tree_size >= s)
         leaf = by_seq.get(s)
@@ -126,7 +141,7 @@ async def inclusion(session: AsyncSession, sequences: list[int]) -> dict[int, di
             continue
         out[s] = {"entry_id": leaf.entry_id, "leaf_index": s - 1, "leaf": leaf.data.decode(),
                   "leaf_hash": leaf.hash.hex(), "tree_size": head.tree_size,
-                  "proof": [p.hex() for p in merkle.inclusion_proof(s - 1, hashes[:head.tree_size])],
+                  "proof": [p.hex() for p in tree.inclusion_proof(s - 1, head.tree_size)],
                   "head": head_doc(head)}
     return out
 

@@ -38,6 +38,7 @@ async def verify_roots(session: AsyncSession, public_key: str | None = None) -> 
     published = await leaves.published(session, size)
     report.entries = len(now)
     current = [x.hash for x in now]
+    stored, journal = merkle.Tree(published), merkle.Tree(current)
     _name_altered(report, now, published, heads)
     if len(current) < size:
         report.findings.append(f"only {len(current)} posted entries remain of the {size} published")
@@ -48,13 +49,13 @@ async def verify_roots(session: AsyncSession, public_key: str | None = None) -> 
         if head.previous_head_hash != previous_hash:
             report.findings.append(f"{name}: does not follow the head before it")
         root = bytes.fromhex(head.root_hash)
-        if merkle.root(published[:head.tree_size]) != root:
+        if head.tree_size > stored.size or stored.root(head.tree_size) != root:
             report.findings.append(f"{name}: the recorded leaf hashes do not give the signed root")
-        if merkle.root(current[:head.tree_size]) != root:
+        if head.tree_size > journal.size or journal.root(head.tree_size) != root:
             report.findings.append(f"{name}: the journal as it is now does not give the signed root")
-        if previous_size and not merkle.verify_consistency(
+        if previous_size and head.tree_size <= journal.size and not merkle.verify_consistency(
                 previous_size, head.tree_size, previous_root, root,
-                merkle.consistency_proof(previous_size, current[:head.tree_size])):
+                journal.consistency_proof(previous_size, head.tree_size)):
             report.findings.append(f"{name}: consistency with the previous head fails on the journal as it is now")
         previous_hash, previous_size, previous_root = head.head_hash, head.tree_size, root
     return report
