@@ -24,6 +24,7 @@ from service.console.router import console_router
 from service.db import Database
 from service.deps import dependencies
 from service.errors import internal_error_handlers, problem_plugin
+from service.grievances.routes import routes as grievance_routes
 from service.ledger import service as ledger
 from service.ledger.routes import AccountController, LedgerController
 from service.ops.audit import audit_middleware
@@ -31,7 +32,6 @@ from service.parties.routes import PartyController
 from service.patrols.routes import routes as patrol_routes
 from service.reports.routes import routes as report_routes
 from service.roots.routes import routes as roots_routes
-from service.grievances.routes import routes as grievance_routes
 from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes

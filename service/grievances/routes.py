@@ -14,7 +14,14 @@ from service.auth.actor import Actor
 from service.auth.guards import PUBLIC, requires
 from service.auth.models import Role
 from service.grievances import service, views
-from service.grievances.schemas import AnswerIn, EscalatedOut, EvidenceIn, GrievanceIn, GrievanceOut, TrackingOut
+from service.grievances.schemas import (
+    AnswerIn,
+    EscalatedOut,
+    EvidenceIn,
+    GrievanceIn,
+    GrievanceOut,
+    TrackingOut,
+)
 from service.pagination import Id, Limit, Offset, Page
 from service.reports.limits import public_limit
 from service.writes import perform

@@ -17,7 +17,12 @@ from service.auth.actor import Actor
 from service.auth.models import Role
 from service.db import fetch_one, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
-from service.grievances.models import EventKind, Grievance, GrievanceEvent, GrievanceStatus
+from service.grievances.models import (
+    EventKind,
+    Grievance,
+    GrievanceEvent,
+    GrievanceStatus,
+)
 from service.grievances.repository import readable
 from service.grievances.schemas import AnswerIn, EvidenceIn, GrievanceIn
 from service.ledger.models import EntryStatus, JournalEntry, Posting
@@ -86,7 +91,7 @@ async def list_visible(session: AsyncSession, actor: Actor, status: str | None, 
         q = q.where(Grievance.status == status)
     if county_code:
         q = q.where(Grievance.county_code == county_code)
-    return list((await session.scalars(q.order_by(Grievance.deadline_at, Grievance.id).limit(limit).offset(offset))))
+    return list(await session.scalars(q.order_by(Grievance.deadline_at, Grievance.id).limit(limit).offset(offset)))
 
 
 async def _open_for(session: AsyncSession, actor: Actor, grievance_id: int) -> Grievance:

@@ -8,7 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db import utcnow
 from service.grievances import service
 from service.grievances.models import EventKind, Grievance, GrievanceStatus
-from service.grievances.schemas import EventOut, GrievanceOut, PublicEventOut, TrackingOut
+from service.grievances.schemas import (
+    EventOut,
+    GrievanceOut,
+    PublicEventOut,
+    TrackingOut,
+)
 from service.ledger.models import JournalEntry
 
 PUBLIC_EVENTS = (EventKind.ANSWER, EventKind.ESCALATED, EventKind.RESOLVED)

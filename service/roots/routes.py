@@ -3,6 +3,7 @@ offline checker page. An admin may publish a head on demand. Nothing here names 
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +13,6 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
-
-import base64
 
 from service.auth.actor import Actor
 from service.auth.guards import PUBLIC, requires

@@ -7,7 +7,6 @@ programs show their name in that language, with the code as a secondary label.
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 from service import money

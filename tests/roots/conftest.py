@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from service import seed as seeding
 from service.roots import keys
@@ -31,3 +32,16 @@ async def world(db, settings, client):
     households = json.loads((SEED / "compensation" / "households.json").read_text())
     hh = ctx.refs[[h for h in households if h["village"] == "xiaohu"][10]["key"]]
     return {"household": hh, "county": "360425"}
+
+
+@pytest.fixture
+def run_cli(database_url, settings, monkeypatch):
+    """`shanshui ...` against the test database, with the test's publishing key."""
+    from service import cli
+    from service.settings import get_settings
+
+    monkeypatch.setenv("SHANSHUI_DATABASE_URL", database_url)
+    monkeypatch.setenv("SHANSHUI_PUBLISHING_KEY", str(settings.publishing_key))
+    get_settings.cache_clear()
+    yield lambda *args: CliRunner().invoke(cli.main, list(args))
+    get_settings.cache_clear()

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from service import seed as seeding
 from service.parties.models import Party
 from service.roots import check
-from tests.roots.test_roots import run_cli  # noqa: F401  (fixture)
 
 
 async def test_demo_roots_verify_and_the_household_statement_checks(client, db, settings, token_for, run_cli):

@@ -7,22 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from service import cli
 from service.roots import check, keys
 from service.settings import get_settings
 from tests.helpers import tamper
-
-
-@pytest.fixture
-def run_cli(database_url, settings, monkeypatch):
-    monkeypatch.setenv("SHANSHUI_DATABASE_URL", database_url)
-    monkeypatch.setenv("SHANSHUI_PUBLISHING_KEY", str(settings.publishing_key))
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(cli.main, list(args))
-    get_settings.cache_clear()
 
 
 async def _cli(run_cli, *args):
