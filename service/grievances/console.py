@@ -21,8 +21,8 @@ from service.errors import NotFound
 from service.grievances import service, views
 from service.grievances.models import GrievanceKind, GrievanceStatus
 from service.grievances.schemas import AnswerIn, EvidenceIn, GrievanceIn, GrievanceOut
+from service.grievances.service import tracking_limit
 from service.pagination import Id
-from service.reports.limits import public_limit
 
 READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR, Role.COMMUNITY)
 KINDS = [k.value for k in GrievanceKind]
@@ -127,7 +127,7 @@ async def track(request: Request, session: AsyncSession, code: Code = None) -> R
     t = LABELS[lang_of(request)]
     found, missing = None, False
     if code and code.strip():
-        public_limit.check(request, request.app.state.settings.public_rate_limit_per_minute)
+        tracking_limit.check(request, request.app.state.settings.public_rate_limit_per_minute)
         try:
             found = await views.tracking(session, await service.by_code(session, code))
         except NotFound:

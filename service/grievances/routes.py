@@ -22,8 +22,8 @@ from service.grievances.schemas import (
     GrievanceOut,
     TrackingOut,
 )
+from service.grievances.service import tracking_limit
 from service.pagination import Id, Limit, Offset, Page
-from service.reports.limits import public_limit
 from service.writes import perform
 
 READERS = (Role.OFFICIAL, Role.APPROVER, Role.AUDITOR, Role.COMMUNITY)
@@ -93,7 +93,7 @@ class GrievanceController(Controller):
     @get("/track/{code:str}", opt=PUBLIC)
     async def track(self, request: Request, session: AsyncSession, state: State, code: Code) -> TrackingOut:
         """Public: a grievance's status and answers by its tracking code. Names nobody."""
-        public_limit.check(request, state.settings.public_rate_limit_per_minute)
+        tracking_limit.check(request, state.settings.public_rate_limit_per_minute)
         return await views.tracking(session, await service.by_code(session, code))
 
     async def _act(self, request: Request, data, action) -> Response[GrievanceOut]:

@@ -27,10 +27,12 @@ from service.grievances.repository import readable
 from service.grievances.schemas import AnswerIn, EvidenceIn, GrievanceIn
 from service.ledger.models import EntryStatus, JournalEntry, Posting
 from service.parties.service import benefit_account_id, get_visible
+from service.reports.limits import RateLimit
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 FILERS = (Role.COMMUNITY, Role.OFFICIAL)
 HANDLERS = (Role.OFFICIAL, Role.APPROVER)
+tracking_limit = RateLimit()  # codes are guessable only slowly: per client, its own budget
 
 
 def new_code() -> str:
