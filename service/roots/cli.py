@@ -67,15 +67,21 @@ def roots_publish(period: str | None) -> None:
 
 
 @roots.command("verify")
-def roots_verify() -> None:
+@click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a heads export kept earlier: each of its heads must still be here, unchanged")
+def roots_verify(against: Path | None) -> None:
     """Check every head's signature, link and root, and consistency from the first; exit 1 naming what fails."""
-    from service.roots.verify import verify_roots
+    from service.roots.verify import kept_heads_findings, verify_roots
 
     async def run():
         db = _db()
         try:
             async with db.reading() as session:
-                return await verify_roots(session, _configured_public_key())
+                report = await verify_roots(session, _configured_public_key())
+                if against is not None:
+                    kept = json.loads(against.read_text(encoding="utf-8")).get("heads", [])
+                    report.findings += await kept_heads_findings(session, kept)
+                return report
         finally:
             await db.dispose()
 

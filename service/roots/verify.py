@@ -69,3 +69,16 @@ def _name_altered(report: RootsReport, now: list[leaves.Leaf], published: list[b
             report.altered.append({"sequence": leaf.sequence, "entry_id": leaf.entry_id, "period": period})
             report.findings.append(f"entry {leaf.entry_id} (sequence {leaf.sequence}) was altered after the head "
                                    f"of {period} was published")
+
+
+async def kept_heads_findings(session: AsyncSession, kept: list[dict]) -> list[str]:
+    """Heads someone kept (an export): each must still be published here with the same hash."""
+    now = {h.tree_size: h.head_hash for h in await list_heads(session, limit=1_000_000)}
+    out = []
+    for head in kept:
+        size, period = head.get("tree_size"), head.get("period")
+        if size not in now:
+            out.append(f"the kept head of {period} (tree size {size}) is no longer published")
+        elif now[size] != head.get("head_hash"):
+            out.append(f"the kept head of {period} (tree size {size}) differs from the one published now")
+    return out

@@ -19,7 +19,8 @@ async def _cli(run_cli, *args):
     return await asyncio.to_thread(run_cli, *args)
 
 
-async def test_publish_then_heads_key_and_consistency_are_public(client, world, admin, settings, run_cli):
+async def test_publish_then_heads_key_and_consistency_are_public(client, world, admin, settings, run_cli,
+                                                                   tmp_path):
     old = await _cli(run_cli, "roots", "publish", "--period", "2025-12")  # closed before any entry was posted
     assert old.exit_code == 1 and "no entries posted by the end of 2025-12 yet" in old.output, old.output
     r = await _cli(run_cli, "roots", "publish")
@@ -58,6 +59,18 @@ async def test_publish_then_heads_key_and_consistency_are_public(client, world, 
     assert "name" not in text and str(hh) not in json.dumps(key)
     r = await _cli(run_cli, "roots", "verify")
     assert r.exit_code == 0 and "roots verified: 2 signed heads" in r.output, r.output
+    # a committee kept the export; the heads are still those published, and a forged copy is told apart
+    kept = tmp_path / "signed-heads.json"
+    assert (await _cli(run_cli, "roots", "export", "--out", str(kept))).exit_code == 0
+    assert (await _cli(run_cli, "proof", "verify", str(kept))).exit_code == 0
+    r = await _cli(run_cli, "roots", "verify", "--against", str(kept))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(kept.read_text())
+    doc["heads"][0]["head_hash"] = "ab" * 32
+    kept.write_text(json.dumps(doc))
+    r = await _cli(run_cli, "roots", "verify", "--against", str(kept))
+    assert r.exit_code == 1 and f"kept head of {first['period']} (tree size {first['tree_size']}) differs" in r.output
+    assert (await _cli(run_cli, "proof", "verify", str(kept))).exit_code == 1
 
 
 async def test_a_household_statement_proves_its_lines_offline_and_tampering_fails_naming_the_entry(
