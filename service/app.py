@@ -36,7 +36,7 @@ from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes
 from service.web.routes import routes as web_routes
-from service.writes import prune_keys, prune_keys_every
+from service.idempotency import prune_keys, prune_keys_every
 
 API_VERSION = "1.0.0"
 SECURITY_HEADERS = [

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -257,10 +258,36 @@ def openapi(out: str) -> None:
     console.print(f"wrote {out}")
 
 
-# Domains add their own commands (report, bench, backup, ...) in `service/<domain>/cli.py` as `commands`.
-CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "bench", "ops", "console", "roots",
+# Domains add their own commands (report, backup, ...) in `service/<domain>/cli.py` as `commands`.
+CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "ops", "console", "roots",
                "grievances")
 for _domain in CLI_DOMAINS:
     if importlib.util.find_spec(f"service.{_domain}") and importlib.util.find_spec(f"service.{_domain}.cli"):
         for _command in importlib.import_module(f"service.{_domain}.cli").commands:
             main.add_command(_command)
+
+
+def _bench_command(checkout: Path | None = None) -> click.Command:
+    """`shanshui bench` lives in the source checkout's top-level `bench/` package, which the wheel does
+    not ship (it needs wrk, generates a synthetic ledger and is no part of the service). With an
+    editable install the checkout sits next to `service/`, so it is found there."""
+    checkout = checkout or Path(__file__).resolve().parent.parent
+    if (checkout / "bench" / "cli.py").is_file() and (checkout / "pyproject.toml").is_file():
+        if str(checkout) not in sys.path:
+            sys.path.insert(0, str(checkout))
+        from bench.cli import bench
+
+        return bench
+
+    @click.command(name="bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    def unavailable() -> None:
+        """Benchmark (only from a source checkout: `pip install -e .` there; see docs/bench.md)."""
+        raise click.ClickException(
+            "the benchmark is not part of the installed package: clone the repository, run "
+            "`pip install -e '.[test]'` in it, install wrk (`apt-get install wrk`) and run `shanshui bench` "
+            "from that environment (see docs/bench.md)")
+
+    return unavailable
+
+
+main.add_command(_bench_command())

@@ -3,7 +3,8 @@
 from service.auth.models import ApiToken, User  # noqa: F401
 from service.db import Base  # noqa: F401
 from service.ledger import append_only  # noqa: F401  (journal triggers)
-from service.ledger.models import Account, IdempotencyRecord, JournalEntry, LedgerHead, Posting  # noqa: F401
+from service.idempotency import IdempotencyRecord  # noqa: F401
+from service.ledger.models import Account, JournalEntry, LedgerHead, Posting  # noqa: F401
 from service.parties.models import Party  # noqa: F401
 
 # Domain tables: each domain package keeps its own models module.

@@ -5,6 +5,8 @@ the first response stored with the write itself, so a retry can never write twic
 - same key, other request -> 409
 - same key while the first request is still running -> 409
 A failed request stores nothing, so the client may correct it and retry with the same key.
+A transaction the database aborted for a deadlock or a serialization failure is run again, a bounded
+number of times; if it still cannot commit the client gets a 409 saying nothing was written.
 """
 
 from __future__ import annotations
@@ -12,26 +14,29 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
+import random
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from litestar import Request, Response
 from pydantic import BaseModel
-from sqlalchemy import delete, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service import idempotency
 from service.auth.actor import Actor
-from service.db import Database, utcnow
+from service.db import Database
 from service.errors import Conflict, InvalidField
-from service.ledger.models import IdempotencyRecord
+from service.idempotency import IDEMPOTENCY_HEADER
 
-T = TypeVar("T", bound=BaseModel)
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+__all__ = ["IDEMPOTENCY_HEADER", "fingerprint", "perform", "retrying"]
+
+T = TypeVar("T")
 _in_flight: set[tuple[int, str]] = set()
-log = logging.getLogger(__name__)
+ATTEMPTS = 5
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole,
+# so running it again is safe. SQLite's "database is locked" after busy_timeout is the same story.
+RETRYABLE_STATES = {"40P01", "40001"}
 
 
 def fingerprint(request: Request, data: Any) -> str:
@@ -50,6 +55,33 @@ def _key(request: Request) -> str | None:
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise InvalidField(IDEMPOTENCY_HEADER, "must be 1 to 255 printable characters")
     return key
+
+
+def retryable(exc: BaseException) -> bool:
+    """Did the database abort the transaction for a reason that running it again can cure?"""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        if getattr(cause, "sqlstate", None) in RETRYABLE_STATES or getattr(cause, "pgcode", None) in RETRYABLE_STATES:
+            return True
+    return "database is locked" in str(exc.orig)
+
+
+async def retrying(db: Database, work: Callable[[AsyncSession], Awaitable[T]], attempts: int = ATTEMPTS) -> T:
+    """Run `work` in one write transaction; again (after a short random pause) if the database
+    aborted it for a deadlock or a serialization failure. `work` must only touch the session."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with db.writing() as session:
+                return await work(session)
+        except DBAPIError as exc:
+            if not retryable(exc):
+                raise
+            if attempt == attempts:
+                raise Conflict(f"the database could not serialise this write with concurrent ones after {attempts} "
+                               "attempts; nothing was written, retry", reason="busy") from None
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 async def perform(
@@ -72,65 +104,26 @@ async def perform(
     key = (key or header_key) if remember else None
     slot = (actor.user_id, key) if key else None
     if slot and slot in _in_flight:
-        raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly",
-                       field=IDEMPOTENCY_HEADER)
+        raise idempotency.busy()
+    fp = fingerprint(request, data) if key else ""
+
+    async def work(session: AsyncSession) -> Response:
+        if key:
+            replay = await idempotency.replay(session, db, actor.user_id, key, fp)
+            if replay is not None:
+                return replay
+        body = (await operation(session, actor)).model_dump_json().encode()
+        if key:
+            await idempotency.remember(session, actor.user_id, key, fp, status_code, body)
+        return Response(content=body, status_code=status_code, media_type="application/json")
+
     if slot:
         _in_flight.add(slot)
     try:
-        async with db.writing() as session:
-            if key:
-                replay = await _replay(session, db, actor, key, fingerprint(request, data))
-                if replay is not None:
-                    return replay
-            result = await operation(session, actor)
-            body = result.model_dump_json().encode()
-            if key:
-                session.add(IdempotencyRecord(user_id=actor.user_id, key=key, fingerprint=fingerprint(request, data),
-                                              status_code=status_code, response=body.decode()))
-                await session.flush()
-        return Response(content=body, status_code=status_code, media_type="application/json")
+        return await retrying(db, work)
     except IntegrityError as exc:
         raise Conflict("the write conflicted with another one; nothing was written, retry",
                        constraint=str(exc.orig.__class__.__name__)) from None
     finally:
         if slot:
             _in_flight.discard(slot)
-
-
-async def _replay(session: AsyncSession, db: Database, actor: Actor, key: str, fp: str) -> Response | None:
-    if not db.is_sqlite:
-        got = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:u, hashtext(:k))"),
-                                   {"u": actor.user_id, "k": key})
-        if not got:
-            raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly",
-                           field=IDEMPOTENCY_HEADER)
-    record = (
-        await session.execute(
-            select(IdempotencyRecord).where(IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key)
-        )
-    ).scalar_one_or_none()
-    if record is None:
-        return None
-    if record.fingerprint != fp:
-        raise Conflict("this Idempotency-Key was already used for a different request", field=IDEMPOTENCY_HEADER)
-    return Response(content=record.response.encode(), status_code=record.status_code, media_type="application/json",
-                    headers={"Idempotent-Replayed": "true"})
-
-
-async def prune_keys(db: Database, retention_hours: int) -> int:
-    """Forget idempotency keys older than the retention period (at least 24 hours)."""
-    cutoff = utcnow() - timedelta(hours=max(24, retention_hours))
-    async with db.writing() as session:
-        result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-        return result.rowcount or 0
-
-
-async def prune_keys_every(db: Database, retention_hours: int, period_seconds: float) -> None:
-    """Prune every `period_seconds` until cancelled (the app starts this at start-up, cancels it at shutdown):
-    a server that runs for weeks would otherwise keep every key it ever stored."""
-    while True:
-        await asyncio.sleep(period_seconds)
-        try:
-            await prune_keys(db, retention_hours)
-        except Exception:  # a busy or briefly unreachable database: try again next period
-            log.exception("pruning idempotency keys failed; retrying in %s s", period_seconds)

@@ -1,7 +1,7 @@
 """signed roots and grievances
 
 Revision ID: 0010_roots_grievances
-Revises: 0007_console
+Revises: 0008_ledger_checks
 Create Date: 2026-12-04 08:44:13.919524
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import service.db
 
 
 revision = '0010_roots_grievances'
-down_revision = '0007_console'
+down_revision = '0008_ledger_checks'
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ from service.compensation.service import (
     _benefit_account, check_transition, eligibility_problem, entry_metadata, live_key, rule_of, status_counts,
     visible_program, add_events,
 )
-from service.db import chunks, utcnow
+from service.db import chunks, insert_ids, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account
@@ -313,7 +313,7 @@ async def _insert_payments(session: AsyncSession, actor: Actor, checked: Checked
              updated_at=now)
         for l in checked.lines
     ]
-    return await ledger.insert_ids(session, Payment, rows)
+    return await insert_ids(session, Payment, rows)
 
 
 # --- batches after the commit ---------------------------------------------------------------------

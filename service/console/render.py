@@ -18,6 +18,7 @@ from litestar.utils.scope.state import ScopeState
 from service import money
 from service.auth.actor import Actor
 from service.console.i18n import LABELS, fmt_date, fmt_datetime, fmt_money, lang_of
+from service.console.refusals import translate_errors
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -77,6 +78,8 @@ def render(request: Request, template: str, **context: Any) -> str:
         date=lambda v: fmt_date(v, lang), datetime=lambda v: fmt_datetime(v, lang),
         notice=t[ok] if ok in t else None,
     )
+    if isinstance(context.get("errors"), dict):
+        context["errors"] = translate_errors(context["errors"], lang)
     return environment().get_template(template).render({**base, **context})  # a page may pass its own form_key
 
 

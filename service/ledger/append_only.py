@@ -7,9 +7,11 @@ rows directly; `verify` then names the altered entry by its hash.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import DDL, event
 
-from service.ledger.models import JournalEntry, Posting
+from service.ledger.models import Account, AccountKind, EntryStatus, JournalEntry, Posting, Side
 
 POSTGRES = [
     """CREATE OR REPLACE FUNCTION shanshui_append_only() RETURNS trigger AS $$
@@ -55,11 +57,11 @@ def statements(dialect: str) -> list[str]:
 
 def every_trigger(dialect: str) -> list[str]:
     """Every trigger the current schema has."""
-    return POSTGRES if dialect == "postgresql" else SQLITE + SQLITE_DELETE
+    return POSTGRES if dialect == "postgresql" else SQLITE + SQLITE_DELETE + [sql for _, sql in SQLITE_CHECKS]
 
 
 def drop_every_trigger(dialect: str) -> list[str]:
-    return DROP[dialect] + (DROP_SQLITE_DELETE if dialect == "sqlite" else [])
+    return DROP[dialect] + (DROP_SQLITE_DELETE + DROP_SQLITE_CHECKS if dialect == "sqlite" else [])
 
 
 def _ddl(sql: str, dialect: str) -> DDL:
@@ -74,3 +76,32 @@ for _table, _sqls in ((JournalEntry.__table__, (SQLITE[1], SQLITE_DELETE[1])),
                       (Posting.__table__, (SQLITE[0], SQLITE_DELETE[0]))):
     for _sql in _sqls:
         event.listen(_table, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+
+
+# --- value checks (migration 0008) -------------------------------------------------------------
+# PostgreSQL gets them as CHECK constraints on the models. SQLite cannot add a CHECK to an existing
+# table without rebuilding it (and the tables the journal's foreign keys point at), so there the same
+# conditions are triggers: RAISE(ABORT) is a constraint error, as a failed CHECK is.
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"NEW.{column} NOT IN ({', '.join(repr(v.value) for v in values)})"
+
+
+_ACCOUNT_BAD = f"{_one_of('kind', AccountKind)} OR {_one_of('normal_side', Side)}"
+_STATUS_BAD = _one_of("status", EntryStatus)
+SQLITE_CHECKS = [
+    (Account.__table__, f"CREATE TRIGGER accounts_check_insert BEFORE INSERT ON accounts WHEN {_ACCOUNT_BAD} "
+     "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: account kind or normal side'); END"),
+    (Account.__table__, f"CREATE TRIGGER accounts_check_update BEFORE UPDATE OF kind, normal_side ON accounts "
+     f"WHEN {_ACCOUNT_BAD} BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: account kind or normal side'); END"),
+    (JournalEntry.__table__, f"CREATE TRIGGER journal_entries_check_insert BEFORE INSERT ON journal_entries "
+     f"WHEN {_STATUS_BAD} BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entry status'); END"),
+    (JournalEntry.__table__, f"CREATE TRIGGER journal_entries_check_update BEFORE UPDATE OF status ON journal_entries "
+     f"WHEN {_STATUS_BAD} BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: entry status'); END"),
+    (Posting.__table__, "CREATE TRIGGER postings_check_insert BEFORE INSERT ON postings WHEN NEW.amount = 0 "
+     "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: a posting amount is never zero'); END"),
+]
+DROP_SQLITE_CHECKS = ["DROP TRIGGER IF EXISTS accounts_check_insert", "DROP TRIGGER IF EXISTS accounts_check_update",
+                      "DROP TRIGGER IF EXISTS journal_entries_check_insert",
+                      "DROP TRIGGER IF EXISTS journal_entries_check_update", "DROP TRIGGER IF EXISTS postings_check_insert"]
+for _table, _sql in SQLITE_CHECKS:
+    event.listen(_table, "after_create", DDL(_sql).execute_if(dialect="sqlite"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, BigId, IdMixin, utcnow
@@ -36,26 +36,15 @@ class EntryStatus(StrEnum):
 GENESIS_HASH = "0" * 64
 
 
-class Account(IdMixin, Base):
-    """An account. Its totals are maintained only by the ledger, in the transaction that posts,
-    and `verify` checks them against the postings (TigerBeetle keeps the same four totals)."""
+class Totals:
+    """The balances an account's four totals give (shared by the ORM model and the ledger's locked rows)."""
 
-    __tablename__ = "accounts"
-
-    code: Mapped[str] = mapped_column(String(120), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
-    currency: Mapped[str] = mapped_column(String(3))
-    normal_side: Mapped[str] = mapped_column(String(6))
-    may_go_negative: Mapped[bool] = mapped_column(Boolean, default=False)
-    party_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("parties.id"), index=True)
-    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
-    trust_id: Mapped[int | None] = mapped_column(BigId)
-    debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
-    credits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
-    debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
-    credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    if TYPE_CHECKING:
+        normal_side: str
+        debits_posted: int
+        credits_posted: int
+        debits_pending: int
+        credits_pending: int
 
     def _signed(self, debits: int, credits: int) -> int:
         return debits - credits if self.normal_side == Side.DEBIT else credits - debits
@@ -78,9 +67,40 @@ class Account(IdMixin, Base):
         return self.posted_balance - self.pending_out
 
 
+class Account(Totals, IdMixin, Base):
+    """An account. Its totals are maintained only by the ledger, in the transaction that posts,
+    and `verify` checks them against the postings (TigerBeetle keeps the same four totals)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({', '.join(repr(k.value) for k in AccountKind)})", name="kind").ddl_if(dialect="postgresql"),
+        CheckConstraint(f"normal_side IN ({', '.join(repr(k.value) for k in Side)})", name="normal_side")
+        .ddl_if(dialect="postgresql"),
+    )
+
+    code: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    normal_side: Mapped[str] = mapped_column(String(6))
+    may_go_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("parties.id"), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    trust_id: Mapped[int | None] = mapped_column(BigId)
+    debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class JournalEntry(IdMixin, Base):
     __tablename__ = "journal_entries"
-    __table_args__ = (Index("ix_journal_entries_kind_status", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_journal_entries_kind_status", "kind", "status"),
+        CheckConstraint(f"status IN ({', '.join(repr(k.value) for k in EntryStatus)})", name="status")
+        .ddl_if(dialect="postgresql"),
+    )
 
     kind: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(10))
@@ -107,7 +127,10 @@ class Posting(IdMixin, Base):
     """Signed minor units: positive is a debit, negative a credit. Per currency they sum to zero."""
 
     __tablename__ = "postings"
-    __table_args__ = (Index("ix_postings_account_entry", "account_id", "entry_id"),)
+    __table_args__ = (
+        Index("ix_postings_account_entry", "account_id", "entry_id"),
+        CheckConstraint("amount <> 0", name="amount_nonzero").ddl_if(dialect="postgresql"),
+    )
 
     entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
     account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"))
@@ -123,20 +146,6 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
-
-
-class IdempotencyRecord(IdMixin, Base):
-    """The first response to a write, kept so that a retry with the same key gets it again."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-
-    user_id: Mapped[int] = mapped_column(BigId)
-    key: Mapped[str] = mapped_column(String(255))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 @event.listens_for(LedgerHead.__table__, "after_create")

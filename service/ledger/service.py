@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from service import money
 from service.auth.actor import Actor
-from service.db import chunks, utcnow
+from service.db import chunks, insert_ids, utcnow
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger.chain import canonical_bytes, link
 from service.ledger.models import (
@@ -34,6 +35,7 @@ from service.ledger.models import (
     LedgerHead,
     Posting,
     Side,
+    Totals,
 )
 
 MAX_LEGS = 10_000
@@ -118,15 +120,37 @@ def _validate(legs: Sequence[Leg]) -> None:
         raise InvalidField("postings", f"debits and credits must sum to zero per currency ({detail})")
 
 
-async def _lock_accounts(session: AsyncSession, legs: Sequence[Leg]) -> dict[int, Account]:
+@dataclass
+class Locked(Totals):
+    """An account row locked by this transaction: its totals, changed here and written back once."""
+
+    id: int
+    code: str
+    name: str
+    currency: str
+    normal_side: str
+    may_go_negative: bool
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+
+
+_ACCOUNTS = Account.__table__
+_LOCK_COLUMNS = [_ACCOUNTS.c[name] for name in Locked.__dataclass_fields__]
+_TOTALS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+
+
+async def _lock_accounts(session: AsyncSession, legs: Sequence[Leg]) -> dict[int, Locked]:
+    """Lock every account the legs touch in one statement, in id order: every writer locks in the same
+    order, so two writers wait for each other instead of deadlocking. Only the ledger locks accounts."""
     ids = sorted({leg.account_id for leg in legs})
-    accounts: dict[int, Account] = {}
-    for chunk in chunks(ids):  # ascending across chunks too: every writer locks in the same order
+    accounts: dict[int, Locked] = {}
+    for chunk in chunks(ids):  # ascending across chunks too
         rows = await session.execute(
-            select(Account).where(Account.id.in_(chunk)).order_by(Account.id)
-            .with_for_update().execution_options(populate_existing=True)
+            select(*_LOCK_COLUMNS).where(_ACCOUNTS.c.id.in_(chunk)).order_by(_ACCOUNTS.c.id).with_for_update()
         )
-        accounts.update((a.id, a) for a in rows.scalars())
+        accounts.update((r.id, Locked(*r)) for r in rows)
     for i, leg in enumerate(legs):
         account = accounts.get(leg.account_id)
         if account is None:
@@ -138,11 +162,31 @@ async def _lock_accounts(session: AsyncSession, legs: Sequence[Leg]) -> dict[int
     return accounts
 
 
-def _decreases(account: Account, amount: int) -> bool:
+async def _save_totals(session: AsyncSession, accounts: dict[int, Locked]) -> None:
+    """Write the locked accounts' new totals back (one executemany), and into any Account object the
+    session already holds, so that a read later in this transaction sees them."""
+    if not accounts:
+        return
+    stmt = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("_id")).values(
+        {name: bindparam(f"_{name}") for name in _TOTALS})
+    await session.execute(stmt, [{"_id": a.id, **{f"_{n}": getattr(a, n) for n in _TOTALS}}
+                                 for a in accounts.values()])
+    for a in accounts.values():
+        _sync(session, Account, a.id, {n: getattr(a, n) for n in _TOTALS})
+
+
+def _sync(session: AsyncSession, model: Any, row_id: int, values: dict[str, Any]) -> None:
+    held = session.sync_session.identity_map.get(identity_key(model, (row_id,)))
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+
+
+def _decreases(account: Totals, amount: int) -> bool:
     return (amount > 0) == (account.normal_side == Side.CREDIT)
 
 
-def _apply(account: Account, amount: int, *, pending: bool, sign: int = 1) -> None:
+def _apply(account: Totals, amount: int, *, pending: bool, sign: int = 1) -> None:
     if pending:
         if amount > 0:
             account.debits_pending += sign * amount
@@ -154,7 +198,7 @@ def _apply(account: Account, amount: int, *, pending: bool, sign: int = 1) -> No
         account.credits_posted += sign * -amount
 
 
-def _check_funds(accounts: dict[int, Account], legs: Sequence[Leg]) -> None:
+def _check_funds(accounts: dict[int, Locked], legs: Sequence[Leg]) -> None:
     for leg in legs:
         account = accounts[leg.account_id]
         if account.may_go_negative or not _decreases(account, leg.amount):
@@ -172,39 +216,59 @@ def _check_funds(accounts: dict[int, Account], legs: Sequence[Leg]) -> None:
             )
 
 
-async def _locked_head(session: AsyncSession) -> LedgerHead:
-    """The chain head, locked: whoever holds it is the only one numbering entries."""
-    head = (
-        await session.execute(
-            select(LedgerHead).where(LedgerHead.id == 1).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if head is None:  # a database created without the genesis row (migration 0002 inserts it)
-        head = LedgerHead(id=1, sequence=0, hash=GENESIS_HASH)
-        session.add(head)
-    return head
+# --- the chain -------------------------------------------------------------------------------
+
+_HEAD = LedgerHead.__table__
 
 
-async def _chain(session: AsyncSession, entry: JournalEntry, legs: Sequence[Leg]) -> None:
-    """Give a newly posted entry the next sequence number and hash. Locks the head row last."""
-    head = await _locked_head(session)
-    entry.sequence = head.sequence + 1
-    entry.prev_hash = head.hash
-    entry.hash = link(head.hash, entry_bytes(entry, [(leg.account_id, leg.currency, leg.amount) for leg in legs]))
-    head.sequence, head.hash = entry.sequence, entry.hash
-
-
-def entry_bytes(entry: Any, postings: Sequence[tuple[int, str, int]]) -> bytes:
-    """The chain payload of an entry (a JournalEntry, or a row with the same names)."""
-    assert entry.sequence is not None and entry.posted_at is not None
+def chain_payload(row: Mapping[str, Any], postings: Iterable[tuple[int, str, int]]) -> bytes:
+    """The chain payload of an entry, from its column values (`metadata`, not the model's `meta`).
+    The one place that says which fields the hash covers; `verify` recomputes it with the same."""
     return canonical_bytes(
-        sequence=entry.sequence, kind=entry.kind, effective_date=entry.effective_date, posted_at=entry.posted_at,
-        memo=entry.memo, metadata=entry.meta, entered_by=entry.entered_by, approved_by=entry.approved_by,
-        reversal_of_id=entry.reversal_of_id, postings=postings,
+        sequence=row["sequence"], kind=row["kind"], effective_date=row["effective_date"], posted_at=row["posted_at"],
+        memo=row["memo"], metadata=row["metadata"], entered_by=row["entered_by"], approved_by=row.get("approved_by"),
+        reversal_of_id=row.get("reversal_of_id"), postings=postings,
     )
 
 
-# --- writing entries -------------------------------------------------------------------------
+def entry_bytes(entry: Any, postings: Sequence[tuple[int, str, int]]) -> bytes:
+    """The chain payload of an entry given as a JournalEntry, or a row with the same attribute names."""
+    assert entry.sequence is not None and entry.posted_at is not None
+    return chain_payload(
+        {"sequence": entry.sequence, "kind": entry.kind, "effective_date": entry.effective_date,
+         "posted_at": entry.posted_at, "memo": entry.memo, "metadata": entry.meta, "entered_by": entry.entered_by,
+         "approved_by": entry.approved_by, "reversal_of_id": entry.reversal_of_id}, postings)
+
+
+async def _chain(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
+    """Give newly posted entries (column dicts) the next sequence numbers and hashes, in order.
+    The head row is locked last (after the accounts): whoever holds it is the only one numbering."""
+    head = (await session.execute(select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())).first()
+    if head is None:  # a database created without the genesis row (migration 0002 inserts it)
+        await session.execute(insert(_HEAD).values(id=1, sequence=0, hash=GENESIS_HASH))
+        head = (0, GENESIS_HASH)
+    sequence, prev = head
+    for row, entry_legs in zip(rows, legs, strict=True):
+        sequence += 1
+        row["sequence"], row["prev_hash"] = sequence, prev
+        row["hash"] = prev = link(prev, chain_payload(row, [(l.account_id, l.currency, l.amount) for l in entry_legs]))
+    await session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(sequence=sequence, hash=prev))
+    _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
+
+
+# --- writing entries: `record_entries` and `post_pendings` are the only writers ----------------
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """One entry to write: the fields `record_entry` takes."""
+
+    kind: str
+    legs: Sequence[Leg]
+    effective_date: date | None = None
+    memo: str = ""
+    metadata: dict[str, Any] | None = None
+    reversal_of_id: int | None = None
 
 
 async def record_entry(
@@ -219,29 +283,166 @@ async def record_entry(
     pending: bool = False,
     reversal_of_id: int | None = None,
 ) -> JournalEntry:
-    """Write one balanced entry: posted now, or pending (reserving the funds it will move)."""
-    _validate(legs)
-    accounts = await _lock_accounts(session, legs)
-    for leg in legs:
-        _apply(accounts[leg.account_id], leg.amount, pending=pending)
-    _check_funds(accounts, legs)
-    now = utcnow()
-    entry = JournalEntry(
-        kind=kind, status=EntryStatus.PENDING if pending else EntryStatus.POSTED,
-        effective_date=effective_date or now.date(), recorded_at=now, posted_at=None if pending else now,
-        memo=memo, meta=json.loads(json.dumps(metadata or {}, sort_keys=True)),
-        entered_by=actor.user_id, request_id=actor.request_id, reversal_of_id=reversal_of_id,
-    )
-    if not pending:
-        await _chain(session, entry, legs)
+    """Write one balanced entry: posted now, or pending (reserving the funds it will move).
+
+    Returns it with its postings loaded."""
+    spec = EntrySpec(kind, legs, effective_date, memo, metadata, reversal_of_id)
+    [row] = await _write_entries(session, [spec], actor, pending)
+    # Held by the session as if just loaded (no SQL): a later post_pending or change in this
+    # transaction updates this very object. The postings are attached after `add`, so nothing cascades.
+    entry = JournalEntry(approved_by=None, voided_by=None, voided_at=None, void_reason=None,
+                         **{("meta" if k == "metadata" else k): v for k, v in row.items()})
+    make_transient_to_detached(entry)
     session.add(entry)
-    await session.flush()
-    postings = [Posting(entry_id=entry.id, account_id=l.account_id, currency=l.currency, amount=l.amount) for l in legs]
-    session.add_all(postings)
-    await session.flush()
-    # The caller usually answers with the entry and its postings: hand them over loaded, saving a re-read.
-    set_committed_value(entry, "postings", postings)
+    set_committed_value(entry, "postings", [Posting(entry_id=row["id"], account_id=l.account_id, currency=l.currency,
+                                                    amount=l.amount) for l in legs])
     return entry
+
+
+async def record_entries(
+    session: AsyncSession, specs: Sequence[EntrySpec], *, actor: Actor, pending: bool = False
+) -> list[int]:
+    """Write many balanced entries in one go, with the same rules as `record_entry`.
+
+    Accounts are locked once (in id order), all amounts applied, then funds are checked once: if
+    the whole set would take a fund below zero, nothing is written. Posted entries are chained in
+    the order given. Returns the new entry ids in that order.
+    """
+    return [row["id"] for row in await _write_entries(session, specs, actor, pending)]
+
+
+async def _write_entries(
+    session: AsyncSession, specs: Sequence[EntrySpec], actor: Actor, pending: bool
+) -> list[dict[str, Any]]:
+    if not specs:
+        return []
+    for spec in specs:
+        _validate(spec.legs)
+    all_legs = [leg for spec in specs for leg in spec.legs]
+    accounts = await _lock_accounts(session, all_legs)
+    for leg in all_legs:
+        _apply(accounts[leg.account_id], leg.amount, pending=pending)
+    _check_funds(accounts, all_legs)
+    await _save_totals(session, accounts)
+    now = utcnow()
+    rows = [
+        dict(kind=s.kind, status=EntryStatus.PENDING if pending else EntryStatus.POSTED,
+             effective_date=s.effective_date or now.date(), recorded_at=now, posted_at=None if pending else now,
+             memo=s.memo, metadata=json.loads(json.dumps(s.metadata or {}, sort_keys=True)),
+             entered_by=actor.user_id, request_id=actor.request_id, reversal_of_id=s.reversal_of_id,
+             sequence=None, prev_hash=None, hash=None)
+        for s in specs
+    ]
+    if not pending:
+        await _chain(session, rows, [s.legs for s in specs])
+    ids = await insert_ids(session, JournalEntry, rows)
+    for row, entry_id in zip(rows, ids, strict=True):
+        row["id"] = entry_id
+    await session.execute(insert(Posting.__table__), [
+        dict(entry_id=row["id"], account_id=l.account_id, currency=l.currency, amount=l.amount)
+        for row, spec in zip(rows, specs, strict=True) for l in spec.legs
+    ])
+    return rows
+
+
+_ENTRIES = JournalEntry.__table__
+_POSTINGS = Posting.__table__
+
+
+async def _pending_entries(session: AsyncSession, entry_ids: Sequence[int], actor: Actor | None):
+    """The entries, locked (in id order), with their legs; each must exist and still be pending."""
+    entries: dict[int, Any] = {}
+    for chunk in chunks(sorted(set(entry_ids))):
+        rows = await session.execute(
+            select(_ENTRIES.c.id, _ENTRIES.c.kind, _ENTRIES.c.status, _ENTRIES.c.effective_date, _ENTRIES.c.memo,
+                   _ENTRIES.c.metadata, _ENTRIES.c.entered_by, _ENTRIES.c.reversal_of_id)
+            .where(_ENTRIES.c.id.in_(chunk)).order_by(_ENTRIES.c.id).with_for_update()
+        )
+        entries.update((r.id, r) for r in rows)
+    legs: dict[int, list[Leg]] = defaultdict(list)
+    for chunk in chunks(list(entries)):
+        rows = await session.execute(
+            select(_POSTINGS.c.entry_id, _POSTINGS.c.account_id, _POSTINGS.c.amount, _POSTINGS.c.currency)
+            .where(_POSTINGS.c.entry_id.in_(chunk)).order_by(_POSTINGS.c.id)
+        )
+        for entry_id, a, m, c in rows:
+            legs[entry_id].append(Leg(a, m, c))
+    verb = "posted" if actor else "voided"
+    for entry_id in entry_ids:
+        entry = entries.get(entry_id)
+        if entry is None:
+            raise NotFound(f"journal entry {entry_id} not found")
+        if entry.status != EntryStatus.PENDING:
+            raise Conflict(f"entry {entry_id} is {entry.status}; only a pending entry can be {verb}", field="status")
+        if actor is not None and entry.entered_by == actor.user_id:
+            raise Forbidden("four-eyes rule: you cannot approve an entry you entered yourself", field="approved_by")
+    return entries, legs
+
+
+async def _update_entries(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Write the entries' new status columns (one executemany) and into any object the session holds."""
+    names = [k for k in changes[0] if k != "id"]
+    stmt = update(_ENTRIES).where(_ENTRIES.c.id == bindparam("_id")).values({n: bindparam(f"_{n}") for n in names})
+    await session.execute(stmt, [{"_id": c["id"], **{f"_{n}": c[n] for n in names}} for c in changes])
+    for c in changes:
+        _sync(session, JournalEntry, c["id"], {n: c[n] for n in names})
+
+
+async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: Actor) -> None:
+    """Approve pending entries, in the order given: each reservation becomes a posting and the entry
+    joins the chain. A second person must do it (the four-eyes rule holds for each)."""
+    if not entry_ids:
+        return
+    entries, legs = await _pending_entries(session, entry_ids, actor)
+    all_legs = [leg for entry_id in entry_ids for leg in legs[entry_id]]
+    accounts = await _lock_accounts(session, all_legs)
+    for leg in all_legs:
+        _apply(accounts[leg.account_id], leg.amount, pending=True, sign=-1)
+        _apply(accounts[leg.account_id], leg.amount, pending=False)
+    _check_funds(accounts, all_legs)
+    await _save_totals(session, accounts)
+    now = utcnow()
+    rows = [dict(entries[i]._mapping, posted_at=now, approved_by=actor.user_id, status=EntryStatus.POSTED)
+            for i in entry_ids]
+    await _chain(session, rows, [legs[i] for i in entry_ids])
+    await _update_entries(session, [{k: r[k] for k in ("id", "status", "approved_by", "posted_at", "sequence",
+                                                       "prev_hash", "hash")} for r in rows])
+
+
+async def post_pending(session: AsyncSession, entry_id: int, actor: Actor) -> JournalEntry:
+    """Approve one pending entry (see `post_pendings`); returns it, as the session now holds it."""
+    await post_pendings(session, [entry_id], actor)
+    return await _held(session, entry_id)
+
+
+async def void_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: Actor, reason: str) -> None:
+    """Reject pending entries: their reservations are released and they never reach the chain."""
+    if not reason.strip():
+        raise InvalidField("reason", "say why the entry is voided")
+    if not entry_ids:
+        return
+    _, legs = await _pending_entries(session, entry_ids, None)
+    all_legs = [leg for entry_id in entry_ids for leg in legs[entry_id]]
+    accounts = await _lock_accounts(session, all_legs)
+    for leg in all_legs:
+        _apply(accounts[leg.account_id], leg.amount, pending=True, sign=-1)
+    await _save_totals(session, accounts)
+    now = utcnow()
+    await _update_entries(session, [dict(id=i, status=EntryStatus.VOIDED, voided_by=actor.user_id, voided_at=now,
+                                         void_reason=reason) for i in entry_ids])
+
+
+async def void_pending(session: AsyncSession, entry_id: int, actor: Actor, reason: str) -> JournalEntry:
+    """Reject one pending entry (see `void_pendings`)."""
+    await void_pendings(session, [entry_id], actor, reason)
+    return await _held(session, entry_id)
+
+
+async def _held(session: AsyncSession, entry_id: int) -> JournalEntry:
+    held = session.sync_session.identity_map.get(identity_key(JournalEntry, (entry_id,)))
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    return (await session.execute(select(JournalEntry).where(JournalEntry.id == entry_id))).scalar_one()
 
 
 async def _locked_entry(session: AsyncSession, entry_id: int) -> JournalEntry:
@@ -261,41 +462,6 @@ async def _legs_of(session: AsyncSession, entry_id: int) -> list[Leg]:
         select(Posting.account_id, Posting.amount, Posting.currency).where(Posting.entry_id == entry_id).order_by(Posting.id)
     )
     return [Leg(a, m, c) for a, m, c in rows]
-
-
-async def post_pending(session: AsyncSession, entry_id: int, actor: Actor) -> JournalEntry:
-    """Approve a pending entry: its reservation becomes a posting. A second person must do it."""
-    entry = await _locked_entry(session, entry_id)
-    if entry.status != EntryStatus.PENDING:
-        raise Conflict(f"entry {entry_id} is {entry.status}; only a pending entry can be posted", field="status")
-    if entry.entered_by == actor.user_id:
-        raise Forbidden("four-eyes rule: you cannot approve an entry you entered yourself", field="approved_by")
-    legs = await _legs_of(session, entry_id)
-    accounts = await _lock_accounts(session, legs)
-    for leg in legs:
-        _apply(accounts[leg.account_id], leg.amount, pending=True, sign=-1)
-        _apply(accounts[leg.account_id], leg.amount, pending=False)
-    _check_funds(accounts, legs)
-    entry.status, entry.approved_by, entry.posted_at = EntryStatus.POSTED, actor.user_id, utcnow()
-    await _chain(session, entry, legs)
-    await session.flush()
-    return entry
-
-
-async def void_pending(session: AsyncSession, entry_id: int, actor: Actor, reason: str) -> JournalEntry:
-    """Reject a pending entry: its reservation is released and it never reaches the chain."""
-    entry = await _locked_entry(session, entry_id)
-    if entry.status != EntryStatus.PENDING:
-        raise Conflict(f"entry {entry_id} is {entry.status}; only a pending entry can be voided", field="status")
-    if not reason.strip():
-        raise InvalidField("reason", "say why the entry is voided")
-    legs = await _legs_of(session, entry_id)
-    accounts = await _lock_accounts(session, legs)
-    for leg in legs:
-        _apply(accounts[leg.account_id], leg.amount, pending=True, sign=-1)
-    entry.status, entry.voided_by, entry.voided_at, entry.void_reason = EntryStatus.VOIDED, actor.user_id, utcnow(), reason
-    await session.flush()
-    return entry
 
 
 async def reverse(
@@ -399,142 +565,4 @@ async def head(session: AsyncSession) -> tuple[int, str]:
     row = await session.get(LedgerHead, 1)
     return (row.sequence, row.hash) if row else (0, GENESIS_HASH)
 
-
-# --- bulk writing (spreadsheet batches) ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EntrySpec:
-    """One entry of a bulk write: the same fields `record_entry` takes."""
-
-    kind: str
-    legs: Sequence[Leg]
-    effective_date: date | None = None
-    memo: str = ""
-    metadata: dict[str, Any] | None = None
-
-
-async def record_entries(
-    session: AsyncSession, specs: Sequence[EntrySpec], *, actor: Actor, pending: bool = False
-) -> list[int]:
-    """Write many balanced entries in one go, with the same rules as `record_entry`.
-
-    Accounts are locked once (in id order), all amounts applied, then funds are checked once: if
-    the whole set would take a fund below zero, nothing is written. Posted entries are chained in
-    the order given. Returns the new entry ids in that order.
-    """
-    if not specs:
-        return []
-    for spec in specs:
-        _validate(spec.legs)
-    all_legs = [leg for spec in specs for leg in spec.legs]
-    accounts = await _lock_accounts(session, all_legs)
-    for leg in all_legs:
-        _apply(accounts[leg.account_id], leg.amount, pending=pending)
-    _check_funds(accounts, all_legs)
-    now = utcnow()
-    rows = [
-        dict(kind=s.kind, status=EntryStatus.PENDING if pending else EntryStatus.POSTED,
-             effective_date=s.effective_date or now.date(), recorded_at=now, posted_at=None if pending else now,
-             memo=s.memo, metadata=json.loads(json.dumps(s.metadata or {}, sort_keys=True)),
-             entered_by=actor.user_id, request_id=actor.request_id, reversal_of_id=None,
-             sequence=None, prev_hash=None, hash=None)
-        for s in specs
-    ]
-    if not pending:
-        await _chain_many(session, rows, [s.legs for s in specs])
-    await session.flush()
-    ids = await insert_ids(session, JournalEntry, rows)
-    postings = [
-        dict(entry_id=entry_id, account_id=l.account_id, currency=l.currency, amount=l.amount)
-        for entry_id, spec in zip(ids, specs, strict=True) for l in spec.legs
-    ]
-    await session.execute(insert(Posting.__table__), postings)
-    return ids
-
-
-async def insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many rows (keyed by column name) and return their new ids in the order given.
-
-    Core inserts, not the ORM's: nothing needs the objects, and the unit of work costs several times
-    the insert itself per row. PostgreSQL: a batched INSERT .. RETURNING. SQLite would fall back to
-    one INSERT per row for an ordered RETURNING, so there the rows go in as one executemany and the
-    ids are read back: the write transaction holds the database lock (BEGIN IMMEDIATE), so they are
-    the next ids, in order.
-    """
-    table = model.__table__
-    if session.bind.dialect.name != "sqlite":
-        return list(await session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-    before = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-    await session.execute(insert(table), rows)
-    ids = list(await session.scalars(select(table.c.id).where(table.c.id > before).order_by(table.c.id)))
-    if len(ids) != len(rows):
-        raise Conflict("another writer interleaved with a bulk insert; nothing was written, retry")
-    return ids
-
-
-async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
-    """Chain many entries (given as column dicts) after the current head, in order."""
-    head = await _locked_head(session)
-    sequence, prev = head.sequence, head.hash
-    for row, entry_legs in zip(rows, legs, strict=True):
-        sequence += 1
-        payload = canonical_bytes(
-            sequence=sequence, kind=row["kind"], effective_date=row["effective_date"], posted_at=row["posted_at"],
-            memo=row["memo"], metadata=row["metadata"], entered_by=row["entered_by"], approved_by=row.get("approved_by"),
-            reversal_of_id=row.get("reversal_of_id"),
-            postings=[(l.account_id, l.currency, l.amount) for l in entry_legs],
-        )
-        row["sequence"], row["prev_hash"], row["hash"] = sequence, prev, link(prev, payload)
-        prev = row["hash"]
-    head.sequence, head.hash = sequence, prev
-
-
-async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: Actor) -> None:
-    """Approve many pending entries at once, in the order given (the four-eyes rule holds for each)."""
-    if not entry_ids:
-        return
-    entries: dict[int, JournalEntry] = {}
-    for chunk in chunks(sorted(set(entry_ids))):
-        rows = await session.execute(
-            select(JournalEntry).where(JournalEntry.id.in_(chunk)).order_by(JournalEntry.id)
-            .with_for_update().execution_options(populate_existing=True)
-        )
-        entries.update((e.id, e) for e in rows.scalars())
-    legs: dict[int, list[Leg]] = defaultdict(list)
-    for chunk in chunks(list(entries)):
-        rows = await session.execute(
-            select(Posting.entry_id, Posting.account_id, Posting.amount, Posting.currency)
-            .where(Posting.entry_id.in_(chunk)).order_by(Posting.id)
-        )
-        for entry_id, a, m, c in rows:
-            legs[entry_id].append(Leg(a, m, c))
-    for entry_id in entry_ids:
-        entry = entries.get(entry_id)
-        if entry is None:
-            raise NotFound(f"journal entry {entry_id} not found")
-        if entry.status != EntryStatus.PENDING:
-            raise Conflict(f"entry {entry_id} is {entry.status}; only a pending entry can be posted", field="status")
-        if entry.entered_by == actor.user_id:
-            raise Forbidden("four-eyes rule: you cannot approve an entry you entered yourself", field="approved_by")
-    all_legs = [leg for entry_id in entry_ids for leg in legs[entry_id]]
-    accounts = await _lock_accounts(session, all_legs)
-    for leg in all_legs:
-        _apply(accounts[leg.account_id], leg.amount, pending=True, sign=-1)
-        _apply(accounts[leg.account_id], leg.amount, pending=False)
-    _check_funds(accounts, all_legs)
-    now = utcnow()
-    rows = []
-    for entry_id in entry_ids:
-        e = entries[entry_id]
-        rows.append(dict(id=e.id, kind=e.kind, effective_date=e.effective_date, posted_at=now, memo=e.memo,
-                         metadata=e.meta, entered_by=e.entered_by, approved_by=actor.user_id,
-                         reversal_of_id=e.reversal_of_id, status=EntryStatus.POSTED))
-    await _chain_many(session, rows, [legs[i] for i in entry_ids])
-    await session.flush()
-    updates = [{k: r[k] for k in ("id", "status", "approved_by", "posted_at", "sequence", "prev_hash", "hash")}
-               for r in rows]
-    await session.execute(update(JournalEntry), updates)
-    for e in entries.values():  # keep the identity map in step with the bulk update
-        session.expire(e)
 

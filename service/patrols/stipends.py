@@ -47,8 +47,8 @@ async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) 
     return rule
 
 
-async def get_rule(session: AsyncSession, actor: Actor, rule_id: int) -> StipendRule:
-    rule = await session.get(StipendRule, rule_id)
+async def get_rule(session: AsyncSession, actor: Actor, rule_id: int, lock: bool = False) -> StipendRule:
+    rule = await fetch(session, StipendRule, rule_id, lock=lock)
     if rule is None or not can_see_county(actor, rule.county_code):
         raise NotFound(f"stipend rule {rule_id} not found")
     return rule
@@ -102,10 +102,10 @@ async def dry_run(session: AsyncSession, actor: Actor, data: StipendRunIn) -> St
 
 
 async def commit(session: AsyncSession, actor: Actor, data: StipendRunIn) -> StipendRun:
-    """Reserve each member's stipend as a pending entry. Locking the fund first serialises runs of a rule,
-    and the unique (rule, member, month) line refuses a second payment even if two runs race."""
-    rule = await get_rule(session, actor, data.rule_id)
-    await session.execute(select(Account.id).where(Account.id == rule.funding_account_id).with_for_update())
+    """Reserve each member's stipend as a pending entry. Locking the rule (never a ledger row: only the
+    ledger locks accounts, in id order) serialises runs of a rule, and the unique (rule, member, month)
+    line refuses a second payment even if two runs race."""
+    rule = await get_rule(session, actor, data.rule_id, lock=True)
     owed, paid = await compute(session, rule, data.period)
     if not owed:
         raise Conflict(f"nothing to pay for {data.period} under rule {rule.id}: no verified work not yet paid"

@@ -1,23 +1,26 @@
 """The bench's code paths at tiny sizes: the generated ledger verifies, the rollup engines agree,
-the raw baseline keeps the chain, and a whole run produces JSON with every figure. No timing asserted."""
+the raw baseline keeps the chain, the wrk scenarios send the requests the Python plans describe, and a
+whole run produces JSON with every figure and ratio. No timing asserted."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 import json
+import shutil
+from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import empty_tables
 
-from service.bench import load, raw, rollup, scenarios, synth
-from service.bench.stats import percentile, ratio, summarise
+from bench import load, raw, rollup, scenarios, sqlonly, synth, wrk
+from bench.stats import percentile, ratio, summarise
 from service.db import Database
 from service.ledger.verify import verify_ledger
+from tests.conftest import empty_tables
 
 
 @pytest.fixture
@@ -109,6 +112,8 @@ async def test_generated_ledger_verifies_and_engines_agree(scratch: str, db: Dat
         assert polars_run["checksum"] == sql_run["checksum"]
     if scratch.startswith("postgresql"):
         r = await raw.pg_writes(scratch, layout, clients=2, duration=0.5)
+        sql = await sqlonly.pg_transfers(scratch, layout, connections=2, duration=0.5)
+        assert sql["status"] == "ok" and sql["errors"] == 0 and sql["requests"] > 0, sql
     else:
         r = raw.sqlite_writes(scratch, layout, duration=0.5)
     assert r.errors == 0 and r.latencies
@@ -123,23 +128,32 @@ async def test_bench_refuses_a_database_with_a_ledger(scratch: str, db: Database
 
 
 
+needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk (the load generator) is not installed")
+
+
+@needs_wrk
 def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
-    from service.bench.cli import bench
+    from bench.cli import bench
 
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(bench, ["--database-url", scratch, "--quick", "--households", "30", "--postings", "300",
-                                        "--duration", "0.5", "--clients", "4", "--out", str(out)])
+    result = CliRunner().invoke(bench, ["--database-url", scratch, "--quick", "--households", "40", "--postings", "300",
+                                        "--counties", "4", "--duration", "1", "--clients", "4", "--out", str(out)])
     assert result.exit_code == 0, result.output
     r = json.loads(out.read_text())
-    for key in ("machine", "database", "sizes", "bulk_load", "rollups", "http", "raw_driver", "service_over_raw",
-                "verify_after_load", "verify_after_writes", "quality_bars"):
+    for key in ("machine", "database", "sizes", "bulk_load", "rollups", "references", "http", "raw_driver",
+                "service_over_raw", "ratios", "verify_after_load", "verify_after_writes", "quality_bars"):
         assert key in r, key
+    assert r["sizes"]["counties"] == 4
+    for name in ("ceiling", "hello_world", "hello_world_after"):
+        ref = r["references"][name]
+        assert ref["generator"] == "wrk" and ref["requests"] > 0 and ref["errors"] == 0, ref
+        assert ref["p50_ms"] <= ref["p99_ms"]
     w1 = r["http"]["workers_1"]
-    for key in ("single_payment", "approve", "hot_accounts", "statement", "statement_one_client", "batch"):
-        assert key in w1, key
-    for key in ("single_payment", "hot_accounts", "statement", "statement_one_client"):
+    for key in ("ledger_entry", "ledger_entry_hot", "single_payment", "hot_accounts", "approve", "statement",
+                "statement_one_client"):
         assert w1[key]["requests"] > 0 and w1[key]["errors"] == 0, (key, w1[key])
-    assert w1["approve"]["requests"] > 0 and w1["approve"]["errors"] == 0, w1["approve"]
+        assert w1[key]["p50_ms"] is not None and w1[key]["p99_ms"] is not None
+    assert w1["ledger_entry"]["funds"] == 12 and w1["ledger_entry_hot"]["funds"] == w1["hot_accounts"]["funds"] == 9
     batch = w1["batch"]
     assert batch["status"] == "ok", batch
     assert batch["dry_run"]["valid_rows"] == batch["commit"]["valid_rows"] == batch["rows"] > 0
@@ -148,6 +162,99 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
         assert r["rollups"][name]["reports"]["seconds"] > 0
     assert r["verify_after_writes"]["ok"]
     assert set(r["rollups"]) == {"transparency", "audit"} and all(x["agree"] for x in r["rollups"].values())
+    q = r["ratios"]
+    assert q["hello_world_over_ceiling"] > 0 and q["hello_world_per_second_mean"] > 0
+    for group in ("service_over_hello_world", "service_over_raw_driver"):
+        assert set(q[group]) == {"ledger_entry", "payment", "approve"} and all(v > 0 for v in q[group].values())
+    assert all(v > 0 for v in q["hot_over_spread"].values())
     if r["database"]["kind"] == "postgresql":
-        assert r["http"]["workers_2"]["single_payment"]["requests"] > 0
-    assert "service / raw driver" in {b["figure"] for b in r["quality_bars"]} and len(r["quality_bars"]) >= 6
+        for key in ("ledger_entry", "single_payment"):
+            assert r["http"]["workers_2"][key]["requests"] > 0 and r["http"]["workers_2"][key]["errors"] == 0
+        assert r["sql_only"]["status"] == "ok" and r["sql_only"]["requests"] > 0
+        assert all(v > 0 for v in q["service_over_sql_only"].values())
+        assert all(v > 0 for v in q["workers_2_over_1"].values())
+    figures = {b["figure"] for b in r["quality_bars"]}
+    assert "service / raw driver" in figures and any(f.startswith("hot / spread") for f in figures)
+
+
+def test_payment_scenario_data_names_the_plans_payments_in_order():
+    """bench/lua/payment.lua computes request n from this data; the same arithmetic here must give
+    PaymentPlan.maker's payment n, so the wrk load never repeats a payment either."""
+    layout, _, _ = synth.parties_and_accounts(synth.Sizes.plan(300, 100, counties=5))
+    plan = scenarios.spread_plan(layout)
+    make, data = plan.maker(), scenarios.payment_data(plan, [{"Authorization": f"Bearer t{c}"} for c in range(5)])
+    households, county = data["households"].values, data["county"].values
+    per_period = len(households) * len(data["program_ids"][0])
+    for n in list(range(0, 700, 7)) + [data["capacity"] - 1]:
+        period, rest = divmod(n, per_period)
+        program, i = divmod(rest, len(households))
+        p = make(n)
+        assert (data["program_ids"][county[i]][program], households[i], data["periods"][period], county[i]) == (
+            p.program_id, p.payee_party_id, p.period, p.county)
+    assert data["capacity"] == len(plan.households()) * 3 * 12
+
+
+def test_entry_data_moves_money_from_a_county_budget_to_its_own_funds():
+    layout, _, _ = synth.parties_and_accounts(synth.Sizes.plan(300, 100, counties=5))
+    spread = scenarios.entry_data(layout, {"Authorization": "Bearer x"})["pairs"]
+    hot = scenarios.entry_data(layout, {"Authorization": "Bearer x"}, counties=scenarios.HOT_COUNTIES)["pairs"]
+    assert len(spread) == 15 and len(hot) == 9 and hot == spread[:9]
+    for source, fund, code in spread:
+        c = layout.county_codes.index(code)
+        assert source == layout.budget[c] and fund in layout.funds[c]
+
+
+def test_lua_data_file_round_trips_shapes(tmp_path):
+    path = wrk.data_file({"path": "/a/%d", "ids": wrk.IntList([1, 22, 333]), "pairs": [[1, 2, "360801"]],
+                          "expect": 201, "stop": False}, tmp_path)
+    text = path.read_text()
+    assert 'ids=ints("1,22,333")' in text and 'pairs={{1,2,"360801"}}' in text and "stop=false" in text
+    with pytest.raises(ValueError):
+        wrk.data_file({"token": 'Bearer "x"'}, tmp_path)
+
+
+def test_wrk_summary_counts_only_expected_statuses_and_uses_active_time_when_exhausted():
+    raw_ = {"requests": 110, "duration_us": 4_000_000, "active_seconds": 2.0, "socket_errors": 1, "timeouts": 0,
+            "p50_us": 1500, "p95_us": 3000, "p99_us": 9000, "max_us": 12000, "statuses": {"200": 100, "409": 10},
+            "exhausted": False, "first_error": "409: duplicate"}
+    s = wrk.summarise(raw_, 200, 32, 2)
+    assert s["requests"] == 100 and s["errors"] == 11 and s["per_second"] == 25.0 and s["p99_ms"] == 9.0
+    assert wrk.summarise({**raw_, "exhausted": True}, 200, 32, 2)["per_second"] == 50.0
+
+
+@needs_wrk
+def test_reference_servers_answer_through_wrk():
+    from bench.server import running_reference
+
+    layout, _, _ = synth.parties_and_accounts(synth.Sizes.plan(100, 100))
+    with running_reference("hello") as base:
+        s = wrk.run(base, "entry", scenarios.entry_data(layout, {"Authorization": "Bearer x"}, path="/entries"),
+                    connections=2, duration=1, expect=201)
+    assert s["requests"] > 0 and s["errors"] == 0 and s["statuses"] == {"201": s["requests"]}, s
+    with running_reference("ceiling") as base:
+        s = wrk.run(base, "ceiling", {"path": "/"}, connections=2, duration=1, expect=200)
+    assert s["requests"] > 0 and s["errors"] == 0, s
+
+
+def test_the_wheel_leaves_the_bench_out_and_the_cli_says_how_to_get_it(tmp_path):
+    import tomllib
+
+    from setuptools import find_packages
+
+    from service.cli import _bench_command
+
+    root = Path(__file__).resolve().parents[2]
+    include = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = find_packages(where=str(root), include=include)
+    assert "service" in shipped and not any(p == "bench" or p.startswith("bench.") for p in shipped)
+    assert _bench_command(root).callback.__module__ == "bench.cli"
+    result = CliRunner().invoke(_bench_command(tmp_path), ["--quick"])
+    assert result.exit_code == 1 and "pip install -e" in result.output and "wrk" in result.output
+
+
+@given(st.integers(min_value=10, max_value=2_000_000), st.one_of(st.none(), st.integers(min_value=2, max_value=100)))
+def test_sizes_keep_villages_a_multiple_of_counties(households, counties):
+    sizes = synth.Sizes.plan(households, 100, counties)
+    assert 2 <= sizes.counties <= 100 and sizes.villages % sizes.counties == 0
+    if counties is not None and households >= 10 * counties:
+        assert sizes.counties == counties

@@ -21,6 +21,9 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/console/approvals/stipend-runs/{run_id}"): APPROVERS,
     ("POST", "/console/approvals/stipend-runs/{run_id}/approve"): APPROVERS,
     ("POST", "/console/approvals/stipend-runs/{run_id}/reject"): APPROVERS,
+    ("GET", "/console/approvals/fundings/{funding_id}"): APPROVERS,
+    ("POST", "/console/approvals/fundings/{funding_id}/approve"): APPROVERS,
+    ("POST", "/console/approvals/fundings/{funding_id}/reject"): APPROVERS,
     # the patrol supervisor is the county's approver, as on the API (service/patrols/routes.py)
     ("GET", "/console/patrol-logs"): APPROVERS,
     ("GET", "/console/patrol-logs/{log_id}"): APPROVERS,

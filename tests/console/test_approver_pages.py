@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from service.compensation import funding
 from service.compensation import service as comp
-from service.compensation.models import Payment
-from service.compensation.schemas import PaymentIn
+from service.compensation.models import Funding, Payment, Program
+from service.compensation.schemas import FundingIn, PaymentIn
 from tests.console import roles_world
 from tests.console.support import browser_for
 
@@ -107,3 +108,55 @@ async def test_another_countys_entries_are_not_found(client, db):
         assert (await far.get(path)).status_code == 404
     r = await far.post(f"/console/approvals/payments/{w['payment_id']}/approve", form_from="/console/account")
     assert r.status_code == 404
+
+
+async def _pending_funding(db, w, amount="1200.00") -> int:
+    async with db.writing() as s:
+        program = await s.get(Program, w["program_id"])
+        entered = await funding.fund_program(s, w["official"], program,
+                                             FundingIn(source_account_id=w["fund"], amount=amount))
+    return entered.id
+
+
+async def test_the_approver_sees_and_approves_a_program_funding(client, db):
+    """Four-eyes funding: what an official entered waits in the queue; approving posts it into the fund."""
+    w = await roles_world.build(db, with_trust=False, with_patrols=False)
+    funding_id = await _pending_funding(db, w)
+    b = await browser_for(client, "approver")
+    queue = await b.get("/console/approvals?lang=zh")
+    assert f'data-funding="{funding_id}"' in queue.text and "资金拨入" in queue.text and "项目拨款" in queue.text
+    path = f"/console/approvals/fundings/{funding_id}"
+    page = await b.get(path + "?lang=en")
+    assert page.status_code == 200 and "1,200.00" in page.text and "Eco fund" in page.text, page.text[:800]
+    r = await b.post(path + "/approve", form_from=path)
+    assert r.status_code == 303 and r.headers["location"] == "/console/approvals?ok=ap_approved", r.text[:800]
+    async with db.reading() as s:
+        f = await s.get(Funding, funding_id)
+    assert f.status == "approved" and f.decided_by == w["users"]["approver"]
+    assert f'data-funding="{funding_id}"' not in (await b.get("/console/approvals")).text
+
+
+async def test_a_funding_rejection_needs_a_reason_and_the_enterer_cannot_approve(client, db):
+    w = await roles_world.build(db, with_trust=False, with_patrols=False)
+    funding_id = await _pending_funding(db, w)
+    b = await browser_for(client, "approver")
+    path = f"/console/approvals/fundings/{funding_id}"
+    r = await b.post(path + "/reject", {"reason": ""}, form_from=path)
+    assert r.status_code == 422 and 'id="e-reason"' in r.text
+    r = await b.post(path + "/reject", {"reason": "not in this year's budget"}, form_from=path)
+    assert r.status_code == 303 and r.headers["location"].endswith("ok=ap_rejected")
+    async with db.reading() as s:
+        f = await s.get(Funding, funding_id)
+    assert f.status == "rejected" and f.reason == "not in this year's budget"
+    # the admin enters one and is refused approving it, in their language
+    async with db.writing() as s:
+        program = await s.get(Program, w["program_id"])
+        own = (await funding.fund_program(s, w["admin"], program,
+                                          FundingIn(source_account_id=w["fund"], amount="5.00"))).id
+    admin = await browser_for(client, "admin")
+    page = await admin.get(f"/console/approvals/fundings/{own}?lang=en")
+    assert 'id="four-eyes-note"' in page.text and 'id="approve"' not in page.text
+    r = await admin.post(f"/console/approvals/fundings/{own}/approve?lang=zh", form_from="/console/account")
+    assert r.status_code == 403 and "双人复核规则" in r.text
+    async with db.reading() as s:
+        assert (await s.get(Funding, own)).status == "pending"

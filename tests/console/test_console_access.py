@@ -32,7 +32,7 @@ async def people(client, db, admin) -> dict[str, Any]:
     browsers["anonymous"] = Browser(client, {})
     missing = 10**6  # allowed roles get a 404 page for an object that is not there, never a 403 or a 500
     defaults = {**ROLE_PAGE_DEFAULTS, "user_id": spare, "file_path": "console.css", "party_id": household,
-                **{k: missing for k in ("payment_id", "program_id", "batch_id", "run_id")}}
+                **{k: missing for k in ("payment_id", "program_id", "batch_id", "run_id", "funding_id")}}
     return {"browsers": browsers, "defaults": defaults, "household": household}
 
 

@@ -126,8 +126,8 @@ async def test_idempotency_keys_are_kept_at_least_a_day(db, admin_h, http):
     from sqlalchemy import update
 
     from service.db import utcnow
-    from service.ledger.models import IdempotencyRecord
-    from service.writes import prune_keys
+    from service.idempotency import IdempotencyRecord
+    from service.idempotency import prune_keys
 
     fund = await _fund(http, admin_h, "fund:prune", "10.00")
     payee = await _open(http, admin_h, "beneficiary", "payee:prune")

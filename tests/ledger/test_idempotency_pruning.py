@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from service.app import create_app
 from service.db import utcnow
-from service.ledger.models import IdempotencyRecord
+from service.idempotency import IdempotencyRecord
 from tests.helpers import funded_account, open_account, post_entry
 
 

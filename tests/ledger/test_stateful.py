@@ -16,8 +16,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 from litestar.testing import TestClient
 
 from service.app import create_app
+from service.auth.actor import Actor
 from service.auth.tokens import create_user_token
 from service.db import Database
+from service.errors import Conflict, InsufficientFunds
+from service.ledger import service as ledger
 from tests.conftest import TEST_SECRET, empty_tables
 
 FUNDS, PAYEES = 3, 2
@@ -42,21 +45,30 @@ class Model:
 
 
 def run_machine(database_url: str) -> None:
-    async def prepare() -> tuple[str, str]:
+    async def prepare() -> tuple[str, str, Actor, Actor]:
         db = Database(database_url)
         await empty_tables(db)
         async with db.writing() as s:
-            _, _, admin = await create_user_token(s, name="admin", role="admin")
-            _, _, approver = await create_user_token(s, name="approver", role="approver", county_code="360827")
+            a, _, admin = await create_user_token(s, name="admin", role="admin")
+            b, _, approver = await create_user_token(s, name="approver", role="approver", county_code="360827")
         await db.dispose()
-        return admin, approver
+        return admin, approver, Actor(a.id, a.name, a.role), Actor(b.id, b.name, b.role, county_code="360827")
+
+    async def in_ledger(work):
+        """The bulk paths (spreadsheet batches, stipend runs) have no route of their own: call the ledger."""
+        db = Database(database_url)
+        try:
+            async with db.writing() as s:
+                return await work(s)
+        finally:
+            await db.dispose()
 
     class LedgerMachine(RuleBasedStateMachine):
         entries = Bundle("posted_entries")
 
         def __init__(self) -> None:
             super().__init__()
-            admin, approver = asyncio.run(prepare())
+            admin, approver, self.admin_actor, self.approver_actor = asyncio.run(prepare())
             from service.settings import Settings
 
             self.client = TestClient(create_app(Settings(database_url=database_url, secret=TEST_SECRET)))
@@ -156,6 +168,44 @@ def run_machine(database_url: str) -> None:
                 self.model.posted[src] += -fen if src == self.source else fen
             else:
                 assert r.status_code == 422, r.text
+
+        @rule(moves=st.lists(st.tuples(st.integers(0, FUNDS - 1), st.integers(0, 10), amounts), min_size=1, max_size=4))
+        def bulk_reserve(self, moves):
+            """record_entries: all or nothing, funds checked once against the whole set."""
+            moves = [(self.funds[f], self._dst(d), fen) for f, d, fen in moves if self.funds[f] != self._dst(d)]
+            if not moves:
+                return
+            specs = [ledger.EntrySpec("payment", ledger.transfer(src, dst, fen)) for src, dst, fen in moves]
+            asks: dict[int, int] = {}
+            for src, _, fen in moves:
+                asks[src] = asks.get(src, 0) + fen
+            fits = all(self.model.available(src) >= fen for src, fen in asks.items())
+            try:
+                ids = asyncio.run(in_ledger(lambda s: ledger.record_entries(s, specs, actor=self.admin_actor,
+                                                                            pending=True)))
+            except InsufficientFunds:
+                assert not fits
+                return
+            assert fits and len(ids) == len(moves)
+            for entry, (src, dst, fen) in zip(ids, moves, strict=True):
+                self.model.reserved[src] += fen
+                self.model.pending[entry] = (src, dst, fen)
+
+        @precondition(lambda self: self.model.pending)
+        @rule(data=st.data())
+        def bulk_approve(self, data):
+            """post_pendings: every chosen reservation becomes a posting, each joining the chain in order."""
+            chosen = data.draw(st.lists(st.sampled_from(sorted(self.model.pending)), min_size=1, max_size=4,
+                                        unique=True))
+            asyncio.run(in_ledger(lambda s: ledger.post_pendings(s, chosen, self.approver_actor)))
+            for entry in chosen:
+                src, dst, fen = self.model.pending.pop(entry)
+                self.model.reserved[src] -= fen
+                self.model.posted[src] -= fen
+                self.model.posted[dst] += fen
+                self.model.reversible[entry] = (src, dst, fen)
+            with pytest.raises(Conflict):  # settled once: a second approval of any of them is refused whole
+                asyncio.run(in_ledger(lambda s: ledger.post_pendings(s, chosen, self.approver_actor)))
 
         @precondition(lambda self: self.last is not None)
         @rule()

@@ -35,7 +35,9 @@ async def queue_context(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     payments = await checks.single_payments(session, actor)
     batches = await checks.open_batches(session, actor)
     runs = await checks.open_runs(session, actor)
-    progs = await checks.programs(session, {p.program_id for p in payments} | {b.program_id for b in batches})
+    fundings = await checks.pending_fundings(session, actor)
+    progs = await checks.programs(session, {p.program_id for p in payments} | {b.program_id for b in batches}
+                                  | {f.program_id for f in fundings if f.program_id})
     rules = {r.rule_id: await session.get(StipendRule, r.rule_id) for r in runs}
     run_ok = {r.id: all(checks.stipend_check(rules[r.rule_id], line).ok  # type: ignore[arg-type]
                         for line in await checks.run_lines(session, r.id)) for r in runs}
@@ -44,8 +46,9 @@ async def queue_context(session: AsyncSession, actor: Actor) -> dict[str, Any]:
         "batches": [(b, progs[b.program_id], await checks.batch_check(session, b, progs[b.program_id], shown=0))
                     for b in batches],
         "runs": [(r, rules[r.rule_id], run_ok[r.id]) for r in runs],
+        "fundings": [(f, progs.get(f.program_id)) for f in fundings],
         "names": await user_names(session, [p.entered_by for p in payments] + [b.created_by for b in batches]
-                                  + [r.created_by for r in runs]),
+                                  + [r.created_by for r in runs] + [f.entered_by for f in fundings]),
         "payees": await party_names(session, [p.payee_party_id for p in payments]),
     }
 
@@ -124,7 +127,6 @@ register({
         "ap_mismatches": "Rows that differ from the rule", "ap_approve_batch": "Approve every pending payment",
         "ap_reject_batch": "Reject every pending payment", "ap_file": "File", "ap_shown_rows":
         "The first {n} rows are shown; the totals cover all of them.", "ap_row": "Row",
-        "ap_fundings_note": "Program fundings are posted when they are entered, so none wait here.",
         "ap_stipend_rule": "Stipend rule", "ap_rate": "Rate", "ap_cap": "Monthly cap", "ap_member": "Member",
         "ap_patrol_days": "Patrol days", "ap_hours": "Hours", "ap_uncapped": "Before the cap",
         "ap_all_match": "every line matches the rule", "ap_some_differ": "some lines differ from the rule",
@@ -141,7 +143,6 @@ register({
         "ap_pending_rows": "待审批笔数", "ap_rule_total": "按规则合计", "ap_mismatches": "与规则不符的行",
         "ap_approve_batch": "批准全部待审批款项", "ap_reject_batch": "驳回全部待审批款项", "ap_file": "文件",
         "ap_shown_rows": "仅显示前 {n} 行；合计覆盖全部行。", "ap_row": "行",
-        "ap_fundings_note": "项目拨款在录入时即已入账，无需在此审批。",
         "ap_stipend_rule": "补贴规则", "ap_rate": "标准", "ap_cap": "每月上限", "ap_member": "队员",
         "ap_patrol_days": "巡护天数", "ap_hours": "时长", "ap_uncapped": "封顶前",
         "ap_all_match": "各行均与规则相符", "ap_some_differ": "有行与规则不符",

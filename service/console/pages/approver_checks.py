@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
-from service.compensation import rules
+from service.compensation import funding, rules
 from service.compensation import service as comp
-from service.compensation.models import Payment, PaymentBatch, PaymentStatus, Program
+from service.compensation.models import Funding, FundingStatus, Payment, PaymentBatch, PaymentStatus, Program
 from service.errors import DomainError, InvalidField
 from service.patrols import rules as patrol_rules
 from service.patrols.models import RunStatus, StipendLine, StipendRule, StipendRun
@@ -102,6 +102,11 @@ async def open_runs(session: AsyncSession, actor: Actor) -> list[StipendRun]:
     q = (select(StipendRun).where(StipendRun.status == RunStatus.PENDING, _county(actor, StipendRun.county_code))
          .order_by(StipendRun.id).limit(QUEUE_LIMIT))
     return [r for r in (await session.execute(q)).scalars() if actor.in_county(r.county_code)]
+
+
+async def pending_fundings(session: AsyncSession, actor: Actor) -> list[Funding]:
+    """Fundings and budget receipts waiting in the approver's county (the funding service's own rule)."""
+    return await funding.list_fundings(session, actor, limit=QUEUE_LIMIT, offset=0, status=FundingStatus.PENDING)
 
 
 async def programs(session: AsyncSession, ids: set[int]) -> dict[int, Program]:

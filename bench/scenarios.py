@@ -18,16 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from service.bench import synth
+from bench import synth
+from bench.http import RequestMaker
+from bench.wrk import IntList
 from service.compensation import sheets
-from service.bench.http import RequestMaker
 
 PAYMENTS = "/api/v1/payments"
 APPROVE = "/api/v1/payments/{payment_id}/approve"
 BATCHES = "/api/v1/payments/batches"
 STATEMENT = "/api/v1/statements/{party_id}"
+ENTRIES = "/api/v1/ledger/entries"
 BATCH_PERIOD = "2026"  # the batch uses the year; single payments use months, so they never collide
-HOT_COUNTIES = 3  # 3 counties x 3 programs = 9 hot program funds
+HOT_COUNTIES = 3  # 3 counties x 3 programs = 9 hot program funds (and 3 county budgets for entries)
 Headers = dict[str, str]
 
 
@@ -62,20 +64,24 @@ class PaymentPlan:
     def households(self) -> list[int]:
         return [h for c in self.counties for h in self.layout.households_of_county(c)]
 
-    def maker(self) -> Callable[[int], Payment]:
+    def order(self) -> list[int]:
+        """The plan's households, shuffled so consecutive requests spread over villages and counties."""
         households = self.households()
+        order = list(range(len(households)))
+        random.Random(5).shuffle(order)
+        return [households[i] for i in order]
+
+    def maker(self) -> Callable[[int], Payment]:
+        households = self.order()
         per_period = len(households) * len(synth.PROGRAMS)
         capacity = per_period * len(self.periods)
-        rnd = random.Random(5)
-        order = list(range(len(households)))
-        rnd.shuffle(order)  # spread consecutive requests over villages and counties
 
         def make(n: int) -> Payment:
             if n >= capacity:
                 raise RuntimeError(f"the plan has room for {capacity} payments; use more households")
             period, rest = divmod(n, per_period)
             program, i = divmod(rest, len(households))
-            h = households[order[i]]
+            h = households[i]
             c = self.layout.county_of_household(h)
             mu = 100 + (n * 37) % 2900
             return Payment(n, c, self.layout.program_id(c, program), self.layout.household_party(h),
@@ -93,8 +99,9 @@ def hot_plan(layout: synth.Layout) -> PaymentPlan:
     return PaymentPlan(layout, tuple(range(min(HOT_COUNTIES, layout.sizes.counties))), tuple(months((2027,))))
 
 
-def hot_fund_count(layout: synth.Layout) -> int:
-    return min(HOT_COUNTIES, layout.sizes.counties) * len(synth.PROGRAMS)
+def hot_fund_count(layout: synth.Layout, all_counties: bool = False) -> int:
+    counties = layout.sizes.counties if all_counties else min(HOT_COUNTIES, layout.sizes.counties)
+    return counties * len(synth.PROGRAMS)
 
 
 def enter_requests(plan: PaymentPlan, officials: list[Headers]) -> RequestMaker:
@@ -148,3 +155,40 @@ def payment_sheet(layout: synth.Layout, rows: int, seed: int = 13) -> bytes:
                      f"{synth.id_tail(h)},{mu // 100}.{mu % 100:02d},{amount // 100}.{amount % 100:02d},"
                      f"{synth.bank_tail(h)}")
     return ("\n".join(lines) + "\n").encode()
+
+
+# What the wrk scenarios (bench/lua/*.lua) read: the same requests as the makers above, as Lua data.
+
+def payment_data(plan: PaymentPlan, officials: list[Headers]) -> dict[str, Any]:
+    """bench/lua/payment.lua walks request n -> (period, program, household) exactly as
+    PaymentPlan.maker does, so no two requests of the run name the same payment."""
+    layout, order = plan.layout, plan.order()
+    return {"path": PAYMENTS, "households": IntList([layout.household_party(h) for h in order]),
+            "county": IntList([layout.county_of_household(h) for h in order]),
+            "program_ids": [[layout.program_id(c, p) for p in range(len(synth.PROGRAMS))]
+                            for c in range(layout.sizes.counties)],
+            "periods": list(plan.periods), "capacity": len(order) * len(synth.PROGRAMS) * len(plan.periods),
+            "tokens": [o["Authorization"] for o in officials]}
+
+
+def approve_data(pending: list[tuple[int, int]], approvers: list[Headers]) -> dict[str, Any]:
+    return {"path": APPROVE.replace("{payment_id}", "%d"), "ids": IntList([p for p, _ in pending]),
+            "county": IntList([c for _, c in pending]), "tokens": [a["Authorization"] for a in approvers]}
+
+
+def entry_data(layout: synth.Layout, admin: Headers, counties: int | None = None, path: str = ENTRIES) -> dict[str, Any]:
+    """Posted transfers from a county's budget (a source account) to one of its program funds; `counties`
+    limits them to the first few (3: the 9 hot funds)."""
+    n = layout.sizes.counties if counties is None else min(counties, layout.sizes.counties)
+    return {"path": path, "token": admin["Authorization"],
+            "pairs": [[layout.budget[c], layout.funds[c][p], layout.county_codes[c]]
+                      for c in range(n) for p in range(len(synth.PROGRAMS))]}
+
+
+def entry_fund_count(layout: synth.Layout, counties: int | None = None) -> int:
+    return len(entry_data(layout, {"Authorization": ""}, counties)["pairs"])
+
+
+def statement_data(layout: synth.Layout, auditor: Headers) -> dict[str, Any]:
+    return {"path": STATEMENT.replace("{party_id}", "%d"), "token": auditor["Authorization"],
+            "first_party": layout.household_first_party, "households": layout.sizes.households}

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from service.bench.stats import summarise
+from bench.stats import summarise
 
 # (method, path, json body or None, extra headers or None), made fresh for each request
 RequestMaker = Callable[[int], tuple[str, str, Any, dict[str, str] | None]]

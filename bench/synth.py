@@ -33,11 +33,13 @@ class Sizes:
     villages: int
 
     @classmethod
-    def plan(cls, households: int, postings: int) -> Sizes:
+    def plan(cls, households: int, postings: int, counties: int | None = None) -> Sizes:
         households = max(10, households)
         # A Jiangxi county has 100-200k rural households; the batch scenario needs one county that
         # holds a whole 100,000-row spreadsheet (one program, one period, distinct payees).
-        counties = min(100, max(2, households // 110_000))
+        # `counties` fixed by the caller: --quick takes 9, so the spread writes reach 27 program funds
+        # against the 9 hot ones, as at full size.
+        counties = min(100, max(2, counties or households // 110_000), max(2, households // 10))
         villages = max(counties, households // 200)
         villages -= villages % counties  # every county the same number of villages
         return cls(households, max(100, postings), counties, villages)

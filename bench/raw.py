@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from service.bench import synth
-from service.bench.http import LoadResult
-from service.bench.load import _sqlite_value, pg_dsn, sqlite_path
+from bench import synth
+from bench.http import LoadResult
+from bench.load import _sqlite_value, pg_dsn, sqlite_path
 from service.ledger.chain import canonical_bytes, link
 
 AMOUNT = 1234
@@ -84,7 +84,7 @@ async def pg_writes(url: str, layout: synth.Layout, *, clients: int, duration: f
             eid = await conn.fetchval(entry_sql, now.date(), now, now, f"raw {n}", meta, synth.BENCH_USER_ID,
                                       seq + 1, prev, h)
             await conn.execute(postings_sql, eid, fund, AMOUNT, eid, payee, -AMOUNT)
-            await conn.execute(key_sql, synth.BENCH_USER_ID, uuid.uuid4().hex, "0" * 64, '{"id": %d}' % eid, now)
+            await conn.execute(key_sql, synth.BENCH_USER_ID, uuid.uuid4().hex, "0" * 64, f'{{"id": {eid}}}', now)
             await conn.execute("UPDATE ledger_head SET sequence = $1, hash = $2 WHERE id = 1", seq + 1, h)
 
     async def worker() -> None:
@@ -136,7 +136,7 @@ def sqlite_writes(url: str, layout: synth.Layout, *, duration: float, seed: int 
                 eid = conn.execute(entry_sql, (sv(now.date()), sv(now), sv(now), f"raw {n}", meta,
                                                synth.BENCH_USER_ID, seq + 1, prev, hsh)).fetchone()[0]
                 conn.execute(postings_sql, (eid, fund, AMOUNT, eid, payee, -AMOUNT))
-                conn.execute(key_sql, (synth.BENCH_USER_ID, uuid.uuid4().hex, "0" * 64, '{"id": %d}' % eid, sv(now)))
+                conn.execute(key_sql, (synth.BENCH_USER_ID, uuid.uuid4().hex, "0" * 64, f'{{"id": {eid}}}', sv(now)))
                 conn.execute("UPDATE ledger_head SET sequence = ?, hash = ? WHERE id = 1", (seq + 1, hsh))
                 conn.execute("COMMIT")
                 result.latencies.append(time.perf_counter() - t0)

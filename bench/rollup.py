@@ -22,7 +22,7 @@ import polars as pl
 from sqlalchemy import Select, select
 from sqlalchemy.engine import make_url
 
-from service.bench.load import pg_dsn, sqlite_path
+from bench.load import pg_dsn, sqlite_path
 from service.ledger.models import Account, JournalEntry, Posting
 from service.reports.arrow import close_reader, read_query
 
@@ -158,7 +158,7 @@ def _reports(url: str, rollup: str) -> dict:
 
 def _measure(url: str, rollup: str, engine: str) -> dict:
     """Run in a child process: seconds, peak RSS, and checksums that both engines must agree on."""
-    from service.bench.machine import peak_rss_bytes
+    from bench.machine import peak_rss_bytes
 
     started = time.perf_counter()
     if engine == "reports":
@@ -191,7 +191,7 @@ def compare(url: str) -> dict:
     return out
 
 
-if __name__ == "__main__":  # python -m service.bench.rollup URL
+if __name__ == "__main__":  # python -m bench.rollup URL
     import json
     import sys
 

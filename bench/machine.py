@@ -11,7 +11,7 @@ from pathlib import Path
 
 import asyncpg
 
-from service.bench.load import pg_dsn
+from bench.load import pg_dsn
 
 
 def cpu_model() -> str:

@@ -16,8 +16,8 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench import synth
 from service import models  # noqa: F401  (registers every table)
-from service.bench import synth
 from service.db import Base, Database
 
 Progress = Callable[[str, int, int | None], None]  # (step, rows done, rows total)

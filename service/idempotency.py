@@ -1,0 +1,86 @@
+"""Idempotency keys: the first response to a write, kept with the write itself so that a retry with
+the same key gets it again and never writes twice (`service.writes.perform` is the only user)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from litestar import Response
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db import Base, BigId, Database, IdMixin, utcnow
+from service.errors import Conflict
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+log = logging.getLogger(__name__)
+
+
+class IdempotencyRecord(IdMixin, Base):
+    """The first response to a write, kept so that a retry with the same key gets it again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    user_id: Mapped[int] = mapped_column(BigId)
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def busy() -> Conflict:
+    return Conflict("a request with this Idempotency-Key is still being processed; retry shortly",
+                    field=IDEMPOTENCY_HEADER)
+
+
+async def replay(session: AsyncSession, db: Database, user_id: int, key: str, fp: str) -> Response | None:
+    """The stored first response for this key, or None when the key is new (then held until commit)."""
+    if not db.is_sqlite:
+        got = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:u, hashtext(:k))"), {"u": user_id, "k": key})
+        if not got:
+            raise busy()
+    table = IdempotencyRecord.__table__
+    row = (await session.execute(
+        select(table.c.fingerprint, table.c.status_code, table.c.response)
+        .where(table.c.user_id == user_id, table.c.key == key)
+    )).first()
+    if row is None:
+        return None
+    if row.fingerprint != fp:
+        raise Conflict("this Idempotency-Key was already used for a different request", field=IDEMPOTENCY_HEADER)
+    return Response(content=row.response.encode(), status_code=row.status_code, media_type="application/json",
+                    headers={"Idempotent-Replayed": "true"})
+
+
+def record_row(user_id: int, key: str, fp: str, status_code: int, body: bytes) -> dict[str, object]:
+    return dict(user_id=user_id, key=key, fingerprint=fp, status_code=status_code, response=body.decode(),
+                created_at=utcnow())
+
+
+async def remember(session: AsyncSession, user_id: int, key: str, fp: str, status_code: int, body: bytes) -> None:
+    """Store the first response in the write's own transaction (a Core insert: no unit of work needed)."""
+    await session.execute(insert(IdempotencyRecord.__table__), [record_row(user_id, key, fp, status_code, body)])
+
+
+async def prune_keys(db: Database, retention_hours: int) -> int:
+    """Forget idempotency keys older than the retention period (at least 24 hours)."""
+    cutoff = utcnow() - timedelta(hours=max(24, retention_hours))
+    async with db.writing() as session:
+        result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+        return result.rowcount or 0
+
+
+async def prune_keys_every(db: Database, retention_hours: int, period_seconds: float) -> None:
+    """Prune every `period_seconds` until cancelled (the app starts this at start-up, cancels it at shutdown):
+    a server that runs for weeks would otherwise keep every key it ever stored."""
+    while True:
+        await asyncio.sleep(period_seconds)
+        try:
+            await prune_keys(db, retention_hours)
+        except Exception:  # a busy or briefly unreachable database: try again next period
+            log.exception("pruning idempotency keys failed; retrying in %s s", period_seconds)
