@@ -25,12 +25,14 @@ from service.console.router import console_router
 from service.db import Database
 from service.deps import dependencies
 from service.errors import internal_error_handlers, problem_plugin
+from service.grievances.routes import routes as grievance_routes
 from service.ledger import service as ledger
 from service.ledger.routes import AccountController, LedgerController
 from service.ops.audit import audit_middleware
 from service.parties.routes import PartyController
 from service.patrols.routes import routes as patrol_routes
 from service.reports.routes import routes as report_routes
+from service.roots.routes import routes as roots_routes
 from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes
@@ -66,7 +68,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook: it sees every response, including the 401/429/404 answered before routing
     or by the authentication middleware (a route-level middleware missed those)."""
     if message["type"] == "http.response.start":
-        message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+        headers = list(message.get("headers", []))
+        own = {bytes(k).lower() for k, _ in headers}  # a page with its own policy (the offline checker) keeps it
+        message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in own)]
 
 
 def start_full_checks(db: Database, hours: float) -> asyncio.Task | None:
@@ -104,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
             *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
-            *report_routes, *web_routes, console_router(settings),
+            *report_routes, *roots_routes, *grievance_routes, *web_routes, console_router(settings),
         ],
         dependencies=dependencies,
         middleware=[auth_middleware, audit_middleware, public_rate_limit(settings).middleware],

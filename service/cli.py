@@ -101,6 +101,11 @@ def demo(host: str, port: int, tokens_file: str) -> None:
 
     settings = get_settings()
     upgrade(settings.database_url)
+    if not settings.publishing_key.exists():  # the demo signs its roots with a key in the working directory
+        from service.roots.keys import create
+
+        create(settings.publishing_key)
+        console.print(f"created the publishing key {settings.publishing_key} (keep it out of version control)")
     asyncio.run(_seed(settings))
     tokens = asyncio.run(_demo_tokens(settings))
     lines = [f"export SHANSHUI_{name.upper()}_TOKEN={token}" for name, token in tokens.items()]
@@ -263,7 +268,8 @@ def openapi(out: str) -> None:
 
 
 # Domains add their own commands (report, backup, ...) in `service/<domain>/cli.py` as `commands`.
-CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "ops", "console")
+CLI_DOMAINS = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "ops", "console", "roots",
+               "grievances")
 for _domain in CLI_DOMAINS:
     if importlib.util.find_spec(f"service.{_domain}") and importlib.util.find_spec(f"service.{_domain}.cli"):
         for _command in importlib.import_module(f"service.{_domain}.cli").commands:

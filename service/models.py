@@ -14,3 +14,5 @@ from service.shares import models as _shares  # noqa: F401,E402
 from service.patrols import models as _patrols  # noqa: F401,E402
 from service.certifications import models as _certifications  # noqa: F401,E402
 from service.console import models as _console  # noqa: F401,E402
+from service.roots import models as _roots  # noqa: F401,E402
+from service.grievances import models as _grievances  # noqa: F401,E402

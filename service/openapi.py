@@ -296,7 +296,7 @@ def _document(handler: HTTPRouteHandler, make: type[Operation], **kwargs: Any) -
     _optional_integer_bounds(handler, op.parameters or [])
     if writes:
         fields["parameters"] = [*(op.parameters or []), IDEMPOTENCY_KEY]
-    keep = _applicable_problems(op, public, writes)
+    keep = _applicable_problems(op, public, writes) | set(handler.opt.get("problems", ()))  # a route's own
     fields["responses"] = {code: r for code, r in (op.responses or {}).items()
                            if code not in PROBLEM_CODES or code in keep}
     if (formats := _formats(handler)) and (ok := fields["responses"].get("200")) and ok.content:

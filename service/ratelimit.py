@@ -2,6 +2,8 @@
 
 A route opts in with `opt={RATE_LIMITED: True}` (or a predicate on the request, for a page that only
 counts when it is asked to look something up). Every limited route shares one bucket per client.
+A route with `RATE_BUCKET` counts in its own bucket instead (consistency proofs, grievance tracking),
+so one kind of lookup cannot use up another's budget.
 The store is in memory for one process; `shanshui serve --workers N` points SHANSHUI_RATE_LIMIT_DIR
 at a directory, and the workers share a FileStore there, so N workers do not multiply the limit.
 """
@@ -20,6 +22,7 @@ from litestar.stores.memory import MemoryStore
 from service.settings import Settings
 
 RATE_LIMITED = "public_rate_limited"
+RATE_BUCKET = "public_rate_bucket"  # a route's own budget (e.g. "proofs"), instead of the shared one
 STORE = "public_rate_limit"
 
 
@@ -30,6 +33,11 @@ def _counted(request: Request[Any, Any, Any]) -> bool:
 
 class _Middleware(RateLimitMiddleware):
     """Litestar's, plus the Retry-After a refused client needs (RFC 9110)."""
+
+    def cache_key_from_request(self, request: Request[Any, Any, Any]) -> str:
+        bucket = request.scope["route_handler"].opt.get(RATE_BUCKET)
+        key = super().cache_key_from_request(request)
+        return f"{key}::{bucket}" if bucket else key
 
     def create_response_headers(self, cache_object: CacheObject) -> dict[str, str]:
         headers = super().create_response_headers(cache_object)

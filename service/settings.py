@@ -39,6 +39,10 @@ class Settings:
     full_verify_hours: float = field(default_factory=lambda: float(_env("FULL_VERIFY_HOURS", "24")))
     # Concurrent write requests share one transaction and one commit (service/group_commit.py).
     group_commit: bool = field(default_factory=lambda: _env("GROUP_COMMIT", "1") != "0")
+    # The Ed25519 key that signs tree heads: a file outside the database (`shanshui keys create`).
+    publishing_key: Path = field(default_factory=lambda: Path(_env("PUBLISHING_KEY", "publishing-key.pem")))
+    # Days a grievance may stay open before it escalates to the county's approvers.
+    grievance_deadline_days: int = field(default_factory=lambda: int(_env("GRIEVANCE_DEADLINE_DAYS", "15")))
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 SERVICE = Path(__file__).parent.parent / "service"
-DOMAINS = {"compensation", "trusts", "shares", "patrols", "certifications"}
+DOMAINS = {"compensation", "trusts", "shares", "patrols", "certifications", "grievances", "roots"}
 # parties is the documented shared service; auth, ledger and pages are infrastructure; reports reads
 # every domain; web, console and ops sit on top.
 KNOWN = {("ledger", "parties"): "service/ledger/routes.py checks a party exists: the ledger write-path work moves it"}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "proofs_title": "Published proofs", "proofs_hint": "Each line's entry is in a tree whose root the county signed "
+        "and published. Save this page and check it with the offline checker:", "proof_leaf": "leaf",
+        "proof_head": "signed head of", "proof_none": "not yet in a signed head",
         "statement_title": "Benefit statement", "transparency_title": "Where the money went",
         "period": "Period", "all_periods": "all periods", "date": "Date", "kind": "Kind", "description": "Description",
         "rule": "Rule", "amount": "Amount (CNY)", "running_total": "Running total", "total": "Total approved",
@@ -39,7 +42,9 @@ LABELS: dict[str, dict[str, str]] = {
         "period": "期间", "all_periods": "全部期间", "date": "日期", "kind": "类别", "description": "说明",
         "rule": "依据", "amount": "金额（元）", "running_total": "累计", "total": "已批准合计",
         "entries": "笔数", "verification_code": "核验码", "as_of": "账本序号", "chain_hash": "链哈希",
-        "print": "打印对账单", "verify_hint": "任何人可在此核验本对账单真伪：", "no_lines": "本期间没有收款。",
+        "print": "打印对账单", "proofs_title": "公开证明",
+        "proofs_hint": "每一笔都在县里签名并公布了根哈希的账本树中。保存本页，用离线核验页核验：", "proof_leaf": "叶哈希",
+        "proof_head": "已签名树头", "proof_none": "尚未纳入签名树头", "verify_hint": "任何人可在此核验本对账单真伪：", "no_lines": "本期间没有收款。",
         "money_in": "资金来源", "money_out": "资金支出", "to_communities": "拨付村委会", "to_households": "发放到户",
         "households": "受益户数", "share": "到达村和农户的比例", "stipends": "巡护补贴", "patrol_days": "巡护天数",
         "incidents": "事件", "county": "县", "program": "项目", "trust": "信托",

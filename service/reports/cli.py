@@ -108,6 +108,10 @@ def statement(party_id: int, period: str | None, fmt: str, lang: str, as_of_sequ
             raise click.ClickException(f"party {party_id} not found")
         doc = await service.statement(session, party, secret=settings.secret, period=period,
                                       as_of_sequence=as_of_sequence)
+        if fmt != "csv":  # each line's leaf and inclusion proof, as the API gives them (service/roots)
+            from service.roots.proofs import attach
+
+            doc = await attach(session, doc)
         if fmt == "html":
             return statement_html(doc, lang)
         return formats.to_csv(doc["lines"]) if fmt == "csv" else formats.to_json(doc)

@@ -6,6 +6,7 @@ programs show their name in that language, with the code as a secondary label.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from service import money
@@ -76,4 +77,6 @@ def transparency_html(doc: dict[str, Any], lang: str) -> bytes:
 
 
 def statement_html(doc: dict[str, Any], lang: str) -> bytes:
-    return render("statement.html", lang, doc=doc)
+    # the whole statement inside the page, so a saved copy can be checked by the offline checker
+    doc_json = json.dumps(doc, default=str, ensure_ascii=False).replace("<", "\\u003c")
+    return render("statement.html", lang, doc=doc, doc_json=doc_json)

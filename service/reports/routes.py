@@ -24,6 +24,7 @@ from service.pages.i18n import choose
 from service.ratelimit import RATE_LIMITED
 from service.reports.html import statement_html
 from service.reports.replica import lag_headers, provide_report_session
+from service.roots import proofs
 
 JSON_OR_FILES = documents(*formats.MEDIA.values())
 FILES = documents(formats.MEDIA["parquet"])
@@ -158,6 +159,8 @@ class StatementController(Controller):
         party = await readable_party(session, actor, party_id)
         doc = await reports.statement(session, party, secret=state.settings.secret, period=period,
                                       as_of_sequence=as_of_sequence)
+        if format != "csv":  # each line's leaf and inclusion proof (service/roots)
+            doc = await proofs.attach(session, doc)
         if format == "html":
             body = statement_html(doc, choose(lang, request.headers.get("accept-language")))
         elif format == "csv":

@@ -24,6 +24,8 @@ from service.ledger.verify import verify_ledger
 from service.parties.models import Party
 from service.parties.service import benefit_account_id
 from service.parsing import whole_number
+from service.grievances import audit as grievance_audit
+from service.reports.grievance_figures import figures as grievance_figures
 from service.reports import anomalies, journal, names, publish, statements
 from service.reports import transforms as t
 
@@ -84,13 +86,18 @@ async def transparency(
     key = (seq, hash_, k, county, program, trust, period, await names.version(session))
     if key in _CACHE:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        return _with_grievances(_CACHE[key], await grievance_figures(session, k, county, period))
     doc = await _transparency(session, k=k, as_of_sequence=seq, county=county, program=program, trust=trust,
                               period=period)
     _CACHE[key] = doc
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return doc
+    return _with_grievances(doc, await grievance_figures(session, k, county, period))
+
+
+def _with_grievances(doc: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    """Grievance figures change without the ledger moving: added to the cached report, never kept in it."""
+    return {**doc, "grievances": figures}
 
 
 async def _transparency(
@@ -195,6 +202,7 @@ async def audit(
     findings = await anyio.to_thread.run_sync(anomalies.run_all, frame)
     chain = await chain_status(session, j.sequence, j.head_sequence)
     docs = [_finding(f) for f in findings]
+    docs += await grievance_audit.overdue_findings(session)
     if not chain["ok"]:
         brk = chain["first_break"] or {}
         docs.append({"check": "broken_hash_chain",
@@ -214,7 +222,7 @@ async def audit(
         },
         "flows": _flows_doc(frame, flows_by),
         "reconciliation": [fmt_money(r) for r in t.reconciliation(frame).to_dicts()],
-        "anomalies": {"checks": list(anomalies.CHECK_NAMES), "findings": docs},
+        "anomalies": {"checks": [*anomalies.CHECK_NAMES, grievance_audit.CHECK], "findings": docs},
         "chain": chain,
     }
 

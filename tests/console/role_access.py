@@ -47,8 +47,20 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/console/statements"): {"admin", "official"},
     ("GET", "/console/statements/{party_id}/print"): {"admin", "official"},
     ("GET", "/console/s/{token}"): PUBLIC,  # the printed QR code's signed, expiring link
+    ("GET", "/console/statement/file"): {"admin", "community"},
+    # grievances (service/console/pages/grievances.py)
+    ("GET", "/console/grievances/new"): {"admin", "official", "community"},
+    ("POST", "/console/grievances"): {"admin", "official", "community"},
+    ("GET", "/console/grievances"): {"admin", "official", "approver", "auditor", "community"},
+    ("GET", "/console/grievances/{grievance_id}"): {"admin", "official", "approver", "auditor", "community"},
+    ("POST", "/console/grievances/{grievance_id}/answer"): {"admin", "official", "approver"},
+    ("POST", "/console/grievances/{grievance_id}/evidence"): {"admin", "official", "approver"},
+    ("POST", "/console/grievances/{grievance_id}/resolve"): {"admin", "official", "approver"},
+    ("POST", "/console/grievances/{grievance_id}/escalate"): {"admin", "official"},
+    ("GET", "/console/track"): PUBLIC,  # a grievance's status by its tracking code
 }
 
 # Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
 DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1, "trust_id": 1, "number": 1, "entry_id": 1,
-            "file_name": "audit.json", "party_id": 1, "token": "1.all.1.0"}
+            "file_name": "audit.json", "party_id": 1, "token": "1.all.1.0",
+            "grievance_id": 1}

@@ -79,6 +79,25 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/statement"): PUBLIC,  # the token travels in the form body, checked by the page
     ("GET", "/statement/verify"): PUBLIC,
     ("GET", "/certificates/verify"): PUBLIC,
+    # published signed roots (service/roots): public heads, proofs, key and checker; an admin publishes
+    ("GET", "/api/v1/roots"): PUBLIC,
+    ("POST", "/api/v1/roots"): {"admin"},
+    ("GET", "/api/v1/roots/{tree_size}"): PUBLIC,
+    ("GET", "/api/v1/roots/consistency"): PUBLIC,
+    ("GET", "/api/v1/roots/key"): PUBLIC,
+    ("GET", "/.well-known/shanshui-publishing-key"): PUBLIC,
+    ("GET", "/roots/checker"): PUBLIC,
+    # grievances (service/grievances): a household or the official for its village committee files,
+    # the county's officials (and approvers, once escalated or overdue) act, anyone tracks by code
+    ("POST", "/api/v1/grievances"): {"admin", "official", "community"},
+    ("GET", "/api/v1/grievances"): {"admin", "official", "approver", "auditor", "community"},
+    ("GET", "/api/v1/grievances/{grievance_id}"): {"admin", "official", "approver", "auditor", "community"},
+    ("POST", "/api/v1/grievances/{grievance_id}/answers"): {"admin", "official", "approver"},
+    ("POST", "/api/v1/grievances/{grievance_id}/evidence"): {"admin", "official", "approver"},
+    ("POST", "/api/v1/grievances/{grievance_id}/resolve"): {"admin", "official", "approver"},
+    ("POST", "/api/v1/grievances/{grievance_id}/escalate"): {"admin", "official"},
+    ("POST", "/api/v1/grievances/escalate-overdue"): {"admin"},
+    ("GET", "/api/v1/grievances/track/{code}"): PUBLIC,
     ("GET", "/api/v1/certifications/{cert_id}"): OWN_READERS,
     ("POST", "/api/v1/certifications/{cert_id}/reinstate"): {"admin", "official"},
     ("POST", "/api/v1/certifications/{cert_id}/revoke"): {"admin", "official"},
@@ -338,7 +357,11 @@ async def world(client, admin, token_for) -> dict[str, Any]:
             "body": {"settlor_party_id": inside["trust_settlor"], "amount": "1.00", "received_on": "2026-02-01",
                      "reference": "SCOPE"}},
     }
-    default = {"party_id": home, "account_id": fund_in["id"], "entry_id": await pending(fund_in),
+    from tests.grievances.access import grievance_objects
+
+    grievances = await grievance_objects(client, admin, home, neighbour, away)
+    objects.update(grievances["objects"])
+    default = {"grievance_id": grievances["default"], "tree_size": 1, "party_id": home, "account_id": fund_in["id"], "entry_id": await pending(fund_in),
                "token_id": 10**6, "code": "ZN-360827-0001", "run_id": inside["stipend_run_id"],
                **{k: inside[k] for k in ("program_id", "payment_id", "batch_id", "trust_id", "agreement_id",
                                          "distribution_id", "team_id", "log_id", "rule_id", "cert_id", "sale_id",

@@ -64,6 +64,11 @@ BUSINESS_REFUSALS = [
     (422, "invalid-field", None, "decimal places", "a currency's precision depends on the currency field"),
     (422, None, re.compile(r"file"), "", "an uploaded file's content (encoding, columns, rows): the document "
                                           "can say only that a file is sent"),
+    (422, "invalid-field", re.compile(r"entry_sequence"), "",
+     "a statement line's sequence names a posted entry on the household's statement (like an id), or the "
+     "grievance must name either a line or the payment expected (two fields, one of them needed)"),
+    (422, "invalid-field", None, "give a bank reference", "evidence needs a bank reference or an entry: one of two"),
+    (422, "invalid-field", None, "must not be larger than second", "a consistency proof runs from the smaller head"),
 ]
 # Contract gaps found by this test that belong to other parts of the code: each says where the fix goes.
 KNOWN_GAPS = [

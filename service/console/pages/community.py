@@ -3,6 +3,7 @@ of a household's statement with a QR code, and the signed, expiring link that QR
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from service.parties import service as parties
 from service.parties.models import Party
 from service.ratelimit import RATE_LIMITED
 from service.reports.routes import readable_party
+from service.roots import proofs
 
 OWN = "/console/statement"
 PRINTERS = (Role.OFFICIAL,)  # the village committee works through the county official's account
@@ -41,8 +43,10 @@ async def _statement(request: Request, session: AsyncSession, party: Party, peri
                      ) -> Response:
     view = await cs.statement_view(session, party, request.app.state.settings.secret, period or None)
     t = LABELS[lang_of(request)]
+    if extra.get("qr"):  # the printout also carries what is needed to check its lines offline
+        extra["proof_qr"] = cs.qr_svg(proofs.qr_text(view.doc), t["cm_proof_qr_title"])
     return page(request, "community/statement.html", title=t["cm_statement_of"].format(name=party.name),
-                party=party, view=view, period=period or "", **{"qr": None, "link": None, "expires": None, **extra})
+                party=party, view=view, period=period or "", **{"qr": None, "proof_qr": None, "link": None, "expires": None, **extra})
 
 
 @get("/statement", guards=[requires(Role.COMMUNITY)])
@@ -50,6 +54,18 @@ async def own_statement(request: Request, session: AsyncSession, actor: Actor, p
     if actor.party_id is None:
         raise NotFound("this account is not linked to a household or village")
     return await _statement(request, session, await readable_party(session, actor, actor.party_id), period)
+
+
+@get("/statement/file", guards=[requires(Role.COMMUNITY)])
+async def own_statement_file(request: Request, session: AsyncSession, actor: Actor, period: Period = None) -> Response:
+    """The household's statement with its proofs as a JSON file, to keep and check offline."""
+    if actor.party_id is None:
+        raise NotFound("this account is not linked to a household or village")
+    party = await readable_party(session, actor, actor.party_id)
+    view = await cs.statement_view(session, party, request.app.state.settings.secret, period or None)
+    body = json.dumps(view.doc, default=str, ensure_ascii=False, indent=1).encode()
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="statement-{party.id}-{period or "all"}.json"'})
 
 
 @get("/statements", guards=[requires(*PRINTERS)])
@@ -112,6 +128,10 @@ register({
         "cm_kind_household": "household", "cm_kind_person": "person", "cm_kind_community": "village",
         "cm_link_expired": "This statement link has expired",
         "cm_link_expired_hint": "Ask the village committee for a new printout, or sign in to see your statement.",
+        "cm_proof_qr_title": "Proofs of this statement",
+        "cm_proof_qr_hint": "This code holds each line's leaf hash and the signed root it is in; check them against "
+                            "the published roots with the offline checker.",
+        "cm_proof": "Published proof", "cm_save_file": "Save with proofs (file)", "cm_proof_none": "not yet in a signed head",
     },
     "zh": {
         "cm_my_statement": "我的对账单", "cm_print_statements": "打印对账单", "cm_statement_of": "收益对账单：{name}",
@@ -127,7 +147,9 @@ register({
         "cm_find_hint": "按名称查找农户或村，然后打印带二维码的对账单。", "cm_name": "名称", "cm_kind": "类型",
         "cm_as_of": "计算截至账本序号", "cm_kind_household": "农户", "cm_kind_person": "个人", "cm_kind_community": "村",
         "cm_link_expired": "此对账单链接已过期", "cm_link_expired_hint": "请向村委会索取新的打印件，或登录查看您的对账单。",
+        "cm_proof_qr_title": "本对账单的证明", "cm_proof_qr_hint": "此码含每一笔的叶哈希及其所在的已签名根哈希；可用离线核验页与公布的根哈希对照。",
+        "cm_proof": "公开证明", "cm_save_file": "保存（含证明的文件）", "cm_proof_none": "尚未纳入签名树头",
     },
 })
 
-routes: list[Any] = [own_statement, find_statement, print_statement, linked_statement]
+routes: list[Any] = [own_statement, own_statement_file, find_statement, print_statement, linked_statement]

@@ -21,6 +21,7 @@ from service.ledger.models import JournalEntry
 from service.parties.models import Party
 from service.patrols.models import RunStatus, StipendLine, StipendRun
 from service.reports import service as reports
+from service.roots import proofs
 
 PAID, ON_ITS_WAY, CORRECTED = "paid", "on_its_way", "corrected"
 
@@ -87,6 +88,7 @@ async def _waiting(session: AsyncSession, party_id: int, payments: list[Payment]
 
 async def statement_view(session: AsyncSession, party: Party, secret: str, period: str | None) -> View:
     doc = await reports.statement(session, party, secret=secret, period=period)
+    doc = await proofs.attach(session, doc)  # each line's inclusion proof (service/roots)
     rows = await _payments(session, party.id)
     by_sequence = {s: p for p, s in rows if s is not None}
     lines = []
