@@ -22,6 +22,7 @@ from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
 from service.console.router import console_router
 from service.db import Database
+from service.enrollments.routes import routes as enrollment_routes
 from service.deps import dependencies
 from service.errors import internal_error_handlers, problem_plugin
 from service.ledger import service as ledger
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
-            *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
+            *compensation_routes, *enrollment_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
             *report_routes, *web_routes, console_router(settings),
         ],
         dependencies=dependencies,

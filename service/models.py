@@ -14,3 +14,4 @@ from service.patrols import models as _patrols  # noqa: F401,E402
 from service.certifications import models as _certifications  # noqa: F401,E402
 from service.reports import models as _reports  # noqa: F401,E402
 from service.console import models as _console  # noqa: F401,E402
+from service.enrollments import models as _enrollments  # noqa: F401,E402
