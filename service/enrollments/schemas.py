@@ -4,9 +4,9 @@ decimal strings; ID numbers go in, never out (persons are shown by count)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from service.compensation.schemas import AreaMu, Period
 from service.enrollments.models import ChangeAction
@@ -21,18 +21,20 @@ Evidence = Annotated[str, Field(max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$",
 LandClass = Annotated[str, Field(max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$", examples=["national public-welfare forest"])]
 
 
+class Outline(Input):
+    """A GeoJSON geometry (RFC 7946) of the parcel; kept as sent, never shown publicly."""
+
+    type: Literal["Polygon", "MultiPolygon", "Point"]
+    # a position, a polygon's rings, or a multipolygon's polygons (longitude, latitude pairs)
+    coordinates: list[float] | list[list[list[float]]] | list[list[list[list[float]]]] = Field(max_length=10_000)
+
+
 class ParcelIn(Input):
     parcel_code: ParcelCode
     area_mu: AreaMu
     land_class: LandClass = ""
-    outline: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry of the parcel")
+    outline: Outline | None = None
     evidence: Evidence = ""
-
-    @model_validator(mode="after")
-    def _geojson(self) -> ParcelIn:
-        if self.outline is not None and not (isinstance(self.outline.get("type"), str) and "coordinates" in self.outline):
-            raise ValueError("outline must be a GeoJSON geometry with type and coordinates")
-        return self
 
 
 class EnrollmentIn(Input):
@@ -98,7 +100,7 @@ class ChangeRequestIn(Input):
     parcel_code: ParcelCode | None = None
     area_mu: AreaMu | None = None
     land_class: LandClass | None = None
-    outline: dict[str, Any] | None = None
+    outline: Outline | None = None
     evidence: Evidence = ""
     to_enrollment_id: Id | None = Field(default=None, description="transfer_parcel: the receiving enrollment")
     id_number: IdNumber | None = Field(default=None, description="add_person / remove_person")

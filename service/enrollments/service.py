@@ -122,7 +122,7 @@ def _no_repeats(values: list[str], field_name: str) -> None:
 def parcel_line(enrollment: Enrollment, p: ParcelIn, valid_from: date, change_id: int | None = None) -> BasisLine:
     return BasisLine(enrollment_id=enrollment.id, program_id=enrollment.program_id, kind=BasisKind.PARCEL,
                      key=p.parcel_code, area_centimu=rules.parse_area(p.area_mu), land_class=p.land_class or None,
-                     outline=p.outline, evidence=p.evidence, valid_from=valid_from, change_request_id=change_id)
+                     outline=p.outline.model_dump() if p.outline else None, evidence=p.evidence, valid_from=valid_from, change_request_id=change_id)
 
 
 async def _village_division(session: AsyncSession, party: Party) -> str | None:
@@ -224,8 +224,10 @@ def _payload(data: ChangeRequestIn, secret: str) -> dict[str, Any]:
     for name in NEEDS[data.action]:
         if getattr(data, name) is None:
             raise InvalidField(name, f"a {data.action.value} change needs {name}")
-    out: dict[str, Any] = {k: getattr(data, k) for k in ("parcel_code", "land_class", "outline", "to_enrollment_id",
-                                                          "months") if getattr(data, k) is not None}
+    out: dict[str, Any] = {k: getattr(data, k) for k in ("parcel_code", "land_class", "to_enrollment_id", "months")
+                           if getattr(data, k) is not None}
+    if data.outline is not None:
+        out["outline"] = data.outline.model_dump()
     if data.area_mu is not None:
         out["area_centimu"] = rules.parse_area(data.area_mu)
     if data.evidence:
