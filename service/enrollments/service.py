@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.compensation import rules
+from service.compensation.models import Program
 from service.compensation.service import eligibility_problem, visible_program
 from service.db import fetch_one, utcnow
 from service.enrollments.models import (
@@ -339,7 +340,8 @@ async def decide(session: AsyncSession, actor: Actor, change_id: int, approve: b
                        field="status", status=change.status)
     if change.entered_by == actor.user_id:
         raise Forbidden(FOUR_EYES, field="decided_by")
-    if approve:
+    if approve:  # after any cycle being committed for the program (it locks the program row too)
+        await session.execute(select(Program.id).where(Program.id == change.program_id).with_for_update())
         enrollment = await visible_enrollment(session, actor, change.enrollment_id, lock=True)
         await apply(session, actor, change, enrollment, write=True)
     change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
