@@ -18,6 +18,7 @@ import anyio
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.enrollments import audit as enrollment_audit
 from service import money
 from service.errors import InvalidField, NotFound
 from service.ledger.verify import verify_ledger
@@ -192,7 +193,7 @@ async def audit(
     tb = await anyio.to_thread.run_sync(t.trial_balance, frame)
     findings = await anyio.to_thread.run_sync(anomalies.run_all, frame)
     chain = await chain_status(session, j.sequence, j.head_sequence)
-    docs = [_finding(f) for f in findings]
+    docs = [_finding(f) for f in findings] + await enrollment_audit.findings(session, j.sequence)
     if not chain["ok"]:
         brk = chain["first_break"] or {}
         docs.append({"check": "broken_hash_chain",
@@ -212,7 +213,7 @@ async def audit(
         },
         "flows": _flows_doc(frame, flows_by),
         "reconciliation": [fmt_money(r) for r in t.reconciliation(frame).to_dicts()],
-        "anomalies": {"checks": list(anomalies.CHECK_NAMES), "findings": docs},
+        "anomalies": {"checks": [*anomalies.CHECK_NAMES, *enrollment_audit.CHECK_NAMES], "findings": docs},
         "chain": chain,
     }
 
