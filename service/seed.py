@@ -101,7 +101,7 @@ Loader = Callable[[SeedContext], Awaitable[None]]
 
 
 # The demo story, in order. Each domain keeps its loader in `service/<domain>/seed.py` as `load(ctx)`.
-DOMAIN_ORDER = ("compensation", "trusts", "shares", "patrols", "certifications", "reports")
+DOMAIN_ORDER = ("compensation", "enrollments", "trusts", "shares", "patrols", "certifications", "reports")
 
 
 def loaders() -> list[tuple[str, Loader]]:
