@@ -28,9 +28,23 @@ from service.compensation import batches, rules
 from service.compensation.models import Payment, Program
 from service.compensation.service import eligibility_problem, rule_of, visible_program
 from service.db import chunks, utcnow
-from service.enrollments.models import BasisKind, BasisLine, ChangeRequest, ChangeStatus, Cycle, CycleLine, Enrollment
-from service.enrollments.schemas import CycleException, CycleIn, CycleLineOut, CycleOut, CycleReport
-from service.errors import Conflict, InsufficientFunds, NotFound
+from service.enrollments.models import (
+    BasisKind,
+    BasisLine,
+    ChangeRequest,
+    ChangeStatus,
+    Cycle,
+    CycleLine,
+    Enrollment,
+)
+from service.enrollments.schemas import (
+    CycleException,
+    CycleIn,
+    CycleLineOut,
+    CycleOut,
+    CycleReport,
+)
+from service.errors import Conflict, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.parties.models import Party
 from service.reports.arrow import read_query
@@ -161,8 +175,8 @@ def _price(frame: pl.DataFrame, program: Program) -> pl.DataFrame:
             computed = rules.compute(rule, rules.Basis(area_centimu=area or None, persons=persons or None,
                                                        months=months or None))
             amounts.append(computed.amount), texts.append(computed.rule), errors.append(None)
-        except Exception as exc:  # InvalidField: the rule's own words for why it gives nothing
-            amounts.append(None), texts.append(None), errors.append(getattr(exc, "reason", str(exc)))
+        except InvalidField as exc:  # the rule's own words for why it gives nothing
+            amounts.append(None), texts.append(None), errors.append(exc.reason)
     priced = distinct.with_columns(amount=pl.Series(amounts, dtype=pl.Int64), rule=pl.Series(texts, dtype=pl.String),
                                    rule_error=pl.Series(errors, dtype=pl.String))
     return frame.join(priced, on=["area", "persons", "months"], how="left", nulls_equal=True)

@@ -20,7 +20,14 @@ from service.enrollments import service as enr
 from service.enrollments.models import ChangeStatus, Cycle
 from service.enrollments.repository import readable_cycles
 from service.enrollments.schemas import (
-    ChangeRequestIn, ChangeRequestOut, CycleIn, CycleOut, CycleReport, EnrollmentIn, EnrollmentOut, ImportReport,
+    ChangeRequestIn,
+    ChangeRequestOut,
+    CycleIn,
+    CycleOut,
+    CycleReport,
+    EnrollmentIn,
+    EnrollmentOut,
+    ImportReport,
 )
 from service.errors import NotFound
 from service.pagination import Id, Limit, Offset, OptionalId, Page

@@ -19,11 +19,24 @@ from service.compensation.models import Program
 from service.compensation.service import eligibility_problem, visible_program
 from service.db import fetch_one, utcnow
 from service.enrollments.models import (
-    BasisKind, BasisLine, ChangeAction, ChangeRequest, ChangeStatus, Cycle, Enrollment,
+    BasisKind,
+    BasisLine,
+    ChangeAction,
+    ChangeRequest,
+    ChangeStatus,
+    Cycle,
+    Enrollment,
 )
 from service.enrollments.repository import readable, readable_changes
 from service.enrollments.schemas import (
-    BasisOut, ChangeRequestIn, ChangeRequestOut, EnrollmentIn, EnrollmentOut, HistoryLine, ParcelIn, ParcelOut,
+    BasisOut,
+    ChangeRequestIn,
+    ChangeRequestOut,
+    EnrollmentIn,
+    EnrollmentOut,
+    HistoryLine,
+    ParcelIn,
+    ParcelOut,
 )
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.parties import service as parties

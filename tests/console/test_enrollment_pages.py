@@ -51,7 +51,7 @@ async def test_official_enters_a_change_and_commits_a_cycle(client, db):
 
 
 async def test_approver_approves_and_rejects_change_requests(client, db):
-    w, eid = await _enrolled(db)
+    _, eid = await _enrolled(db)
     official = await browser_for(client, "official")
     path = f"/console/enrollments/{eid}"
     for code in ("DT-001", "DT-002"):

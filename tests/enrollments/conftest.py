@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.compensation.conftest import COUNTY, World, fund_program, id_number, make_program, world  # noqa: F401
+from tests.compensation.conftest import (  # noqa: F401
+    COUNTY,
+    World,
+    fund_program,
+    id_number,
+    make_program,
+    world,
+)
 
 ENROLL, CHANGES, CYCLES = "/api/v1/enrollments", "/api/v1/change-requests", "/api/v1/cycles"
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.compensation import rules
 from service.compensation.models import RuleKind
+from tests.enrollments.conftest import (
+    CHANGES,
+    COUNTY,
+    commit,
+    dry_run,
+    enroll,
+    program_2024,
+)
 from tests.helpers import funded_account
-from tests.enrollments.conftest import COUNTY, CHANGES, commit, dry_run, enroll, program_2024
 
 START = date(2024, 1, 1)
 RATE, CAP = 3450, 150_000  # 34.50 per mu per year, at most 1500.00 a payment (43.48 mu)

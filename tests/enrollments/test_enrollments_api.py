@@ -8,7 +8,15 @@ import io
 import polars as pl
 
 from tests.enrollments.conftest import (
-    CHANGES, CYCLES, ENROLL, change, commit, dry_run, enroll, id_number, program_2024,
+    CHANGES,
+    CYCLES,
+    ENROLL,
+    change,
+    commit,
+    dry_run,
+    enroll,
+    id_number,
+    program_2024,
 )
 
 
@@ -18,6 +26,7 @@ async def test_cycle_lifecycle_to_statement(client, world, auditor):
     a = (await enroll(client, world, program, h[0]["id"], [("SC-001", "8.00"), ("SC-002", "4.50")])).json()
     b = (await enroll(client, world, program, h[1]["id"], [("SC-003", "10.00")])).json()
     assert a["basis"]["area_mu"] == "12.50" and [p["parcel_code"] for p in a["basis"]["parcels"]] == ["SC-001", "SC-002"]
+    assert b["basis"]["area_mu"] == "10.00"
     rep = await dry_run(client, world, program)
     assert rep["dry_run"] and rep["ok"] and rep["payable"] == 2 and rep["total"] == "776.25"  # 431.25 + 345.00
     line = next(l for l in rep["lines"] if l["enrollment_id"] == a["id"])
@@ -193,7 +202,7 @@ async def test_import_register_dry_run_and_commit(client, world):
     rows = [f"营盘圩村,{h[0]['name']},{id_number(1)[-4:]},IM-1,3.50,公益林,2024-01-01,LQZ-1",
             f"营盘圩村,{h[0]['name']},{id_number(1)[-4:]},IM-2,1.25,公益林,2024-01-01,LQZ-1",
             f"营盘圩村,{h[1]['name']},{id_number(2)[-4:]},IM-1,2.00,公益林,2024-01-01,LQZ-2",
-            f"营盘圩村,无此人,9999,IM-3,2.00,公益林,2024-01-01,",
+            "营盘圩村,无此人,9999,IM-3,2.00,公益林,2024-01-01,",
             f"营盘圩村,{h[2]['name']},{id_number(3)[-4:]},IM-4,2.001,公益林,2024-01-01,"]
     content = (head + "\n".join(rows) + "\n").encode("gb18030")
     files = {"file": ("register.csv", content, "text/csv")}

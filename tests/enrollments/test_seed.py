@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from service import seed
 from service.enrollments import cycles
-from service.enrollments.models import ChangeStatus
 from service.enrollments import service as enr
+from service.enrollments.models import ChangeStatus
 
 
 async def test_demo_register_is_ready_for_a_2026_cycle(db, settings):

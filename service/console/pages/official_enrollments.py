@@ -20,7 +20,12 @@ from service.enrollments import cycles
 from service.enrollments import service as enr
 from service.enrollments.models import ChangeAction, Cycle
 from service.enrollments.repository import readable_cycles
-from service.enrollments.schemas import ChangeRequestIn, ChangeRequestOut, CycleIn, CycleReport
+from service.enrollments.schemas import (
+    ChangeRequestIn,
+    ChangeRequestOut,
+    CycleIn,
+    CycleReport,
+)
 from service.errors import DomainError
 from service.pagination import Id
 
