@@ -23,6 +23,7 @@ from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
 from service.console.router import console_router
 from service.db import Database
+from service.enrollments.routes import routes as enrollment_routes
 from service.deps import dependencies
 from service.errors import internal_error_handlers, problem_plugin
 from service.grievances.routes import routes as grievance_routes
@@ -107,8 +108,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             health, AuthController, PartyController, AccountController, LedgerController,
-            *compensation_routes, *trust_routes, *share_routes, *patrol_routes, *certification_routes,
-            *report_routes, *roots_routes, *grievance_routes, *web_routes, console_router(settings),
+            *compensation_routes, *enrollment_routes, *trust_routes, *share_routes, *patrol_routes,
+            *certification_routes, *report_routes, *roots_routes, *grievance_routes, *web_routes,
+            console_router(settings),
         ],
         dependencies=dependencies,
         middleware=[auth_middleware, audit_middleware, public_rate_limit(settings).middleware],

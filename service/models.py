@@ -16,3 +16,4 @@ from service.certifications import models as _certifications  # noqa: F401,E402
 from service.console import models as _console  # noqa: F401,E402
 from service.roots import models as _roots  # noqa: F401,E402
 from service.grievances import models as _grievances  # noqa: F401,E402
+from service.enrollments import models as _enrollments  # noqa: F401,E402

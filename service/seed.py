@@ -100,7 +100,8 @@ Loader = Callable[[SeedContext], Awaitable[None]]
 
 
 # The demo story, in order. Each domain keeps its loader in `service/<domain>/seed.py` as `load(ctx)`.
-DOMAIN_ORDER = ("compensation", "trusts", "shares", "patrols", "certifications", "reports", "grievances", "roots")
+DOMAIN_ORDER = ("compensation", "enrollments", "trusts", "shares", "patrols", "certifications", "reports",
+                "grievances", "roots")
 
 
 def loaders() -> list[tuple[str, Loader]]:

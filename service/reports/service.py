@@ -18,6 +18,7 @@ import anyio
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.enrollments import audit as enrollment_audit
 from service import money
 from service.errors import InvalidField, NotFound
 from service.ledger.verify import verify_ledger
@@ -201,7 +202,7 @@ async def audit(
     tb = await anyio.to_thread.run_sync(t.trial_balance, frame)
     findings = await anyio.to_thread.run_sync(anomalies.run_all, frame)
     chain = await chain_status(session, j.sequence, j.head_sequence)
-    docs = [_finding(f) for f in findings]
+    docs = [_finding(f) for f in findings] + await enrollment_audit.findings(session, j.sequence)
     docs += await grievance_audit.overdue_findings(session)
     if not chain["ok"]:
         brk = chain["first_break"] or {}
@@ -222,7 +223,8 @@ async def audit(
         },
         "flows": _flows_doc(frame, flows_by),
         "reconciliation": [fmt_money(r) for r in t.reconciliation(frame).to_dicts()],
-        "anomalies": {"checks": [*anomalies.CHECK_NAMES, grievance_audit.CHECK], "findings": docs},
+        "anomalies": {"checks": [*anomalies.CHECK_NAMES, *enrollment_audit.CHECK_NAMES, grievance_audit.CHECK],
+                      "findings": docs},
         "chain": chain,
     }
 

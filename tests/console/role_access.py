@@ -19,6 +19,9 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/console/approvals/batches/{batch_id}/approve"): APPROVERS,
     ("POST", "/console/approvals/batches/{batch_id}/reject"): APPROVERS,
     ("GET", "/console/approvals/stipend-runs/{run_id}"): APPROVERS,
+    ("GET", "/console/approvals/changes"): APPROVERS,
+    ("POST", "/console/approvals/changes/{change_id}/approve"): APPROVERS,
+    ("POST", "/console/approvals/changes/{change_id}/reject"): APPROVERS,
     ("POST", "/console/approvals/stipend-runs/{run_id}/approve"): APPROVERS,
     ("POST", "/console/approvals/stipend-runs/{run_id}/reject"): APPROVERS,
     ("GET", "/console/approvals/fundings/{funding_id}"): APPROVERS,
@@ -61,6 +64,6 @@ ROLE_PAGES: dict[tuple[str, str], set[str] | str] = {
 }
 
 # Path values for the console matrix: objects that do not exist answer 404 to the roles allowed in.
-DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "log_id": 1, "trust_id": 1, "number": 1, "entry_id": 1,
-            "file_name": "audit.json", "party_id": 1, "token": "1.all.1.0",
-            "grievance_id": 1}
+DEFAULTS = {"payment_id": 1, "batch_id": 1, "run_id": 1, "enrollment_id": 1, "change_id": 1, "log_id": 1,
+            "trust_id": 1, "number": 1, "entry_id": 1, "file_name": "audit.json", "party_id": 1,
+            "token": "1.all.1.0", "grievance_id": 1}

@@ -57,6 +57,16 @@ async def county_objects(client, admin, county: str, official: dict, approver: d
                                  files={"file": ("bank.csv", b"reference,date,amount\nREF-1,2026-03-01,1.00\n",
                                                  "text/csv")}))
     o["reconciliation_id"] = recon["id"]
+    enrollment = await _ok(await post("/api/v1/enrollments", headers=official, json={
+        "program_id": program["id"], "household_party_id": o["homes"][0], "start_date": "2026-01-01",
+        "parcels": [{"parcel_code": f"P-{county}-1", "area_mu": "2.00"}]}))
+    o["enrollment_id"] = enrollment["id"]
+    o["pending_changes"] = [(await _ok(await post("/api/v1/change-requests", headers=official, json={
+        "enrollment_id": enrollment["id"], "action": "add_parcel", "effective_date": "2026-08-01", "reason": "survey",
+        "parcel_code": f"P-{county}-{n}", "area_mu": "1.00"})))["id"] for n in (2, 3, 4)]
+    o["change_id"] = o["pending_changes"][2]
+    cycle = await _ok(await post("/api/v1/cycles", headers=official, json={"program_id": program["id"], "period": "2026-07"}))
+    o["cycle_id"] = cycle["cycle_id"]
 
     team = await _ok(await post("/api/v1/patrol-teams", headers=official,
                                 json={"name": "Bird patrol", "village_party_id": village["id"]}))

@@ -131,6 +131,19 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/payments/{payment_id}/mark-paid"): {"admin", "official", "approver"},
     ("POST", "/api/v1/payments/{payment_id}/reject"): {"admin", "approver"},
     ("POST", "/api/v1/payments/{payment_id}/reverse"): {"admin", "official", "approver"},
+    ("POST", "/api/v1/enrollments"): {"admin", "official"},
+    ("GET", "/api/v1/enrollments"): COUNTY_READERS,
+    ("GET", "/api/v1/enrollments/{enrollment_id}"): COUNTY_READERS,
+    ("POST", "/api/v1/enrollments/import"): {"admin", "official"},
+    ("POST", "/api/v1/change-requests"): {"admin", "official"},
+    ("GET", "/api/v1/change-requests"): COUNTY_READERS,
+    ("GET", "/api/v1/change-requests/{change_id}"): COUNTY_READERS,
+    ("POST", "/api/v1/change-requests/{change_id}/approve"): {"admin", "approver"},
+    ("POST", "/api/v1/change-requests/{change_id}/reject"): {"admin", "approver"},
+    ("POST", "/api/v1/cycles/dry-run"): {"admin", "official", "approver"},
+    ("POST", "/api/v1/cycles"): {"admin", "official"},
+    ("GET", "/api/v1/cycles"): COUNTY_READERS,
+    ("GET", "/api/v1/cycles/{cycle_id}"): COUNTY_READERS,
     ("GET", "/api/v1/programs"): READERS,
     ("POST", "/api/v1/programs"): {"admin", "official"},
     ("GET", "/api/v1/programs/{program_id}"): READERS,
@@ -196,6 +209,12 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ('POST', '/console/batches/commit'): OFFICIAL_PAGES,
     ('POST', '/console/batches/dry-run'): OFFICIAL_PAGES,
     ('GET', '/console/batches/{batch_id}'): OFFICIAL_PAGES,
+    ('GET', '/console/cycles'): OFFICIAL_PAGES,
+    ('POST', '/console/cycles/commit'): OFFICIAL_PAGES,
+    ('POST', '/console/cycles/dry-run'): OFFICIAL_PAGES,
+    ('GET', '/console/enrollments'): OFFICIAL_PAGES,
+    ('GET', '/console/enrollments/{enrollment_id}'): OFFICIAL_PAGES,
+    ('POST', '/console/enrollments/{enrollment_id}/changes'): OFFICIAL_PAGES,
     ('GET', '/console/households'): OFFICIAL_PAGES,
     ('POST', '/console/households'): OFFICIAL_PAGES,
     ('GET', '/console/households/new'): OFFICIAL_PAGES,
@@ -324,7 +343,8 @@ async def world(client, admin, token_for) -> dict[str, Any]:
         **{key: {**_pairs(inside, outside, key), "trustee": (None, inside[key])}
            for key in ("program_id", "batch_id")},
         "reconciliation_id": {**_pairs(inside, outside, "reconciliation_id"), "trustee": (None, countyless_run)},
-        **{key: _pairs(inside, outside, key) for key in ("team_id", "rule_id", "stipend_run_id", "sale_id", "funding_id")},
+        **{key: _pairs(inside, outside, key) for key in ("team_id", "rule_id", "stipend_run_id", "sale_id", "funding_id",
+                                                         "enrollment_id", "change_id", "cycle_id")},
         # a household reads its own certificate and patrol logs, not its neighbour's
         "cert_id": {**_pairs(inside, outside, "cert_id"), "community": tuple(inside["home_certs"])},
         "log_id": {**_pairs(inside, outside, "log_id"), "community": (inside["log_id"], inside["neighbour_log"])},
@@ -345,6 +365,10 @@ async def world(client, admin, token_for) -> dict[str, Any]:
             (inside["pending_fundings"][0], outside["pending_fundings"][0])]},
         ("POST", "/api/v1/fundings/{funding_id}/reject"): {"approver": [
             (inside["pending_fundings"][1], outside["pending_fundings"][1])], "body": {"reason": "scope"}},
+        ("POST", "/api/v1/change-requests/{change_id}/approve"): {"approver": [
+            (inside["pending_changes"][0], outside["pending_changes"][0])]},
+        ("POST", "/api/v1/change-requests/{change_id}/reject"): {"approver": [
+            (inside["pending_changes"][1], outside["pending_changes"][1])], "body": {"reason": "scope"}},
         ("POST", "/api/v1/payments/batches/{batch_id}/approve"): {"approver": [
             (inside["batch_id"], outside["batch_id"])]},
         ("POST", "/api/v1/stipend-runs/{run_id}/approve"): {"approver": [
@@ -365,7 +389,7 @@ async def world(client, admin, token_for) -> dict[str, Any]:
                "token_id": 10**6, "code": "ZN-360827-0001", "run_id": inside["stipend_run_id"],
                **{k: inside[k] for k in ("program_id", "payment_id", "batch_id", "trust_id", "agreement_id",
                                          "distribution_id", "team_id", "log_id", "rule_id", "cert_id", "sale_id",
-                                         "funding_id")}}
+                                         "funding_id", "enrollment_id", "change_id", "cycle_id")}}
     return {"tokens": tokens, "objects": objects, "default": default, "inside": inside}
 
 

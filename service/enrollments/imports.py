@@ -1,0 +1,135 @@
+"""The county's existing register (CSV or XLSX, one row per parcel) as enrollments: a dry run with
+row-level errors, then all rows or none. Households are matched as payment batches match them
+(village, household head, ID tail: compensation.batches), files are read by compensation.sheets."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.actor import Actor
+from service.compensation import batches, rules, sheets
+from service.compensation.service import visible_program
+from service.enrollments import service as enr
+from service.enrollments.models import BasisKind, BasisLine, Enrollment
+from service.enrollments.schemas import EnrollmentIn, ImportReport, ParcelIn
+from service.errors import DomainError, NotFound
+from service.parties.models import Party
+
+REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "village": sheets.BATCH_COLUMNS["village"],
+    "household_head": sheets.BATCH_COLUMNS["household_head"],
+    "id_tail": sheets.BATCH_COLUMNS["id_tail"],
+    "bank_account_tail": sheets.BATCH_COLUMNS["bank_account_tail"],
+    "parcel_code": ("parcel_code", "parcel", "小班号", "地块编号", "林地编号", "宗地编号"),
+    "area_mu": sheets.BATCH_COLUMNS["area_mu"],
+    "land_class": ("land_class", "land class", "地类", "林地类别", "事权等级"),
+    "start_date": ("start_date", "enrolled_from", "纳入日期", "起始日期"),
+    "evidence": ("evidence", "contract", "certificate", "合同编号", "林权证号", "证号"),
+}
+REQUIRED = ("village", "household_head", "id_tail", "parcel_code", "area_mu", "start_date")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+
+
+async def run(session: AsyncSession, actor: Actor, program_id: int, filename: str, content: bytes, secret: str,
+              dry_run: bool) -> ImportReport:
+    program = await visible_program(session, actor, program_id)
+    if not actor.in_county(program.county_code):
+        raise NotFound(f"program {program_id} not found")
+    sheet = sheets.read_rows(content, filename, REGISTER_COLUMNS, REQUIRED)
+    villages, payees = await batches._directory(session, program)
+    holders = await _holders(session, program.id)
+    enrolled = set(await session.scalars(select(Enrollment.household_party_id).where(Enrollment.program_id == program.id)))
+    errors: list[dict] = []
+    seen_codes: dict[str, int] = {}
+    households: dict[int, list[tuple[int, ParcelIn, date, str]]] = defaultdict(list)
+    for i, raw in enumerate(sheet.rows):
+        row = i + 2
+        line = batches.Line(row=row, village=raw["village"], head=raw["household_head"])
+        batches._match(line, {**raw, "bank_account_tail": raw.get("bank_account_tail", "")}, villages, payees)
+        errors += [{"row": row, "field": x.field, "reason": x.problem} for x in line.issues]
+        parcel, start = _parcel(raw, row, errors), _date(raw["start_date"], row, errors)
+        if parcel is None or start is None or line.payee is None:
+            continue
+        code = parcel.parcel_code
+        if code in seen_codes:
+            errors.append({"row": row, "field": "parcel_code", "reason": f"parcel {code} is also on row {seen_codes[code]}"})
+            continue
+        seen_codes[code] = row
+        if code in holders:
+            holder = holders[code]
+            errors.append({"row": row, "field": "parcel_code", "reason": f"parcel {code} is already enrolled by "
+                           f"household {holder[1]} (party {holder[0]}); it cannot also be enrolled for {line.payee.name}"})
+            continue
+        if line.payee.id in enrolled:
+            errors.append({"row": row, "field": "household_head", "reason": "the household is already enrolled in this "
+                           "program: add a parcel with a change request"})
+            continue
+        households[line.payee.id].append((row, parcel, start, raw.get("evidence", "")))
+    errors += _same_start(households)
+    ok = bool(sheet.rows) and not errors
+    if ok and not dry_run:
+        await _write(session, actor, program.id, households, secret, errors)
+    if not sheet.rows:
+        errors.append({"row": 1, "field": "file", "reason": "the file has no rows"})
+    if errors and not dry_run:
+        raise batches.BatchRefused(f"{len(errors)} problem(s) in the register; nothing was written",
+                                   field="file", errors=errors[:200])
+    return ImportReport(dry_run=dry_run, program_id=program.id, filename=filename, rows=len(sheet.rows),
+                        enrollments=len(households), parcels=sum(len(v) for v in households.values()), ok=ok,
+                        errors=errors[:500], encoding=sheet.encoding)
+
+
+def _parcel(raw: dict[str, str], row: int, errors: list[dict]) -> ParcelIn | None:
+    if not _CODE.match(raw["parcel_code"]):
+        errors.append({"row": row, "field": "parcel_code", "reason": "give a parcel code of letters, digits, . _ / -"})
+        return None
+    try:
+        rules.parse_area(raw["area_mu"])
+        return ParcelIn(parcel_code=raw["parcel_code"], area_mu=raw["area_mu"],
+                        land_class=raw.get("land_class", "")[:40], evidence=raw.get("evidence", "")[:120])
+    except DomainError as exc:
+        errors.append({"row": row, "field": exc.field or "area_mu", "reason": exc.detail})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        errors.append({"row": row, "field": str(first["loc"][0]) if first["loc"] else "file", "reason": first["msg"]})
+    return None
+
+
+def _date(text: str, row: int, errors: list[dict]) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append({"row": row, "field": "start_date", "reason": f"{text[:20]!r} is not a date (YYYY-MM-DD)"})
+        return None
+
+
+def _same_start(households: dict[int, list[tuple[int, ParcelIn, date, str]]]) -> list[dict]:
+    return [{"row": r, "field": "start_date", "reason": f"the household's rows give different start dates "
+             f"({rows[0][2]} on row {rows[0][0]})"}
+            for rows in households.values() for r, _, start, _ in rows[1:] if start != rows[0][2]]
+
+
+async def _holders(session: AsyncSession, program_id: int) -> dict[str, tuple[int, str]]:
+    """Parcels already held in the program (now or from a future date): code -> (party id, name)."""
+    q = (select(BasisLine.key, Party.id, Party.name).join(Enrollment, Enrollment.id == BasisLine.enrollment_id)
+         .join(Party, Party.id == Enrollment.household_party_id)
+         .where(BasisLine.program_id == program_id, BasisLine.kind == BasisKind.PARCEL, BasisLine.valid_until.is_(None)))
+    return {code: (pid, name) for code, pid, name in (await session.execute(q)).all()}
+
+
+async def _write(session: AsyncSession, actor: Actor, program_id: int,
+                 households: dict[int, list[tuple[int, ParcelIn, date, str]]], secret: str, errors: list[dict]) -> None:
+    for party_id, rows in households.items():
+        try:
+            await enr.create_enrollment(session, actor, EnrollmentIn(
+                program_id=program_id, household_party_id=party_id, start_date=rows[0][2], evidence=rows[0][3][:120],
+                parcels=[p for _, p, _, _ in rows]), secret)
+        except DomainError as exc:  # the service's own checks (eligibility, program period): the first row answers
+            errors.append({"row": rows[0][0], "field": exc.field or "file", "reason": exc.detail})
+
