@@ -77,6 +77,11 @@ def figures_table(r: dict) -> Table:
                     table.add_row(f"batch {step.replace('_', ' ')} ({batch['rows']:,} rows)",
                                   f"{b['rows_per_second'] or 0:,} rows/s", f"{b['seconds']} s",
                                   "" if b["status_code"] in (200, 201) else str(b["status_code"]))
+    cycle = r.get("cycle")
+    if cycle:
+        for step in ("dry_run", "commit"):
+            table.add_row(f"payment cycle {step.replace('_', ' ')} ({cycle['enrollments']:,} enrollments)",
+                          f"{cycle[step + '_rows_per_second']:,} rows/s", f"{cycle[step + '_seconds']} s", "")
     raw = r["raw_driver"]
     table.add_row(f"raw driver, same writes ({raw['driver']})", f"{raw['per_second']:,}/s", _lat(raw), str(raw["errors"]))
     sql = r.get("sql_only")

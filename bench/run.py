@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bench import load, raw, rollup, scenarios, sqlonly, synth, wrk
+from bench import cycles, load, raw, rollup, scenarios, sqlonly, synth, wrk
 from bench.machine import describe
 from bench.server import running_reference, running_server
 from bench.stats import ratio
@@ -37,6 +37,7 @@ class Options:
     wipe: bool = False
     quick: bool = False
     batch_rows: int = 100_000
+    cycle_enrollments: int = 100_000  # a payment cycle's dry run and commit (bench/cycles.py)
     counties: int | None = None
     sql_connections: int = 20  # the SQL-only ledger's clients (pgledger's published figure used 20)
 
@@ -290,6 +291,8 @@ async def run(opts: Options, say: Say, progress: Progress | None = None) -> dict
         say(f"SQL-only ledger, {opts.sql_connections} connections")
         result["sql_only"] = await sqlonly.pg_transfers(url, layout, connections=opts.sql_connections,
                                                         duration=opts.duration)
+    say(f"payment cycle of {opts.cycle_enrollments:,} enrollments: dry run and commit")
+    result["cycle"] = await cycles.run(url, opts.cycle_enrollments)
     service = result["http"]["workers_1"]["single_payment"]["per_second"]
     result["service_over_raw"] = ratio(service, result["raw_driver"]["per_second"])
     result["ratios"] = ratios(result)

@@ -137,7 +137,8 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
 
     out = tmp_path / "bench.json"
     result = CliRunner().invoke(bench, ["--database-url", scratch, "--quick", "--households", "40", "--postings", "300",
-                                        "--counties", "4", "--duration", "1", "--clients", "4", "--out", str(out)])
+                                        "--counties", "4", "--duration", "1", "--clients", "4", "--cycle-enrollments", "30",
+                                        "--out", str(out)])
     assert result.exit_code == 0, result.output
     r = json.loads(out.read_text())
     for key in ("machine", "database", "sizes", "bulk_load", "rollups", "references", "http", "raw_driver",
@@ -158,6 +159,9 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
     assert batch["status"] == "ok", batch
     assert batch["dry_run"]["valid_rows"] == batch["commit"]["valid_rows"] == batch["rows"] > 0
     assert batch["approve"]["status_code"] == 200
+    cycle = r["cycle"]
+    assert cycle["enrollments"] == cycle["payable"] == 30, cycle
+    assert cycle["dry_run_rows_per_second"] > 0 and cycle["commit_rows_per_second"] > 0
     for name in rollup.ROLLUPS:
         assert r["rollups"][name]["reports"]["seconds"] > 0
     assert r["verify_after_writes"]["ok"]
