@@ -112,7 +112,7 @@ def check_amount(computed: Computed, entered: int | None, currency: str = "CNY")
 
 def period_bounds(period: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """'2026' -> ((2026,1),(2026,12)); '2026-03' -> ((2026,3),(2026,3)). InvalidField otherwise."""
-    m = re.fullmatch(r"([0-9]{4})(?:-(0[1-9]|1[0-2]))?", period or "")
+    m = re.fullmatch(r"([1-9][0-9]{3})(?:-(0[1-9]|1[0-2]))?", period or "")
     if not m:
         raise InvalidField("period", f"{period!r} is not a year (\"2026\") or a month (\"2026-03\")")
     year = int(m.group(1))

@@ -13,7 +13,7 @@ from service.parties.models import PartyKind
 from service.schemas import Input, Output
 
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Period = Annotated[str, Field(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$", examples=["2026", "2026-03"],
+Period = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2]))?$", examples=["2026", "2026-03"],
                               description="a year (\"2026\") or a month (\"2026-03\")")]
 AreaMu = Annotated[str, Field(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", examples=["12.40"],
                               description="area in mu, at most two decimals")]
