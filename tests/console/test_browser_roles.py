@@ -4,8 +4,15 @@ and every page of the approver, patrol, trustee, auditor and household areas thr
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from service.compensation import service as comp
+from service.compensation.models import Payment
+from service.grievances import service as grievances
+from service.grievances.schemas import GrievanceIn
+from service.ledger.models import JournalEntry
 from tests.console import roles_world
+from tests.console.roles_world import as_actor
 from tests.console.conftest import assert_accessible, assert_fits, needs_chromium, screenshot, signed_in_page
 from tests.console.support import PASSWORD
 from tests.console.test_auditor_pages import plant_duplicate
@@ -135,3 +142,37 @@ async def test_every_role_page_passes_axe(browser, live_server, db):
                 if path.endswith("/print") and lang == "en":
                     await screenshot(page, "console-official-print-statement-en.png")
             await page.context.close()
+
+
+async def test_the_grievance_pages_pass_axe(browser, live_server, db):
+    """A household's filing form and its grievance, the county's queue and one grievance, and the
+    public tracking page: axe-core in both languages, laptop width."""
+    w = await roles_world.build(db, with_trust=False, with_patrols=False)
+    async with db.writing() as s:
+        await comp.approve(s, w["approver"], w["payment_id"])
+        sequence = await s.scalar(select(JournalEntry.sequence).join(Payment, Payment.entry_id == JournalEntry.id)
+                                  .where(Payment.id == w["payment_id"]))
+        home = as_actor(w["users"]["community"], "community", party_id=w["homes"][0])
+        filed = await grievances.file(s, home, GrievanceIn(kind="not_received", entry_sequence=sequence,
+                                                           text="Not seen in the bank yet."), deadline_days=15)
+    pages = {
+        "household": [f"/console/grievances/new?entry_sequence={sequence}", f"/console/grievances/{filed.id}"],
+        "official": ["/console/grievances", f"/console/grievances/{filed.id}"],
+    }
+    for who, paths in pages.items():
+        for lang in ("zh", "en"):
+            page = await signed_in_page(browser, live_server, who, PASSWORD, lang)
+            for path in paths:
+                response = await page.goto(f"{live_server}{path}")
+                assert response.status == 200, (who, path, response.status)
+                await assert_accessible(page)
+                await assert_fits(page)
+            await page.context.close()
+    for lang in ("zh", "en"):
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        response = await page.goto(f"{live_server}/console/track?code={filed.code}&lang={lang}")
+        assert response.status == 200
+        await assert_accessible(page)
+        await assert_fits(page)
+        await context.close()
