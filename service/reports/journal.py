@@ -32,14 +32,7 @@ from sqlalchemy.orm import aliased
 from service import money
 from service.errors import InvalidField
 from service.ledger import dimensions
-from service.ledger.models import (
-    GENESIS_HASH,
-    Account,
-    EntryStatus,
-    JournalEntry,
-    LedgerHead,
-    Posting,
-)
+from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.parties.models import Party
 from service.reports.arrow import read_query
 
