@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def _child(url: str, what: str) -> dict:
     """In a fresh process: run one figure, return seconds and peak RSS."""
-    from service.bench.machine import peak_rss_bytes
+    from bench.machine import peak_rss_bytes
     from service.db import Database
     from service.ledger import verify
     from service.reports import journal
@@ -70,8 +70,8 @@ def measure(url: str, what: str) -> dict:
 
 
 async def load(url: str, households: int, postings: int, wipe: bool) -> dict:
-    from service.bench import load as loader
-    from service.bench import synth
+    from bench import load as loader
+    from bench import synth
     from service.db import Database
     from service.ledger import dimensions
 
@@ -131,7 +131,7 @@ def main() -> None:
     args = ap.parse_args()
     url = args.database_url
     out: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "database": url.split(":")[0]}
-    from service.bench.machine import cpu_model, memory_bytes
+    from bench.machine import cpu_model, memory_bytes
 
     out["machine"] = {"cpu": cpu_model(), "cores": multiprocessing.cpu_count(), "memory_gib": (memory_bytes() or 0) // 2**30}
     loaded = asyncio.run(load(url, args.households, args.postings, args.wipe))

@@ -114,6 +114,7 @@ class _Hidden:
         self.group_rows: dict[Key, set[int]] = {}
         self.group_keys: dict[Key, set[Key]] = {}
         self.answers: dict[Key, set[Key]] = {}  # root -> determined figures; absent: to recompute
+        self.first_hidden: dict[int, Key] = {}  # sum -> the first of its figures hidden
         for key in hidden:
             self.add(key)
 
@@ -139,15 +140,15 @@ class _Hidden:
         if key in self.keys:
             return
         self.keys.add(key)
-        for i in self.in_rows.get(key, ()):
-            for other in self.rows[i]:
-                if other in self.keys and other not in self.parent:
-                    self.parent[other] = other
-                    self.group_keys[other], self.group_rows[other] = {other}, set()
-            root = key
-            for other in self.rows[i]:
-                if other in self.keys:
-                    root = self._join(root, other)
+        rows = self.in_rows.get(key, ())
+        if rows:
+            self.parent[key] = key
+            self.group_keys[key], self.group_rows[key] = {key}, set()
+        for i in rows:
+            # The row's hidden figures are already one group: joining any one of them joins them all,
+            # so adding a figure costs its own rows, not the length of every sum it is in.
+            first = self.first_hidden.setdefault(i, key)
+            root = self._join(key, first)
             self.group_rows[root].add(i)
             self.answers.pop(root, None)
 
