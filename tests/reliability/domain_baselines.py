@@ -254,6 +254,80 @@ async def sales(c, a):
                                          "amount": "20.00", "sale_date": str(TODAY)}
 
 
+async def _household(c, x: dict[str, Any]) -> int:
+    n = next(_n)
+    home = await create_party(c, x["official"], kind="household", org_type=None, name=f"Enrolled {n}",
+                              parent_id=x["village"], id_number=f"{COUNTY}19900101{n % 1000:03d}X",
+                              bank_account_tail="4321")
+    return home["id"]
+
+
+async def _enrollment(c, a) -> int:
+    url, body = await enrollments(c, a)
+    return (await _ok(await c.post(url, json=body, headers=(await ctx(c, a))["official"])))["id"]
+
+
+async def enrollments(c, a):
+    x = await ctx(c, a)
+    return "/api/v1/enrollments", {
+        "program_id": x["program_id"], "household_party_id": await _household(c, x), "start_date": "2026-01-01",
+        "evidence": "LQZ-2026-001", "parcels": [{"parcel_code": f"H-{next(_n)}", "area_mu": "2.50"}], "months": 12}
+
+
+async def change_requests(c, a):
+    return "/api/v1/change-requests", {
+        "enrollment_id": await _enrollment(c, a), "action": "add_parcel", "effective_date": "2026-08-01",
+        "reason": "township survey", "parcel_code": f"H-{next(_n)}", "area_mu": "1.00", "evidence": "LQZ-2026-002"}
+
+
+async def reject_change(c, a):
+    x = await ctx(c, a)
+    url, body = await change_requests(c, a)
+    change = await _ok(await c.post(url, json=body, headers=x["official"]))
+    return f"/api/v1/change-requests/{change['id']}/reject", {"reason": "no survey record"}
+
+
+def cycle(path: str):
+    async def baseline(c, a):
+        x = await ctx(c, a)
+        await _enrollment(c, a)
+        month = next(_n) % 5 + 1  # the world's cycle is July's; the payments' are June to December
+        return path, {"program_id": x["program_id"], "period": f"2026-{month:02d}", "effective_date": "2026-06-01"}
+
+    return baseline
+
+
+async def roots(c, a):
+    await ctx(c, a)  # entries posted: there is a head to publish
+    return "/api/v1/roots", {"period": TODAY.strftime("%Y-%m")}
+
+
+async def grievances(c, a):
+    x = await ctx(c, a)
+    return "/api/v1/grievances", {"kind": "other", "text": "the stipend for May is missing",
+                                  "party_id": x["homes"][1]}
+
+
+async def _grievance(c, x: dict[str, Any]) -> int:
+    return (await _ok(await c.post("/api/v1/grievances", headers=x["official"], json={
+        "kind": "other", "text": "hostile", "party_id": x["homes"][1]})))["id"]
+
+
+def grievance_action(action: str):
+    async def baseline(c, a):
+        x = await ctx(c, a)
+        return f"/api/v1/grievances/{await _grievance(c, x)}/{action}", {"text": "checked with the township"}
+
+    return baseline
+
+
+async def grievance_evidence(c, a):
+    x = await ctx(c, a)
+    head = (await c.get("/api/v1/ledger/head", headers=a)).json()
+    return f"/api/v1/grievances/{await _grievance(c, x)}/evidence", {
+        "bank_reference": "BANK-7", "entry_sequence": head["sequence"]}
+
+
 BASELINES = {
     ("POST", "/api/v1/programs"): programs,
     ("POST", "/api/v1/programs/{program_id}/funding"): funding,
@@ -286,4 +360,15 @@ BASELINES = {
     ("POST", "/api/v1/certifications/{cert_id}/reinstate"): cert_action("reinstate", suspended=True),
     ("POST", "/api/v1/eco-product-sales/levy-rules"): levy_rules,
     ("POST", "/api/v1/eco-product-sales"): sales,
+    ("POST", "/api/v1/enrollments"): enrollments,
+    ("POST", "/api/v1/change-requests"): change_requests,
+    ("POST", "/api/v1/change-requests/{change_id}/reject"): reject_change,
+    ("POST", "/api/v1/cycles"): cycle("/api/v1/cycles"),
+    ("POST", "/api/v1/cycles/dry-run"): cycle("/api/v1/cycles/dry-run"),
+    ("POST", "/api/v1/roots"): roots,
+    ("POST", "/api/v1/grievances"): grievances,
+    ("POST", "/api/v1/grievances/{grievance_id}/answers"): grievance_action("answers"),
+    ("POST", "/api/v1/grievances/{grievance_id}/escalate"): grievance_action("escalate"),
+    ("POST", "/api/v1/grievances/{grievance_id}/resolve"): grievance_action("resolve"),
+    ("POST", "/api/v1/grievances/{grievance_id}/evidence"): grievance_evidence,
 }

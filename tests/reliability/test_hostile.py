@@ -10,6 +10,7 @@ UPLOAD_ROUTES with the name of its file field.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -20,6 +21,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.models import Base
+from service.roots import keys
+from service.settings import Settings
 from tests.helpers import create_party, funded_account, open_account
 from tests.reliability import domain_baselines
 from tests.reliability.server import HEAVY
@@ -36,13 +39,22 @@ HOSTILE_VALUES: list[tuple[str, Any]] = [
 # Free text accepts any printable string ("1e3" is a fine memo); only these values are refused there.
 FREE_TEXT = {"name", "memo", "reason", "code", "legal_basis", "reference", "purpose", "product", "unit",
              "certificate_number", "bank_reference", "trace_prefix", "agreement_reference", "note", "description",
-             "observations", "route_name", "category", "role"}
+             "observations", "route_name", "category", "role", "text", "evidence", "parcel_code"}
 FREE_TEXT_HOSTILE = {"float", "negative", "huge int", "object", "list", "NUL char", "control chars", "1 MB string",
                      "bool", "empty"}
-# a memo may be empty; a disbursement's purpose is an allocation key, and "1e3" is a fine key
-ACCEPTED = {("memo", "empty")}
+# a memo may be empty, and so may an enrollment's evidence (a contract number, when there is one)
+ACCEPTED = {("memo", "empty"), ("evidence", "empty")}
 MASS_ASSIGNMENT = {"approved_by": 1, "sequence": 1, "hash": "0" * 64, "status": "posted", "id": 1,
                    "entered_by": 1, "prev_hash": "0" * 64, "created_by": 1, "token_hash": "x", "role": "admin"}
+
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path) -> Settings:
+    """A publishing key in the test's directory: POST /api/v1/roots signs a head with it."""
+    keys.create(tmp_path / "publishing-key.pem")
+    return dataclasses.replace(settings, publishing_key=tmp_path / "publishing-key.pem")
+
 
 Baseline = Callable[[Any, dict[str, str]], Awaitable[tuple[str, dict[str, Any]]]]
 
@@ -206,6 +218,7 @@ UPLOAD_ROUTES: dict[str, tuple[str, Form]] = {
     "/api/v1/payments/batches/dry-run": ("file", _BATCH_FORM),
     "/api/v1/payments/mark-paid": ("file", lambda x: {}),
     "/api/v1/reconciliations": ("file", lambda x: {"program_id": str(x["program_id"])}),
+    "/api/v1/enrollments/import": ("file", lambda x: {"program_id": str(x["program_id"])}),
 }
 # Endpoints that take the file as the raw request body: path -> query parameters of a real import.
 RAW_UPLOAD_ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
