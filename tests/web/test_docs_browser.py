@@ -3,28 +3,11 @@ the page renders under the service's own content-security policy and without any
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium at /usr/bin/chromium"),
-]
+from tests.web.conftest import SHOTS, needs_chromium
 
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        await b.close()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 async def test_the_docs_page_lists_the_operations_with_nothing_from_outside(browser, live_server):
