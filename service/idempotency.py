@@ -8,11 +8,12 @@ import logging
 from datetime import datetime, timedelta
 
 from litestar import Response
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, insert, select, text
+from sqlalchemy import Integer, String, Text, UniqueConstraint, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, BigId, Database, IdMixin, utcnow
+from service.driver import Driver, fixed
 from service.errors import Conflict
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -40,20 +41,22 @@ def busy() -> Conflict:
 
 async def replay(session: AsyncSession, db: Database, user_id: int, key: str, fp: str) -> Response | None:
     """The stored first response for this key, or None when the key is new (then held until commit)."""
+    driver = await Driver.of(session)
     if not db.is_sqlite:
-        got = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:u, hashtext(:k))"), {"u": user_id, "k": key})
-        if not got:
+        got = await driver.rows(fixed(driver.dialect, "key_lock", lambda: select(func.pg_try_advisory_xact_lock(
+            bindparam("u"), func.hashtext(bindparam("k", type_=String))))), {"u": user_id, "k": key})
+        if not got[0][0]:
             raise busy()
     table = IdempotencyRecord.__table__
-    row = (await session.execute(
-        select(table.c.fingerprint, table.c.status_code, table.c.response)
-        .where(table.c.user_id == user_id, table.c.key == key)
-    )).first()
+    stmt = fixed(driver.dialect, "key_replay", lambda: select(table.c.fingerprint, table.c.status_code, table.c.response)
+                 .where(table.c.user_id == bindparam("u"), table.c.key == bindparam("k")))
+    row = next(iter(await driver.rows(stmt, {"u": user_id, "k": key})), None)
     if row is None:
         return None
-    if row.fingerprint != fp:
+    fingerprint, status_code, response = row
+    if fingerprint != fp:
         raise Conflict("this Idempotency-Key was already used for a different request", field=IDEMPOTENCY_HEADER)
-    return Response(content=row.response.encode(), status_code=row.status_code, media_type="application/json",
+    return Response(content=response.encode(), status_code=status_code, media_type="application/json",
                     headers={"Idempotent-Replayed": "true"})
 
 
@@ -64,7 +67,14 @@ def record_row(user_id: int, key: str, fp: str, status_code: int, body: bytes) -
 
 async def remember(session: AsyncSession, user_id: int, key: str, fp: str, status_code: int, body: bytes) -> None:
     """Store the first response in the write's own transaction (a Core insert: no unit of work needed)."""
-    await session.execute(insert(IdempotencyRecord.__table__), [record_row(user_id, key, fp, status_code, body)])
+    driver = await Driver.of(session)
+    table = IdempotencyRecord.__table__
+    stmt = fixed(driver.dialect, "key_remember", lambda: insert(table).values(
+        {c: bindparam(f"v_{c}") for c in _RECORD_COLUMNS}))
+    await driver.rows(stmt, {f"v_{k}": v for k, v in record_row(user_id, key, fp, status_code, body).items()})
+
+
+_RECORD_COLUMNS = ("user_id", "key", "fingerprint", "status_code", "response", "created_at")
 
 
 async def prune_keys(db: Database, retention_hours: int) -> int:

@@ -24,6 +24,8 @@ from sqlalchemy.orm.util import identity_key
 from service import money
 from service.auth.actor import Actor
 from service.db import chunks, insert_ids, utcnow
+from service.driver import Driver, fixed
+from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger.chain import canonical_bytes, link
 from service.ledger.models import (
@@ -141,15 +143,26 @@ _LOCK_COLUMNS = [_ACCOUNTS.c[name] for name in Locked.__dataclass_fields__]
 _TOTALS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 
 
+FEW = 64  # accounts, entries: up to this many go through the driver's fixed statements (service/driver.py)
+
+
+def _lock_query(where: Any) -> Any:
+    return select(*_LOCK_COLUMNS).where(where).order_by(_ACCOUNTS.c.id).with_for_update()
+
+
 async def _lock_accounts(session: AsyncSession, legs: Sequence[Leg]) -> dict[int, Locked]:
     """Lock every account the legs touch in one statement, in id order: every writer locks in the same
     order, so two writers wait for each other instead of deadlocking. Only the ledger locks accounts."""
     ids = sorted({leg.account_id for leg in legs})
     accounts: dict[int, Locked] = {}
-    for chunk in chunks(ids):  # ascending across chunks too
-        rows = await session.execute(
-            select(*_LOCK_COLUMNS).where(_ACCOUNTS.c.id.in_(chunk)).order_by(_ACCOUNTS.c.id).with_for_update()
-        )
+    if len(ids) <= FEW:  # a request's entry: one statement compiled once per number of accounts
+        driver = await Driver.of(session)
+        stmt = fixed(driver.dialect, ("lock_accounts", len(ids)), lambda: _lock_query(
+            _ACCOUNTS.c.id.in_([bindparam(f"a{i}") for i in range(len(ids))])))
+        rows = await driver.rows(stmt, {f"a{i}": account_id for i, account_id in enumerate(ids)})
+        accounts.update((r[0], Locked(*r)) for r in rows)
+    for chunk in chunks(ids) if len(ids) > FEW else ():  # ascending across chunks too
+        rows = await session.execute(_lock_query(_ACCOUNTS.c.id.in_(chunk)))
         accounts.update((r.id, Locked(*r)) for r in rows)
     for i, leg in enumerate(legs):
         account = accounts.get(leg.account_id)
@@ -167,9 +180,10 @@ async def _save_totals(session: AsyncSession, accounts: dict[int, Locked]) -> No
     session already holds, so that a read later in this transaction sees them."""
     if not accounts:
         return
-    stmt = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("_id")).values(
-        {name: bindparam(f"_{name}") for name in _TOTALS})
-    await session.execute(stmt, [{"_id": a.id, **{f"_{n}": getattr(a, n) for n in _TOTALS}}
+    driver = await Driver.of(session)
+    stmt = fixed(driver.dialect, "save_totals", lambda: update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("_id"))
+                 .values({name: bindparam(f"_{name}") for name in _TOTALS}))
+    await driver.run_many(stmt, [{"_id": a.id, **{f"_{n}": getattr(a, n) for n in _TOTALS}}
                                  for a in accounts.values()])
     for a in accounts.values():
         _sync(session, Account, a.id, {n: getattr(a, n) for n in _TOTALS})
@@ -243,7 +257,10 @@ def entry_bytes(entry: Any, postings: Sequence[tuple[int, str, int]]) -> bytes:
 async def _chain(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
     """Give newly posted entries (column dicts) the next sequence numbers and hashes, in order.
     The head row is locked last (after the accounts): whoever holds it is the only one numbering."""
-    head = (await session.execute(select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())).first()
+    driver = await Driver.of(session)
+    lock = fixed(driver.dialect, "lock_head",
+                 lambda: select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
+    head = next(iter(await driver.rows(lock, {})), None)
     if head is None:  # a database created without the genesis row (migration 0002 inserts it)
         await session.execute(insert(_HEAD).values(id=1, sequence=0, hash=GENESIS_HASH))
         head = (0, GENESIS_HASH)
@@ -252,7 +269,9 @@ async def _chain(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequen
         sequence += 1
         row["sequence"], row["prev_hash"] = sequence, prev
         row["hash"] = prev = link(prev, chain_payload(row, [(l.account_id, l.currency, l.amount) for l in entry_legs]))
-    await session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(sequence=sequence, hash=prev))
+    save = fixed(driver.dialect, "save_head", lambda: update(_HEAD).where(_HEAD.c.id == 1)
+                 .values(sequence=bindparam("s"), hash=bindparam("h")))
+    await driver.rows(save, {"s": sequence, "h": prev})
     _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
 
 
@@ -335,14 +354,33 @@ async def _write_entries(
     ]
     if not pending:
         await _chain(session, rows, [s.legs for s in specs])
-    ids = await insert_ids(session, JournalEntry, rows)
+    ids = await _insert_entries(session, rows)
     for row, entry_id in zip(rows, ids, strict=True):
         row["id"] = entry_id
-    await session.execute(insert(Posting.__table__), [
-        dict(entry_id=row["id"], account_id=l.account_id, currency=l.currency, amount=l.amount)
+    driver = await Driver.of(session)
+    add_postings = fixed(driver.dialect, "insert_postings", lambda: insert(_POSTINGS).values(
+        {c: bindparam(f"v_{c}") for c in _POSTING_COLUMNS}))
+    await driver.run_many(add_postings, [
+        dict(v_entry_id=row["id"], v_account_id=l.account_id, v_currency=l.currency, v_amount=l.amount)
         for row, spec in zip(rows, specs, strict=True) for l in spec.legs
     ])
     return rows
+
+
+_POSTING_COLUMNS = ("entry_id", "account_id", "currency", "amount")
+
+
+async def _insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new entries, their report dimensions filled from the metadata; their ids in order."""
+    if len(rows) > 1:
+        return await insert_ids(session, JournalEntry, rows)  # the column defaults fill the dimensions
+    driver = await Driver.of(session)
+    names = [*rows[0], *dimensions.COLUMNS]
+    stmt = fixed(driver.dialect, ("insert_entry", tuple(names)), lambda: insert(_ENTRIES).values(
+        {n: bindparam(f"v_{n}") for n in names}).returning(_ENTRIES.c.id))
+    [[entry_id]] = await driver.rows(stmt, {f"v_{k}": v for k, v in
+                                            {**rows[0], **dimensions.columns(rows[0]["metadata"])}.items()})
+    return [entry_id]
 
 
 _ENTRIES = JournalEntry.__table__

@@ -5,6 +5,7 @@ for a deadlock, within bounds, answering a clear 409 when it gives up."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import greenlet
 
@@ -13,6 +14,7 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from service.driver import Driver
 from service.errors import Conflict
 from service.ledger.models import Account, JournalEntry, Posting
 from service.writes import retrying
@@ -28,9 +30,11 @@ class AccountLocks:
         self.seen: list[tuple[bool, str]] = []
 
     def __call__(self, conn, clauseelement, multiparams, params, execution_options) -> None:
+        self.check(clauseelement, _callers())
+
+    def check(self, clauseelement, files: list[str]) -> None:
         locks = getattr(clauseelement, "_for_update_arg", None) is not None
         if locks and Account.__table__ in getattr(clauseelement, "froms", ()):
-            files = _callers()
             by_ledger = any("/service/ledger/" in f for f in files)
             who = next((f for f in files if "/service/" in f and "/sqlalchemy/" not in f), "?")
             self.seen.append((by_ledger, who))
@@ -47,9 +51,17 @@ def _callers() -> list[str]:
 
 
 @pytest.fixture
-def account_locks():
+def account_locks(monkeypatch):
+    """Statements through SQLAlchemy, and the fixed ones sent straight to the driver (service/driver.py)."""
     spy = AccountLocks()
     event.listen(Engine, "before_execute", spy)
+    rows = Driver.rows
+
+    async def spied(self, stmt, values):
+        spy.check(stmt.source, [f"{f.filename}:{f.lineno}" for f in inspect.stack()[1:]])
+        return await rows(self, stmt, values)
+
+    monkeypatch.setattr(Driver, "rows", spied)
     yield spy
     event.remove(Engine, "before_execute", spy)
 
