@@ -54,7 +54,8 @@ def fixed(dialect: Dialect, key: Any, build: Callable[[], ClauseElement]) -> Fix
         compiled = source.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
         processors = compiled._bind_processors
-        constants = {n: v for n, v in compiled.construct_params(_check=False).items() if v is not None}
+        params = compiled.construct_params(_check=False)  # type: ignore[call-arg]
+        constants = {n: v for n, v in params.items() if v is not None}
         found = Fixed(compiled.string, names, tuple(processors.get(n) for n in names), constants, source)
         _compiled[(dialect.name, key)] = found
     return found
