@@ -75,12 +75,17 @@ class Driver:
 
     @classmethod
     async def of(cls, session: AsyncSession) -> Driver:
+        """The driver of the session's transaction (kept with it: asking the session costs more than
+        the statements on SQLite)."""
+        transaction = session.sync_session.get_transaction()
+        held = session.info.get("driver")
+        if held is not None and held[0] is transaction:
+            return held[1]  # type: ignore[no-any-return]
         conn = await session.connection()
-        held = conn.info.get("driver")
-        if held is None:
-            raw = await conn.get_raw_connection()
-            held = conn.info["driver"] = cls(conn.dialect, raw.dbapi_connection)
-        return held  # type: ignore[no-any-return]
+        raw = await conn.get_raw_connection()
+        driver = cls(conn.dialect, raw.dbapi_connection)
+        session.info["driver"] = (session.sync_session.get_transaction(), driver)
+        return driver
 
     async def rows(self, stmt: Fixed, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         return await self._call(stmt.sql, stmt.args(values), many=False)

@@ -27,6 +27,18 @@ Work = Callable[[AsyncSession], Awaitable[Any]]
 MAX_GROUP = 256  # requests per transaction: bounds the time a group holds the write lock
 
 
+class _Refused(Exception):
+    """A request of a group run without savepoints failed; the group runs again, one savepoint each."""
+
+
+def raise_or_fail(r: _Request, exc: Exception, *, alone: bool) -> None:
+    """A group of one fails its transaction (`_run` answers it, or retries a deadlock on its own);
+    in a larger group the request's savepoint rolled back and only its client is told."""
+    if alone:
+        raise exc
+    r.done.set_exception(exc)
+
+
 @dataclass
 class _Request:
     work: Work
@@ -74,30 +86,60 @@ class GroupWriter:
                         r.done.set_exception(exc)
 
     async def _commit(self, group: list[_Request]) -> None:
+        live = [r for r in group if not r.done.cancelled()]  # a client that went away before its turn
+        if len(live) > 1:
+            try:
+                await self._together(live)
+                return
+            except _Refused:  # one request failed: the transaction rolled back, nothing of the group was written
+                pass
+        await self._isolated(live)
+
+    async def _together(self, group: list[_Request]) -> None:
+        """The common case, every request succeeds: run them one after another, no savepoints."""
+        results: list[Any] = []
+        async with self.db.writing() as session:
+            for r in group:
+                try:
+                    results.append(await r.work(session))
+                    await session.flush()  # the ORM changes it made, before they are let go
+                except Exception as exc:
+                    raise _Refused from exc
+                session.expunge_all()  # the next request starts as in a session of its own
+        self._acknowledge(list(zip(group, results, strict=True)))
+
+    async def _isolated(self, group: list[_Request]) -> None:
+        """Each request in a savepoint of its own, so that a refusal rolls back that request alone."""
         results: list[tuple[_Request, Any]] = []
         again: list[_Request] = []
         async with self.db.writing() as session:
             for r in group:
-                if r.done.cancelled():  # its client went away before its turn
-                    continue
                 try:
-                    async with session.begin_nested():
+                    if len(group) == 1:  # its own transaction is its savepoint
                         results.append((r, await r.work(session)))
+                        await session.flush()
+                    else:
+                        async with session.begin_nested():
+                            results.append((r, await r.work(session)))
                 except DBAPIError as exc:
-                    if retryable(exc):
+                    if retryable(exc) and len(group) > 1:
                         again.append(r)  # run again on its own, after this group
                     else:
-                        r.done.set_exception(exc)
+                        raise_or_fail(r, exc, alone=len(group) == 1)
                 except Exception as exc:
-                    r.done.set_exception(exc)
-                session.expunge_all()  # the next request starts as in a session of its own
-        self.groups += 1
-        self.requests += len(results)
-        for r, result in results:  # acknowledged only once the group is durable
-            if not r.done.done():
-                r.done.set_result(result)
+                    raise_or_fail(r, exc, alone=len(group) == 1)
+                session.expunge_all()
+        self._acknowledge(results)
         for r in again:
             asyncio.get_running_loop().create_task(self._alone(r))
+
+    def _acknowledge(self, results: list[tuple[_Request, Any]]) -> None:
+        """Answer the group's requests: only once the group is durable."""
+        self.groups += 1
+        self.requests += len(results)
+        for r, result in results:
+            if not r.done.done():
+                r.done.set_result(result)
 
     async def _alone(self, r: _Request) -> None:
         try:

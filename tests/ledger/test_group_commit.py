@@ -152,3 +152,34 @@ async def test_sigkill_during_group_commits_loses_or_duplicates_nothing(client, 
     verify = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "verify"], env=env,
                             capture_output=True, text=True, timeout=300)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+async def test_orm_changes_of_every_request_in_a_group_are_written(database_url):
+    """Requests that only add ORM objects (flushed at commit, not by the request) keep them, with or
+    without a refused request in their group: the group writer flushes each before letting it go."""
+    from service.idempotency import IdempotencyRecord
+
+    db = Database(database_url, group_commit=True)
+    writer = db.group_writer(retrying)
+
+    def add(key: str, refuse: bool = False):
+        async def work(session):
+            session.add(IdempotencyRecord(user_id=1, key=key, fingerprint="f", status_code=201, response="{}"))
+            if refuse:
+                raise InsufficientFunds("refused after adding")
+            return key
+        return work
+
+    try:
+        together = await asyncio.gather(*(writer.submit(add(f"a{i}")) for i in range(5)))
+        mixed = await asyncio.gather(*(writer.submit(add(f"b{i}", refuse=i == 2)) for i in range(5)),
+                                     return_exceptions=True)
+        async with db.reading() as s:
+            keys = set(await s.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.user_id == 1,
+                                                                             IdempotencyRecord.fingerprint == "f")))
+    finally:
+        await db.dispose()
+    assert together == [f"a{i}" for i in range(5)]
+    assert isinstance(mixed[2], InsufficientFunds) and [m for i, m in enumerate(mixed) if i != 2] == ["b0", "b1", "b3", "b4"]
+    assert keys == {f"a{i}" for i in range(5)} | {"b0", "b1", "b3", "b4"}
+    assert writer.groups == 2
