@@ -35,14 +35,14 @@ register({
            "register_evidence": "Contract / certificate", "register_to_create": "What the import will create",
            "register_problems": "Problems by row", "register_has_errors": "Correct the rows listed below, then upload "
            "the file again. Nothing was written.",
-           "register_confirm": "Confirm the import", "register_imported": "The register was imported: its households "
+           "register_confirm": "Confirm the import ({households} households, {parcels} parcels)", "register_imported": "The register was imported: its households "
            "are enrolled below.", "register_rows": "Rows", "register_column": "Column"},
     "zh": {"register_import": "导入登记名册", "register_file_hint": "CSV 或 XLSX，每个地块一行：村、户主、身份证后四位、"
            "小班号、面积（亩）、地类、纳入日期、合同或林权证号",
            "register_households": "将登记的农户", "register_parcels": "地块数", "register_area": "面积（亩）",
            "register_evidence": "合同 / 林权证号", "register_to_create": "导入后将新建的登记",
            "register_problems": "逐行问题", "register_has_errors": "请更正下列各行后重新上传。未写入任何数据。",
-           "register_confirm": "确认导入", "register_imported": "名册已导入：新登记的农户见下表。",
+           "register_confirm": "确认导入（{households} 户，{parcels} 个地块）", "register_imported": "名册已导入：新登记的农户见下表。",
            "register_rows": "行数", "register_column": "列"},
 })
 
