@@ -15,5 +15,6 @@ from service.patrols import models as _patrols  # noqa: F401,E402
 from service.certifications import models as _certifications  # noqa: F401,E402
 from service.console import models as _console  # noqa: F401,E402
 from service.roots import models as _roots  # noqa: F401,E402
+from service.roots import append_only as _roots_append_only  # noqa: F401,E402  (published roots' triggers)
 from service.grievances import models as _grievances  # noqa: F401,E402
 from service.enrollments import models as _enrollments  # noqa: F401,E402

@@ -100,7 +100,9 @@ Loader = Callable[[SeedContext], Awaitable[None]]
 
 
 # The demo story, in order. Each domain keeps its loader in `service/<domain>/seed.py` as `load(ctx)`.
-DOMAIN_ORDER = ("compensation", "enrollments", "trusts", "shares", "patrols", "certifications", "reports",
+# "roots" signs a head twice: after the county's compensation and enrollments, and at the end, so that
+# the demo has two heads and a consistency proof between them (the later log extends the earlier one).
+DOMAIN_ORDER = ("compensation", "enrollments", "roots", "trusts", "shares", "patrols", "certifications", "reports",
                 "grievances", "roots")
 
 

@@ -51,25 +51,27 @@ async def balance(client: AsyncTestClient, headers: dict[str, str], account_id: 
 
 @contextlib.asynccontextmanager
 async def append_only_off(session_or_conn, is_sqlite: bool):
-    """Switch the journal's append-only triggers off for one transaction, as someone with
-    database-owner rights could, to plant what the audit must find."""
-    from service.ledger.append_only import drop_every_trigger, every_trigger
-
-    run = session_or_conn.execute
+    """Switch the append-only triggers of the journal and of the published roots off for one transaction,
+    as someone with database-owner rights could, to plant what the audit must find."""
     from sqlalchemy import text
 
+    from service.ledger.append_only import drop_every_trigger, every_trigger
+    from service.roots import append_only as roots_append_only
+
+    run = session_or_conn.execute
+    guarded = ("postings", "journal_entries", *roots_append_only.TABLES)
     if is_sqlite:
-        for stmt in drop_every_trigger("sqlite"):
+        for stmt in drop_every_trigger("sqlite") + roots_append_only.drop_statements("sqlite"):
             await run(text(stmt))
     else:
-        for table in ("postings", "journal_entries"):
+        for table in guarded:
             await run(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
     yield
     if is_sqlite:
-        for stmt in every_trigger("sqlite"):
+        for stmt in every_trigger("sqlite") + roots_append_only.statements("sqlite"):
             await run(text(stmt))
     else:
-        for table in ("postings", "journal_entries"):
+        for table in guarded:
             await run(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
 
 

@@ -71,3 +71,30 @@ def test_upgrade_head_matches_the_models(empty_url, database_url):
     assert head == (0, "0" * 64)
     # the journal's guards too: the tests' schema (create_all, `database_url`) and a migrated one agree
     assert asyncio.run(_triggers(empty_url)) == asyncio.run(_triggers(database_url))
+
+
+def test_migrated_published_roots_refuse_edits(empty_url):
+    """Migration 0012: a published leaf or head cannot be changed or deleted in a migrated database."""
+    from sqlalchemy.exc import DBAPIError
+
+    upgrade(empty_url)
+
+    async def check() -> list[str]:
+        db = Database(empty_url)
+        refused = []
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO published_leaves (sequence, leaf_hash) VALUES (1, :h)"), {"h": "a" * 64})
+        for sql in ("UPDATE published_leaves SET leaf_hash = :h", "DELETE FROM published_leaves"):
+            try:
+                async with db.engine.begin() as conn:
+                    await conn.execute(text(sql), {"h": "b" * 64})
+            except DBAPIError as exc:
+                assert "append-only" in str(exc), exc
+                refused.append(sql)
+        async with db.engine.connect() as conn:
+            left = (await conn.execute(text("SELECT leaf_hash FROM published_leaves"))).scalars().all()
+        await db.dispose()
+        assert left == ["a" * 64]
+        return refused
+
+    assert len(asyncio.run(check())) == 2

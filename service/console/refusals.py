@@ -50,6 +50,29 @@ CATALOG: list[tuple[str, str]] = [
     (r"(?P<text>.*) is not a whole count", "{text} 不是整数"),
     (r"persons and months are whole numbers", "人数和月数须为整数"),
     (r"a whole number", "须为整数"),
+    # a register's rows (enrollments.imports, matched by compensation.batches)
+    (r"unknown village '(?P<v>.*)'", "村“{v}”不存在"),
+    (r"village '(?P<v>.*)' is ambiguous", "村名“{v}”对应多个村，请写全称"),
+    (r"give the last 4 characters of the ID number", "请填写身份证号码后四位"),
+    (r"unknown payee: no household with this name and ID tail in the village", "本村没有此户主姓名和身份证后四位的农户"),
+    (r"ambiguous payee: several households match", "有多户农户符合，无法确定是哪一户"),
+    (r"give the last 4 digits of the bank account", "请填写银行账号后四位"),
+    (r"differs from the bank account registered for this household", "与该户登记的银行账号不一致"),
+    (r"give a parcel code of letters, digits, \. _ / -", "小班号只能由字母、数字和 . _ / - 组成"),
+    (r"'(?P<text>.*)' is not a date \(YYYY-MM-DD\)", "“{text}”不是日期（格式为 YYYY-MM-DD）"),
+    (r"parcel (?P<code>\S+) is also on row (?P<row>\d+)", "地块 {code} 在第 {row} 行也出现了"),
+    (r"parcel (?P<code>\S+) is already enrolled by household (?P<holder>.+) \(party (?P<id>\d+)\); "
+     r"it cannot also be enrolled for (?P<name>.+)", "地块 {code} 已由农户 {holder}（编号 {id}）登记，不能再登记给 {name}"),
+    (r"the household is already enrolled in this program: add a parcel with a change request",
+     "该户已在本项目登记：增加地块请录入变更申请"),
+    (r"the household's rows give different start dates \((?P<start>\S+) on row (?P<row>\d+)\)",
+     "该户各行的纳入日期不一致（第 {row} 行为 {start}）"),
+    (r"(?P<day>\S+) is outside the program's period (?P<start>\S+) to (?P<end>\S+)",
+     "{day} 不在本项目期间（{start} 至 {end}）内"),
+    (r"the payee \((?P<division>.+)\) is outside the program's area", "该户（{division}）不在本项目范围内"),
+    (r"a (?P<kind>\w+) is not eligible; the program pays (?P<kinds>.+)", "本项目不向此类当事方（{kind}）发放"),
+    (r"the file has no rows", "文件中没有数据行"),
+    (r"(?P<n>\d+) problem\(s\) in the register; nothing was written", "名册中有 {n} 处问题，未写入任何数据"),
     (r"(?:field required|Field required)", "此项必填"),
     (r"String should have at most (?P<n>\d+) characters?", "最多 {n} 个字符"),
     (r"String should have at least (?P<n>\d+) characters?", "至少 {n} 个字符"),
@@ -62,12 +85,12 @@ UNKNOWN_LEAD = "未通过检查："
 
 def in_chinese(message: str) -> str:
     """The Chinese wording of an English refusal; unknown refusals keep their English after a lead."""
-    if _CHINESE.search(message):  # the console's own labels are already in Chinese
-        return message
-    for pattern, zh in _COMPILED:
+    for pattern, zh in _COMPILED:  # first: an English refusal may carry Chinese names (a village, a household)
         m = pattern.fullmatch(message.strip())
         if m:
             return zh.format(**m.groupdict())
+    if _CHINESE.search(message):  # the console's own labels are already in Chinese
+        return message
     return UNKNOWN_LEAD + message
 
 

@@ -1,4 +1,4 @@
-"""Staged batch files: kept between the dry run and the one-button commit, for their uploader only."""
+"""Staged batch and register files: kept between the dry run and the one-button commit, for their uploader only."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from service.db import utcnow
 from service.errors import NotFound
 
 KEEP = timedelta(hours=24)
+REGISTER = "enroll"  # in place of a period: an enrollment register, which a batch commit must never take
 
 
 async def stage(session: AsyncSession, actor: Actor, program_id: int, period: str, filename: str,
@@ -26,10 +27,11 @@ async def stage(session: AsyncSession, actor: Actor, program_id: int, period: st
     return upload_id
 
 
-async def take(session: AsyncSession, actor: Actor, upload_id: str) -> StagedUpload:
-    """The staged file, removed in the same transaction as the commit that uses it."""
+async def take(session: AsyncSession, actor: Actor, upload_id: str, register: bool = False) -> StagedUpload:
+    """The staged file, removed in the same transaction as the commit that uses it; a payment batch and an
+    enrollment register are never taken for each other."""
     upload = await session.get(StagedUpload, upload_id[:40]) if upload_id else None
-    if upload is None or upload.user_id != actor.user_id:
+    if upload is None or upload.user_id != actor.user_id or (upload.period == REGISTER) != register:
         raise NotFound("this checked file is no longer available; upload it again", field="upload_id")
     await session.delete(upload)
     await session.flush()

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -14,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.compensation import batches, rules, sheets
-from service.compensation.service import visible_program
+from service.compensation.models import Program
+from service.compensation.service import eligibility_problem, visible_program
 from service.enrollments import service as enr
 from service.enrollments.models import BasisKind, BasisLine, Enrollment
 from service.enrollments.schemas import EnrollmentIn, ImportReport, ParcelIn
-from service.errors import DomainError, NotFound
+from service.errors import DomainError, InvalidField, NotFound
 from service.parties.models import Party
 
 REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -36,18 +39,59 @@ REQUIRED = ("village", "household_head", "id_tail", "parcel_code", "area_mu", "s
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
+class RegisterRow(NamedTuple):
+    row: int
+    parcel: ParcelIn
+    start: date
+    evidence: str
+
+
+@dataclass
+class Plan:
+    """A checked register: what the import would create (household -> its rows) and every row's problems."""
+
+    program_id: int
+    filename: str
+    rows: int
+    encoding: str | None
+    households: dict[int, list[RegisterRow]] = field(default_factory=lambda: defaultdict(list))
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)  # party id -> (village, household head)
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rows > 0 and not self.errors
+
+
 async def run(session: AsyncSession, actor: Actor, program_id: int, filename: str, content: bytes, secret: str,
               dry_run: bool) -> ImportReport:
+    plan = await check(session, actor, program_id, filename, content)
+    if plan.ok and not dry_run:
+        await _write(session, actor, plan, secret)
+    if plan.errors and not dry_run:
+        raise batches.BatchRefused(f"{len(plan.errors)} problem(s) in the register; nothing was written",
+                                   field="file", errors=plan.errors[:200])
+    return report(plan, dry_run)
+
+
+def report(plan: Plan, dry_run: bool) -> ImportReport:
+    return ImportReport(dry_run=dry_run, program_id=plan.program_id, filename=plan.filename, rows=plan.rows,
+                        enrollments=len(plan.households), parcels=sum(len(v) for v in plan.households.values()),
+                        ok=plan.ok, errors=plan.errors[:500], encoding=plan.encoding)
+
+
+async def check(session: AsyncSession, actor: Actor, program_id: int, filename: str, content: bytes) -> Plan:
+    """Every row checked against the county's households and the program's parcels; nothing written."""
     program = await visible_program(session, actor, program_id)
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {program_id} not found")
     sheet = sheets.read_rows(content, filename, REGISTER_COLUMNS, REQUIRED)
+    plan = Plan(program_id=program.id, filename=filename, rows=len(sheet.rows), encoding=sheet.encoding)
     villages, payees = await batches._directory(session, program)
     holders = await _holders(session, program.id)
     enrolled = set(await session.scalars(select(Enrollment.household_party_id).where(Enrollment.program_id == program.id)))
-    errors: list[dict] = []
+    errors = plan.errors
     seen_codes: dict[str, int] = {}
-    households: dict[int, list[tuple[int, ParcelIn, date, str]]] = defaultdict(list)
     for i, raw in enumerate(sheet.rows):
         row = i + 2
         line = batches.Line(row=row, village=raw["village"], head=raw["household_head"])
@@ -55,6 +99,10 @@ async def run(session: AsyncSession, actor: Actor, program_id: int, filename: st
         errors += [{"row": row, "field": x.field, "reason": x.problem} for x in line.issues]
         parcel, start = _parcel(raw, row, errors), _date(raw["start_date"], row, errors)
         if parcel is None or start is None or line.payee is None:
+            continue
+        misfit = _misfit(program, line, start)
+        if misfit:
+            errors.append({"row": row, **misfit})
             continue
         code = parcel.parcel_code
         if code in seen_codes:
@@ -70,19 +118,24 @@ async def run(session: AsyncSession, actor: Actor, program_id: int, filename: st
             errors.append({"row": row, "field": "household_head", "reason": "the household is already enrolled in this "
                            "program: add a parcel with a change request"})
             continue
-        households[line.payee.id].append((row, parcel, start, raw.get("evidence", "")))
-    errors += _same_start(households)
-    ok = bool(sheet.rows) and not errors
-    if ok and not dry_run:
-        await _write(session, actor, program.id, households, secret, errors)
+        plan.households[line.payee.id].append(RegisterRow(row, parcel, start, raw.get("evidence", "")))
+        plan.names[line.payee.id] = (raw["village"], line.payee.name)
+    errors += _same_start(plan.households)
     if not sheet.rows:
         errors.append({"row": 1, "field": "file", "reason": "the file has no rows"})
-    if errors and not dry_run:
-        raise batches.BatchRefused(f"{len(errors)} problem(s) in the register; nothing was written",
-                                   field="file", errors=errors[:200])
-    return ImportReport(dry_run=dry_run, program_id=program.id, filename=filename, rows=len(sheet.rows),
-                        enrollments=len(households), parcels=sum(len(v) for v in households.values()), ok=ok,
-                        errors=errors[:500], encoding=sheet.encoding)
+    return plan
+
+
+def _misfit(program: Program, line: batches.Line, start: date) -> dict[str, str] | None:
+    """What create_enrollment would refuse for this household and date, found by the dry run already."""
+    assert line.payee is not None
+    problem = eligibility_problem(program, line.payee, line.division, str(max(start, program.period_start).year))
+    if problem and problem[0] != "period":
+        return {"field": "household_head", "reason": problem[1]}
+    if not program.period_start <= start <= program.period_end:
+        return {"field": "start_date", "reason": f"{start} is outside the program's period "
+                f"{program.period_start} to {program.period_end}"}
+    return None
 
 
 def _parcel(raw: dict[str, str], row: int, errors: list[dict]) -> ParcelIn | None:
@@ -94,7 +147,7 @@ def _parcel(raw: dict[str, str], row: int, errors: list[dict]) -> ParcelIn | Non
         return ParcelIn(parcel_code=raw["parcel_code"], area_mu=raw["area_mu"],
                         land_class=raw.get("land_class", "")[:40], evidence=raw.get("evidence", "")[:120])
     except DomainError as exc:
-        errors.append({"row": row, "field": exc.field or "area_mu", "reason": exc.detail})
+        errors.append({"row": row, "field": exc.field or "area_mu", "reason": _reason(exc)})
     except ValidationError as exc:
         first = exc.errors()[0]
         errors.append({"row": row, "field": str(first["loc"][0]) if first["loc"] else "file", "reason": first["msg"]})
@@ -109,10 +162,10 @@ def _date(text: str, row: int, errors: list[dict]) -> date | None:
         return None
 
 
-def _same_start(households: dict[int, list[tuple[int, ParcelIn, date, str]]]) -> list[dict]:
+def _same_start(households: dict[int, list[RegisterRow]]) -> list[dict]:
     return [{"row": r, "field": "start_date", "reason": f"the household's rows give different start dates "
-             f"({rows[0][2]} on row {rows[0][0]})"}
-            for rows in households.values() for r, _, start, _ in rows[1:] if start != rows[0][2]]
+             f"({rows[0].start} on row {rows[0].row})"}
+            for rows in households.values() for r, _, start, _ in rows[1:] if start != rows[0].start]
 
 
 async def _holders(session: AsyncSession, program_id: int) -> dict[str, tuple[int, str]]:
@@ -123,13 +176,16 @@ async def _holders(session: AsyncSession, program_id: int) -> dict[str, tuple[in
     return {code: (pid, name) for code, pid, name in (await session.execute(q)).all()}
 
 
-async def _write(session: AsyncSession, actor: Actor, program_id: int,
-                 households: dict[int, list[tuple[int, ParcelIn, date, str]]], secret: str, errors: list[dict]) -> None:
-    for party_id, rows in households.items():
+async def _write(session: AsyncSession, actor: Actor, plan: Plan, secret: str) -> None:
+    for party_id, rows in plan.households.items():
         try:
             await enr.create_enrollment(session, actor, EnrollmentIn(
-                program_id=program_id, household_party_id=party_id, start_date=rows[0][2], evidence=rows[0][3][:120],
-                parcels=[p for _, p, _, _ in rows]), secret)
+                program_id=plan.program_id, household_party_id=party_id, start_date=rows[0].start,
+                evidence=rows[0].evidence[:120], parcels=[r.parcel for r in rows]), secret)
         except DomainError as exc:  # the service's own checks (eligibility, program period): the first row answers
-            errors.append({"row": rows[0][0], "field": exc.field or "file", "reason": exc.detail})
+            plan.errors.append({"row": rows[0].row, "field": exc.field or "file", "reason": _reason(exc)})
 
+
+def _reason(exc: DomainError) -> str:
+    """The refusal without its field's name in front: the row's column already names it."""
+    return exc.reason if isinstance(exc, InvalidField) else exc.detail

@@ -35,6 +35,17 @@ EXAMPLES = [
     "a household or person needs a division_code or a parent village", "must be csv or xlsx", "'x' is not a whole count",
     "persons and months are whole numbers", "a whole number", "Field required", "String should have at most 1000 characters",
     "String should have at least 1 character",
+    "unknown village '营盘圩村'", "village 'Daitang' is ambiguous", "give the last 4 characters of the ID number",
+    "unknown payee: no household with this name and ID tail in the village", "ambiguous payee: several households match",
+    "give the last 4 digits of the bank account", "differs from the bank account registered for this household",
+    "give a parcel code of letters, digits, . _ / -", "'2024/1/1' is not a date (YYYY-MM-DD)",
+    "parcel IM-1 is also on row 2",
+    "parcel IM-1 is already enrolled by household 李四 (party 3); it cannot also be enrolled for 王五",
+    "the household is already enrolled in this program: add a parcel with a change request",
+    "the household's rows give different start dates (2024-01-01 on row 2)",
+    "2023-12-31 is outside the program's period 2024-01-01 to 2026-12-31",
+    "the payee (360827101) is outside the program's area", "a organisation is not eligible; the program pays household",
+    "the file has no rows", "3 problem(s) in the register; nothing was written",
 ]
 
 
