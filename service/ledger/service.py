@@ -367,7 +367,9 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     await _save_totals(session, accounts)
     now, n = utcnow(), len(specs)
     texts = [json.dumps(s.metadata or {}, sort_keys=True) for s in specs]
-    metas = [json.loads(t) for t in texts]  # as a reader will see them (the chain hashes these)
+    # posted entries are hashed with their metadata as a reader will see it (JSON round trip); the
+    # dimensions read the same from either (a tuple and its list print alike)
+    metas = [json.loads(t) for t in texts] if not pending else [s.metadata or {} for s in specs]
     rows = [dict(kind=s.kind, effective_date=s.effective_date or now.date(), posted_at=None if pending else now,
                  memo=s.memo, metadata=m, entered_by=actor.user_id, reversal_of_id=s.reversal_of_id)
             for s, m in zip(specs, metas, strict=True)]
