@@ -9,6 +9,7 @@ or an attack on whoever opens the export later. Exports neutralise formula-looki
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import polars as pl
 
 from service import textfiles
 from service.errors import DomainError, InvalidField, TooLarge
-from service.formulas import looks_like_formula, neutralise
+from service.formulas import FORMULA_START, looks_like_formula, neutralise
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000  # a county of 200,000 households in one year-end file (10 MB holds about that)
@@ -100,13 +101,20 @@ def read_rows(content: bytes, filename: str, columns: dict[str, tuple[str, ...]]
         raise TooLarge(f"the file has {frame.height} rows; at most {MAX_ROWS} are accepted", field="file")
     mapping = _header_map(frame.columns, columns, required)
     frame = frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in mapping.items()])
-    rows = [{k: (v or "").strip() for k, v in row.items()} for row in frame.iter_rows(named=True)]
-    _refuse_formulas(rows)
+    names = frame.columns
+    rows = [dict(zip(names, [v.strip() if v else "" for v in values], strict=True)) for values in frame.iter_rows()]
+    # only a row with one of the characters a formula starts with can hold one: Polars finds those rows
+    # (usually none), Python checks them exactly as before
+    starts = "[" + "".join(re.escape(c) for c in FORMULA_START) + "]"
+    suspects = frame.with_row_index("_row").filter(
+        pl.any_horizontal([pl.col(c).str.contains(starts) for c in names]))["_row"].to_list() if names else []
+    _refuse_formulas([(i, rows[i]) for i in suspects])
     return Sheet(rows, encoding)
 
 
-def _refuse_formulas(rows: list[dict[str, str]]) -> None:
-    bad = [(i + 2, col) for i, row in enumerate(rows) for col, value in row.items()
+def _refuse_formulas(rows: list[tuple[int, dict[str, str]]]) -> None:
+    """`rows`: (index in the file's rows, row)."""
+    bad = [(i + 2, col) for i, row in rows for col, value in row.items()
            if looks_like_formula(value)]
     if bad:
         cells = ", ".join(f"row {r} {c}" for r, c in bad[:10])

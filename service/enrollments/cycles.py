@@ -18,16 +18,16 @@ from typing import NamedTuple, cast
 
 import anyio
 import polars as pl
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service import money
+from service import bulk, money
 from service.auth.actor import Actor
 from service.compensation import batches, rules
 from service.compensation.models import Payment, Program
 from service.compensation.service import eligibility_problem, rule_of, visible_program
-from service.db import chunks, utcnow
+from service.db import utcnow
 from service.enrollments.models import (
     BasisKind,
     BasisLine,
@@ -327,13 +327,13 @@ def _checked(p: Plan) -> batches.Checked:
 async def _cycle_lines(session: AsyncSession, p: Plan, cycle: Cycle) -> None:
     paid = dict((await session.execute(select(Payment.payee_party_id, Payment.id).where(
         Payment.batch_id == cycle.batch_id))).all())
-    rows = [dict(cycle_id=cycle.id, enrollment_id=r["enrollment_id"], payment_id=paid[r["party_id"]],
-                 area_centimu=r["area"] or None, persons=r["persons"] or None, months=r["months"] or None,
-                 parcels=list(r["parcels"] or []))
-            for r in p.payable.select("enrollment_id", "party_id", "area", "persons", "months", "parcels")
-            .iter_rows(named=True)]
-    for chunk in chunks(rows, 2000):  # Core inserts: the ORM's bulk path costs more than the insert itself
-        await session.execute(insert(CycleLine.__table__), list(chunk))
+    lines = p.payable.select("enrollment_id", "party_id", "area", "persons", "months", "parcels")
+    nonzero = lambda name: [v or None for v in lines[name].to_list()]  # noqa: E731  (0 is "not this basis")
+    await bulk.insert_columns(session, CycleLine.__table__, {  # columns straight to the driver (service/bulk.py)
+        "cycle_id": [cycle.id] * lines.height, "enrollment_id": lines["enrollment_id"].to_list(),
+        "payment_id": [paid[pid] for pid in lines["party_id"].to_list()], "area_centimu": nonzero("area"),
+        "persons": nonzero("persons"), "months": nonzero("months"),
+        "parcels": [list(v or []) for v in lines["parcels"].to_list()]})
 
 
 def cycle_out(c: Cycle) -> CycleOut:
