@@ -21,12 +21,7 @@ from service.patrols.service import can_see_county, get_team
 
 
 def rule_out(rule: StipendRule) -> StipendRuleOut:
-    c = rule.currency
-    return StipendRuleOut(
-        id=rule.id, name=rule.name, county_code=rule.county_code, team_id=rule.team_id, basis=rule.basis,
-        rate=money.format(rule.rate_minor, c), monthly_cap=money.format(rule.monthly_cap_minor, c), currency=c,
-        funding_account_id=rule.funding_account_id, created_at=rule.created_at,
-    )
+    return StipendRuleOut.model_validate(rule)
 
 
 async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) -> StipendRule:
