@@ -8,18 +8,32 @@ party and statement routes are personal by path.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 from typing import Any
 
+import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict, WrappedLogger
 
 from service.auth.actor import Actor
 from service.db import utcnow
 
 logger = logging.getLogger("shanshui.audit")
+
+
+def _event_then_time(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """The line starts with what happened and when (UTC, "+00:00"), then the fields in their order."""
+    return {"event": event_dict.pop("event"), "at": utcnow().isoformat(), **event_dict}
+
+
+# The audit trail is a structlog logger of its own (structlog's global configuration is left alone):
+# `audit_log.info("access", user_id=..., ...)` becomes one JSON line on the `shanshui.audit` logger.
+audit_log: structlog.stdlib.BoundLogger = structlog.wrap_logger(
+    logger, wrapper_class=structlog.stdlib.BoundLogger,
+    processors=[_event_then_time, structlog.processors.JSONRenderer(ensure_ascii=False)],
+)
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PERSONAL_ROUTES = re.compile(r"^/api/v1/(parties|.*statements?)(/|$)")
 
@@ -43,8 +57,6 @@ def record(scope: Scope, status: int | None) -> dict[str, Any]:
     actor = user if isinstance(user, Actor) else None
     params = {k: v for k, v in (scope.get("path_params") or {}).items() if isinstance(v, (int, str))}
     return {
-        "event": "access",
-        "at": utcnow().isoformat(),
         "user_id": actor.user_id if actor else None,
         "role": actor.role if actor else "anonymous",
         "method": scope["method"],
@@ -78,6 +90,6 @@ def audit_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, capture)
         finally:
-            logger.info(json.dumps(record(scope, status[0] if status else None), ensure_ascii=False))
+            audit_log.info("access", **record(scope, status[0] if status else None))
 
     return middleware
