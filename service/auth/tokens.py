@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -29,7 +28,7 @@ class TokenCache:
     every request. Only successful lookups are kept (a new token works at once; a wrong one is
     always checked). A token revoked through this process is forgotten at once; one revoked through
     another worker or process stays usable there for at most `ttl` seconds (SHANSHUI_TOKEN_CACHE_SECONDS,
-    default 2; 0 turns the cache off). Expiry is checked on every hit."""
+    default 2; 0 turns the cache off). Expiry is checked on every hit. One per app: `app.state.token_cache`."""
 
     def __init__(self, ttl: float, size: int = 10_000) -> None:
         self.ttl, self.size = ttl, size
@@ -58,9 +57,6 @@ class TokenCache:
 
     def clear(self) -> None:
         self._hits.clear()
-
-
-TOKEN_CACHE = TokenCache(float(os.environ.get("SHANSHUI_TOKEN_CACHE_SECONDS", "2")))
 
 
 def hash_token(token: str) -> str:
@@ -115,11 +111,12 @@ async def issue_token(session: AsyncSession, user: User, valid_days: int | None 
     return token, clear
 
 
-async def authenticate(session: AsyncSession, clear: str, now: datetime | None = None) -> Actor | None:
+async def authenticate(session: AsyncSession, clear: str, cache: TokenCache | None = None,
+                       now: datetime | None = None) -> Actor | None:
     """Return the actor for a live token, or None. The hash is compared in constant time."""
     digest = hash_token(clear)
     now = now or utcnow()
-    cached = TOKEN_CACHE.get(digest, now)
+    cached = cache.get(digest, now) if cache is not None else None
     if cached is not None:
         return cached
     row = (
@@ -138,15 +135,16 @@ async def authenticate(session: AsyncSession, clear: str, now: datetime | None =
         user_id=user.id, name=user.name, role=user.role, county_code=user.county_code,
         trust_id=user.trust_id, party_id=user.party_id, token_id=token.id,
     )
-    TOKEN_CACHE.put(digest, token.expires_at, actor)
+    if cache is not None:
+        cache.put(digest, token.expires_at, actor)
     return actor
 
 
-async def revoke(session: AsyncSession, token_id: int) -> ApiToken:
+async def revoke(session: AsyncSession, token_id: int, cache: TokenCache) -> ApiToken:
     token = await session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-    TOKEN_CACHE.forget(token.id)  # again after the commit (the route): no request may re-cache it meanwhile
+    cache.forget(token.id)  # again after the commit (the route): no request may re-cache it meanwhile
     return token

@@ -71,7 +71,7 @@ async def _set_disabled(request: Request, user_id: int, disabled: bool) -> Respo
     values = await forms.read(request)
 
     async def op(s: AsyncSession, actor: Actor) -> UserCreated:
-        login = await users.set_disabled(s, actor, user_id, disabled)
+        login = await users.set_disabled(s, actor, user_id, disabled, request.app.state.token_cache)
         return UserCreated(user_id=login.user_id, username=login.username)
 
     outcome = await forms.submit(request, values, {"user_id": user_id, "disabled": disabled}, op)
