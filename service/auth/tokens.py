@@ -8,17 +8,14 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import column, select, table
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import ApiToken, Role, User
+from service.auth.parties import party_exists
 from service.db import utcnow
 from service.errors import InvalidField, NotFound
-
-# The parties table by name: auth sits below the parties domain (which imports the Actor), so it
-# checks a user's party exists without importing the domain's model.
-_PARTIES = table("parties", column("id"))
 
 TOKEN_PREFIX = "ssl_"
 
@@ -93,7 +90,7 @@ async def create_user(
         raise InvalidField("trust_id", "a trustee needs a trust scope")
     if role == Role.COMMUNITY and party_id is None:
         raise InvalidField("party_id", "a community user needs its own party")
-    if party_id is not None and await session.scalar(select(_PARTIES.c.id).where(_PARTIES.c.id == party_id)) is None:
+    if party_id is not None and not await party_exists(session, party_id):
         # not left to a foreign-key error
         raise InvalidField("party_id", f"party {party_id} does not exist")
     user = User(name=name, role=role, county_code=county_code, trust_id=trust_id, party_id=party_id)
