@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
 
 SCHEMA_PATH = "/schema"
-BEARER = {"BearerToken": []}
+BEARER: dict[str, list[str]] = {"BearerToken": []}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 IDEMPOTENCY_KEY = Parameter(
     name=IDEMPOTENCY_HEADER, param_in="header", required=False,  # type: ignore[arg-type]

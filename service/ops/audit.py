@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from structlog.typing import EventDict, WrappedLogger
 
 from service.auth.actor import Actor
@@ -52,7 +52,7 @@ def is_audited(method: str, route: str, opt: dict[str, Any]) -> bool:
     return method in WRITES or bool(opt.get("personal_data")) or bool(PERSONAL_ROUTES.match(route))
 
 
-def record(scope: Scope, status: int | None) -> dict[str, Any]:
+def record(scope: HTTPScope, status: int | None) -> dict[str, Any]:
     user = scope.get("user")
     actor = user if isinstance(user, Actor) else None
     params = {k: v for k, v in (scope.get("path_params") or {}).items() if isinstance(v, (int, str))}
@@ -75,9 +75,10 @@ def audit_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        http = cast(HTTPScope, scope)  # (mypy does not narrow the scope union by its "type")
         handler = scope.get("route_handler")
         opt = getattr(handler, "opt", {}) or {}
-        if not is_audited(scope["method"], scope.get("path_template") or scope["path"], opt):
+        if not is_audited(http["method"], scope.get("path_template") or scope["path"], opt):
             await app(scope, receive, send)
             return
         status: list[int] = []
@@ -90,6 +91,6 @@ def audit_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, capture)
         finally:
-            audit_log.info("access", **record(scope, status[0] if status else None))
+            audit_log.info("access", **record(http, status[0] if status else None))
 
     return middleware
