@@ -40,7 +40,8 @@ class Input(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and not _accepts_bool(cls.model_fields[info.field_name].annotation):
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and not _accepts_bool(field.annotation):
             raise ValueError("must not be true/false")  # lax mode would read true as 1
         return _refuse_controls(value)
 

@@ -71,6 +71,8 @@ async def sign_in(db: Database, username: str, password: str, cfg: ConsoleSettin
     async with db.writing() as session:
         login = await session.scalar(
             select(ConsoleLogin).where(ConsoleLogin.username == name).with_for_update())
+        if login is None:  # deleted while the password was being checked
+            return SignIn(refusal="unknown")
         now = utcnow()
         refused = _locked(login, now, cfg)  # another attempt may have locked it meanwhile
         if refused is not None:

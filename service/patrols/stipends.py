@@ -173,7 +173,7 @@ async def reject(session: AsyncSession, actor: Actor, run_id: int, reason: str) 
 async def run_out(session: AsyncSession, run: StipendRun) -> StipendRunOut:
     rule = await session.get(StipendRule, run.rule_id)
     currency = rule.currency if rule else "CNY"
-    status = {RunStatus.PENDING: "pending", RunStatus.APPROVED: "posted", RunStatus.REJECTED: "voided"}[run.status]
+    status = {RunStatus.PENDING: "pending", RunStatus.APPROVED: "posted", RunStatus.REJECTED: "voided"}[RunStatus(run.status)]
     lines = [
         _line_out(rules.Stipend(l.member_party_id, l.team_id, l.patrol_days, l.minutes, l.uncapped_minor,
                                 l.amount_minor, l.rule_text), currency, l.entry_id, status)

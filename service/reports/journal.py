@@ -179,7 +179,7 @@ async def load(
         rows = (await session.execute(account_query(seq, day, account_id))).all()
         frame = build_frame(rows, detail, keys)  # a household's few rows: not worth a thread hop
     else:
-        frame = await anyio.to_thread.run_sync(read_all, session.bind.url, seq, day, detail, keys)
+        frame = await anyio.to_thread.run_sync(read_all, session.get_bind().engine.url, seq, day, detail, keys)
     return Journal(frame, seq, hash_, head_seq)
 
 

@@ -63,7 +63,7 @@ async def create_user(request: Request, session: AsyncSession) -> Response:
     outcome = await forms.submit(request, values, shown, op)
     if not outcome.ok:
         return await _list(request, session, shown, outcome.errors, outcome.status)
-    audit.event(request, "console_user_created", user_id=outcome.result["user_id"], by=request.user.user_id)
+    audit.event(request, "console_user_created", user_id=outcome.saved["user_id"], by=request.user.user_id)
     return Redirect(path="/console/admin/users?ok=saved", status_code=303)
 
 
