@@ -15,10 +15,11 @@ from sqlalchemy import text
 
 from service import models  # noqa: F401  (registers every table)
 from service import openapi
-from service.auth.guards import PUBLIC, auth_middleware
+from service.auth.guards import PUBLIC, FailedAuthLimiter, auth_middleware
 from service.ratelimit import STORE, public_rate_limit
 from service.ratelimit import store as rate_limit_store
 from service.auth.routes import AuthController
+from service.auth.tokens import TokenCache
 from service.certifications.routes import routes as certification_routes
 from service.compensation.routes import routes as compensation_routes
 from service.console.router import console_router
@@ -120,7 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=internal_error_handlers,
         on_startup=[open_db],
         on_shutdown=[close_db],
-        state=State({"settings": settings}),
+        # Per-app state, never module globals: each app (each worker, each test) has its own.
+        state=State({"settings": settings, "token_cache": TokenCache(settings.token_cache_seconds),
+                     "failed_auth": FailedAuthLimiter()}),
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=openapi.config(API_VERSION),

@@ -20,36 +20,40 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import polars as pl
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, literal, select, union_all
 from sqlalchemy.engine import URL
 
-_TYPED = {pl.Int64: -1, pl.String: "", pl.Date: "1970-01-01"}
+# A column's type: polars takes the class (pl.Int64) as well as an instance (pl.Datetime("us", "UTC")).
+Dtype = pl.DataType | type[pl.DataType]
+Schema = dict[str, Dtype]
+
+_TYPED: dict[Dtype, object] = {pl.Int64: -1, pl.String: "", pl.Date: "1970-01-01"}
 _reader: ProcessPoolExecutor | None = None
 _reader_lock = threading.Lock()
 
 
-def read_query(url: URL, q: Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def read_query(url: URL, q: Select, schema: Schema) -> pl.DataFrame:
     """The rows of `q` as a frame with `schema` (columns renamed in order, cast)."""
     names = list(schema)
     if url.get_backend_name() == "sqlite":
-        from sqlalchemy.dialects.sqlite import dialect
+        from sqlalchemy.dialects import sqlite
 
         # The SQLite driver types each column from its first rows: a first row of the right types
         # (dropped below) keeps a column that starts with nulls from being typed wrongly.
-        q = union_all(select(*[literal(_TYPED[schema[n]]) for n in names]), select(q.subquery()))
-        sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
+        typed: CompoundSelect = union_all(select(*[literal(_TYPED[schema[n]]) for n in names]), select(q.subquery()))
+        sql = str(typed.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
         frame = _in_reader(f"sqlite:///{url.database}", sql).slice(1)
     else:
-        from sqlalchemy.dialects.postgresql import dialect
+        from sqlalchemy.dialects import postgresql
 
-        sql = str(q.compile(dialect=dialect(), compile_kwargs={"literal_binds": True}))
+        sql = str(q.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
         frame = pl.read_database_uri(sql, url.set(drivername="postgresql").render_as_string(hide_password=False),
                                      engine="adbc")
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     return frame.select([_cast(frame, n, t) for n, t in schema.items()])
 
 
-def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+def _cast(frame: pl.DataFrame, name: str, dtype: Dtype) -> pl.Expr:
     if dtype == pl.Date and frame.schema[name] == pl.String:  # SQLite keeps dates as ISO text
         return pl.col(name).str.to_date("%Y-%m-%d")
     return pl.col(name).cast(dtype)

@@ -95,7 +95,7 @@ async def insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any
     table = model.__table__
     if not rows:
         return []
-    if session.bind.dialect.name != "sqlite" or len(rows) == 1:
+    if session.get_bind().dialect.name != "sqlite" or len(rows) == 1:
         return list(await session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
     before = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     await session.execute(insert(table), rows)

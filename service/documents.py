@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 
 
 def documents(*media_types: str) -> type[Operation]:
@@ -17,8 +17,8 @@ def documents(*media_types: str) -> type[Operation]:
     @dataclass
     class FileOperation(Operation):
         def __post_init__(self) -> None:
-            ok = self.responses and self.responses.get("200")
-            if ok is not None:
+            ok = self.responses.get("200") if self.responses else None
+            if isinstance(ok, OpenAPIResponse):
                 ok.content = {
                     t: OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT) if t == "application/json"
                                         else Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
 
 SCHEMA_PATH = "/schema"
-BEARER = {"BearerToken": []}
+BEARER: dict[str, list[str]] = {"BearerToken": []}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 IDEMPOTENCY_KEY = Parameter(
     name=IDEMPOTENCY_HEADER, param_in="header", required=False,  # type: ignore[arg-type]
@@ -266,7 +266,7 @@ def _applicable_problems(op: Operation, public: bool, writes: bool) -> set[str]:
         applicable |= {"400", "422"}
     if not public:
         applicable |= {"401", "403"}
-    if op.request_body or any(p.param_in == "path" or p.name.endswith("_id") for p in params):
+    if op.request_body or any(isinstance(p, Parameter) and (p.param_in == "path" or p.name.endswith("_id")) for p in params):
         applicable.add("404")  # an unknown (or out-of-scope) id in the path, the query or the body
     if writes:
         applicable.add("409")

@@ -41,6 +41,9 @@ class Settings:
     group_commit: bool = field(default_factory=lambda: _env("GROUP_COMMIT", "1") != "0")
     # The Ed25519 key that signs tree heads: a file outside the database (`shanshui keys create`).
     publishing_key: Path = field(default_factory=lambda: Path(_env("PUBLISHING_KEY", "publishing-key.pem")))
+    # A live token is remembered this many seconds (0: every request reads the database); a token
+    # revoked through another worker stays usable there at most this long.
+    token_cache_seconds: float = field(default_factory=lambda: float(_env("TOKEN_CACHE_SECONDS", "2")))
     # Days a grievance may stay open before it escalates to the county's approvers.
     grievance_deadline_days: int = field(default_factory=lambda: int(_env("GRIEVANCE_DEADLINE_DAYS", "15")))
 

@@ -48,3 +48,48 @@ def test_format(minor, currency, text):
 @given(st.integers(min_value=-money.MAX_MINOR, max_value=money.MAX_MINOR), st.sampled_from(sorted(money.CURRENCIES)))
 def test_format_then_parse_is_identity(minor, currency):
     assert money.parse(money.format(minor, currency), currency, allow_negative=True) == minor
+
+
+# --- the one output serializer (service.schemas.Money) ------------------------------------------------
+
+def _outputs():
+    from types import SimpleNamespace
+
+    from service.schemas import Hundredths, Money, Output, read_from
+
+    class Line(Output):
+        amount: Money
+
+    class Sale(Output):
+        amount: Money = read_from("amount", "amount_minor")
+        currency: str
+        area_mu: Hundredths | None = read_from("area_mu", "area_centimu")
+        lines: list[Line] = []
+
+    return SimpleNamespace, Sale, Line
+
+
+def test_money_renders_minor_units_in_the_objects_own_currency():
+    ns, sale, _ = _outputs()
+    assert sale.model_validate(ns(amount_minor=123456, currency="CNY", area_centimu=1240)).amount == "1234.56"
+    assert sale.model_validate(ns(amount_minor=-5, currency="CNY", area_centimu=None)).amount == "-0.05"
+    assert sale.model_validate(ns(amount_minor=1500, currency="JPY", area_centimu=5)).model_dump() == {
+        "amount": "1500", "currency": "JPY", "area_mu": "0.05", "lines": []}
+
+
+def test_nested_outputs_inherit_the_currency_and_strings_pass_unchanged():
+    ns, sale, _ = _outputs()
+    out = sale.model_validate(ns(amount_minor=100, currency="JPY", area_centimu=None,
+                                 lines=[ns(amount=7), ns(amount=8)]))
+    assert [line.amount for line in out.lines] == ["7", "8"]
+    assert sale(amount="12.50", currency="CNY", area_mu=None).amount == "12.50"  # built by field name
+
+
+def test_minor_units_without_a_currency_are_refused_not_guessed():
+    import pydantic
+
+    ns, _, line = _outputs()
+    with pytest.raises(pydantic.ValidationError, match="currency"):
+        line.model_validate(ns(amount=100))
+    with pytest.raises(pydantic.ValidationError):
+        line.model_validate(ns(amount=1.5))  # never a float

@@ -18,7 +18,8 @@ from service.auth.tokens import authenticate
 
 
 class FailedAuthLimiter:
-    """Slows down token guessing: at most `limit` failed attempts per client per minute."""
+    """Slows down token guessing: at most `limit` failed attempts per client per minute. One per app
+    (`app.state.failed_auth`), so each app, and each test's app, counts its own clients."""
 
     def __init__(self, limit: int = 20, window: float = 60.0) -> None:
         self.limit, self.window = limit, window
@@ -36,21 +37,20 @@ class FailedAuthLimiter:
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
-    limiter = FailedAuthLimiter()
-
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        state = connection.app.state
+        limiter: FailedAuthLimiter = state.failed_auth
         client = connection.client.host if connection.client else "unknown"
-        if self.limiter.blocked(client):
+        if limiter.blocked(client):
             raise TooManyRequestsException("too many failed authentication attempts; wait a minute")
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer <token>)")
-        db = connection.app.state.db
-        async with db.reading() as session:
-            actor = await authenticate(session, token.strip())
+        async with state.db.reading() as session:
+            actor = await authenticate(session, token.strip(), state.token_cache)
         if actor is None:
-            self.limiter.record(client)
+            limiter.record(client)
             raise NotAuthorizedException("the token is unknown, expired or revoked")
         request_id = connection.headers.get("x-request-id") or uuid.uuid4().hex
         actor = replace(actor, request_id=request_id[:64])

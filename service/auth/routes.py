@@ -34,14 +34,14 @@ class AuthController(Controller):
     async def revoke_token(self, request: Request, token_id: Id) -> Response[TokenOut]:
         """Revoke a token at once (admin); the user keeps any other token."""
         async def op(session: AsyncSession, actor: Actor) -> TokenOut:
-            t = await tokens.revoke(session, token_id)
+            t = await tokens.revoke(session, token_id, request.app.state.token_cache)
             return TokenOut(token_id=t.id, user_id=t.user_id, prefix=t.prefix, expires_at=t.expires_at,
                             revoked_at=t.revoked_at)
 
         try:
             return await perform(request, None, op, status_code=200)
         finally:
-            tokens.TOKEN_CACHE.forget(token_id)
+            request.app.state.token_cache.forget(token_id)
 
     @get("/me", guards=[requires(*READERS, Role.COMMUNITY)])
     async def me(self, actor: Actor) -> MeOut:

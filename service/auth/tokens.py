@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import column, select, table
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import ApiToken, Role, User
+from service.auth.parties import party_exists
 from service.db import utcnow
 from service.errors import InvalidField, NotFound
-
-# The parties table by name: auth sits below the parties domain (which imports the Actor), so it
-# checks a user's party exists without importing the domain's model.
-_PARTIES = table("parties", column("id"))
 
 TOKEN_PREFIX = "ssl_"
 
@@ -29,7 +25,7 @@ class TokenCache:
     every request. Only successful lookups are kept (a new token works at once; a wrong one is
     always checked). A token revoked through this process is forgotten at once; one revoked through
     another worker or process stays usable there for at most `ttl` seconds (SHANSHUI_TOKEN_CACHE_SECONDS,
-    default 2; 0 turns the cache off). Expiry is checked on every hit."""
+    default 2; 0 turns the cache off). Expiry is checked on every hit. One per app: `app.state.token_cache`."""
 
     def __init__(self, ttl: float, size: int = 10_000) -> None:
         self.ttl, self.size = ttl, size
@@ -58,9 +54,6 @@ class TokenCache:
 
     def clear(self) -> None:
         self._hits.clear()
-
-
-TOKEN_CACHE = TokenCache(float(os.environ.get("SHANSHUI_TOKEN_CACHE_SECONDS", "2")))
 
 
 def hash_token(token: str) -> str:
@@ -97,7 +90,7 @@ async def create_user(
         raise InvalidField("trust_id", "a trustee needs a trust scope")
     if role == Role.COMMUNITY and party_id is None:
         raise InvalidField("party_id", "a community user needs its own party")
-    if party_id is not None and await session.scalar(select(_PARTIES.c.id).where(_PARTIES.c.id == party_id)) is None:
+    if party_id is not None and not await party_exists(session, party_id):
         # not left to a foreign-key error
         raise InvalidField("party_id", f"party {party_id} does not exist")
     user = User(name=name, role=role, county_code=county_code, trust_id=trust_id, party_id=party_id)
@@ -115,11 +108,12 @@ async def issue_token(session: AsyncSession, user: User, valid_days: int | None 
     return token, clear
 
 
-async def authenticate(session: AsyncSession, clear: str, now: datetime | None = None) -> Actor | None:
+async def authenticate(session: AsyncSession, clear: str, cache: TokenCache | None = None,
+                       now: datetime | None = None) -> Actor | None:
     """Return the actor for a live token, or None. The hash is compared in constant time."""
     digest = hash_token(clear)
     now = now or utcnow()
-    cached = TOKEN_CACHE.get(digest, now)
+    cached = cache.get(digest, now) if cache is not None else None
     if cached is not None:
         return cached
     row = (
@@ -138,15 +132,16 @@ async def authenticate(session: AsyncSession, clear: str, now: datetime | None =
         user_id=user.id, name=user.name, role=user.role, county_code=user.county_code,
         trust_id=user.trust_id, party_id=user.party_id, token_id=token.id,
     )
-    TOKEN_CACHE.put(digest, token.expires_at, actor)
+    if cache is not None:
+        cache.put(digest, token.expires_at, actor)
     return actor
 
 
-async def revoke(session: AsyncSession, token_id: int) -> ApiToken:
+async def revoke(session: AsyncSession, token_id: int, cache: TokenCache) -> ApiToken:
     token = await session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-    TOKEN_CACHE.forget(token.id)  # again after the commit (the route): no request may re-cache it meanwhile
+    cache.forget(token.id)  # again after the commit (the route): no request may re-cache it meanwhile
     return token

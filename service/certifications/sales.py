@@ -110,14 +110,7 @@ async def _levy(session: AsyncSession, actor: Actor, cert: Certification, sale: 
 
 
 def sale_out(sale: EcoProductSale) -> SaleOut:
-    c = sale.currency
-    return SaleOut(
-        id=sale.id, certification_id=sale.certification_id, holder_party_id=sale.holder_party_id,
-        county_code=sale.county_code, product=sale.product, quantity=rules.format_scaled(sale.quantity_milli, 3),
-        unit=sale.unit, amount=money.format(sale.amount_minor, c), currency=c, sale_date=sale.sale_date,
-        buyer=sale.buyer, levy_rule_id=sale.levy_rule_id, levy=money.format(sale.levy_minor, c),
-        levy_entry_id=sale.levy_entry_id, entered_at=sale.entered_at,
-    )
+    return SaleOut.model_validate(sale)
 
 
 async def get_sale(session: AsyncSession, actor: Actor, sale_id: int) -> EcoProductSale:

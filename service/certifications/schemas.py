@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from service import money
 from service.certifications.models import Scheme
-from service.schemas import Input, Output
+from service.schemas import Input, Money, Output, Thousandths, read_from
 
 Text = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 Id = Field(ge=1, le=2**62)
@@ -111,13 +111,13 @@ class SaleOut(Output):
     holder_party_id: int
     county_code: str
     product: str
-    quantity: str
+    quantity: Thousandths = read_from("quantity", "quantity_milli")
     unit: str
-    amount: money.Amount
+    amount: Money = read_from("amount", "amount_minor")
     currency: str
     sale_date: date
     buyer: str
     levy_rule_id: int | None
-    levy: money.Amount
+    levy: Money = read_from("levy", "levy_minor")
     levy_entry_id: int | None
     entered_at: datetime

@@ -121,6 +121,6 @@ async def verify_code(session: AsyncSession, code: str) -> PublicVerification:
     return PublicVerification(
         code=code, genuine=st == Status.ACTIVE, status=st, checked_on=day, scheme=cert.scheme, product=cert.product,
         certificate_number=cert.certificate_number, issuing_body=body.name if body else "",
-        valid_from=cert.valid_from, valid_to=cert.valid_to, holder=holder.name if is_org else None,
+        valid_from=cert.valid_from, valid_to=cert.valid_to, holder=holder.name if holder is not None and is_org else None,
         holder_type="organisation" if is_org else "individual producer",
     )

@@ -116,10 +116,10 @@ async def _county_fund(session: AsyncSession, county_code: str, account_id: int 
     """The fund a receipt goes to: the one named, or the county's budget fund (opened on first use)."""
     if account_id is None:
         code = f"fund:{county_code}:budget"
-        account = await ledger.ensure_account(session, code=code, name=f"County {county_code} budget fund",
-                                              kind=AccountKind.FUND, county_code=county_code)
-        if account.kind == AccountKind.FUND and account.county_code == county_code:
-            return account
+        budget = await ledger.ensure_account(session, code=code, name=f"County {county_code} budget fund",
+                                             kind=AccountKind.FUND, county_code=county_code)
+        if budget.kind == AccountKind.FUND and budget.county_code == county_code:
+            return budget
         raise Conflict(f"account {code} is not county {county_code}'s fund; name the fund in fund_account_id",
                        field="fund_account_id")
     account = await session.get(Account, account_id)

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from service import money
 from service.compensation.models import RuleKind
 from service.parties.models import PartyKind
-from service.schemas import Input, Output
+from service.schemas import Hundredths, Input, Money, Output, read_from
 
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Period = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2]))?$", examples=["2026", "2026-03"],
@@ -171,11 +171,11 @@ class PaymentOut(Output):
     payee_party_id: int
     county_code: str
     period: str
-    area_mu: str | None
+    area_mu: Hundredths | None = read_from("area_mu", "area_centimu")
     persons: int | None
     months: int | None
     category: str | None
-    amount: str
+    amount: Money
     currency: str
     rule: str
     status: str

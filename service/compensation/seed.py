@@ -108,7 +108,7 @@ async def _yongxiu(ctx: SeedContext, programs, households) -> None:
                     paid.append(p)
     # A bank statement for the relocation grants: one amount keyed wrong at the bank, one line unknown.
     lines = [(p.bank_reference, p.paid_on.isoformat(), f"{p.amount // 100}.{p.amount % 100:02d}")
-             for p in paid if p.bank_reference.startswith("YXRC")]  # type: ignore[union-attr]
+             for p in paid if p.bank_reference and p.paid_on and p.bank_reference.startswith("YXRC")]
     lines[0] = (lines[0][0], lines[0][1], "3000.00")
     lines.append(("YXRC-UNKNOWN-1", lines[0][1], "1200.00"))
     text = "reference,date,amount\n" + "".join(f"{r},{d},{a}\n" for r, d, a in lines)

@@ -370,16 +370,10 @@ async def list_payments(session: AsyncSession, actor: Actor, *, limit: int, offs
 
 
 def payment_out(p: Payment, events: list[PaymentEvent] | None = None) -> PaymentOut:
-    return PaymentOut(
-        id=p.id, program_id=p.program_id, payee_party_id=p.payee_party_id, county_code=p.county_code, period=p.period,
-        area_mu=rules.format_area(p.area_centimu) if p.area_centimu is not None else None, persons=p.persons,
-        months=p.months, category=p.category, amount=money.format(p.amount, p.currency), currency=p.currency,
-        rule=p.rule, status=p.status, batch_id=p.batch_id, batch_row=p.batch_row, entry_id=p.entry_id,
-        reversal_entry_id=p.reversal_entry_id, bank_reference=p.bank_reference, paid_on=p.paid_on,
-        bank_account_tail=p.bank_account_tail, memo=p.memo, entered_by=p.entered_by, entered_at=p.entered_at,
-        updated_at=p.updated_at,
-        events=[EventOut.model_validate(e) for e in events] if events is not None else None,
-    )
+    out = PaymentOut.model_validate(p)
+    if events is not None:
+        out.events = [EventOut.model_validate(e) for e in events]
+    return out
 
 
 async def payment_with_events(session: AsyncSession, payment: Payment) -> PaymentOut:

@@ -60,7 +60,7 @@ class ConsoleAuthMiddleware(AbstractMiddleware):
         if actor is None:
             if scope.get("session"):
                 scope["session"] = Empty  # expired or disabled: the stored session is deleted
-            query = "?" + urlencode({"next": scope["path"]}) if scope["method"] == "GET" else ""
+            query = "?" + urlencode({"next": scope["path"]}) if scope.get("method") == "GET" else ""
             await ASGIRedirectResponse(path=LOGIN + query, status_code=303)(scope, receive, send)
             return
         scope["user"] = actor

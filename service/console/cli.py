@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import click
 
@@ -79,7 +80,7 @@ async def demo_users(settings: Settings) -> dict[str, tuple[str, str]]:
         async with db.writing() as session:
             trust = await session.scalar(select(Trust.id).order_by(Trust.id))
             household = await session.scalar(select(Party.id).where(Party.kind == "household").order_by(Party.id))
-            scopes = {"official": {"county_code": "360827"}, "approver": {"county_code": "360827"},
+            scopes: dict[str, dict[str, Any]] = {"official": {"county_code": "360827"}, "approver": {"county_code": "360827"},
                       "trustee": {"trust_id": trust}, "community": {"party_id": household}}
             for role, (username, password) in DEMO_USERS.items():
                 if role in scopes and None in scopes[role].values():

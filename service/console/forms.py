@@ -72,6 +72,13 @@ class Outcome:
     def ok(self) -> bool:
         return self.result is not None
 
+    @property
+    def saved(self) -> dict[str, Any]:
+        """What a successful submission answered (check `ok` first)."""
+        if self.result is None:
+            raise RuntimeError("the submission was refused: check `ok` before reading what it saved")
+        return self.result
+
 
 async def submit(request: Request, values: dict[str, Any], data: Any,
                  op: Callable[[AsyncSession, Actor], Awaitable[BaseModel]]) -> Outcome:

@@ -76,7 +76,7 @@ def render(request: Request, template: str, **context: Any) -> str:
         t=t, lang=lang, actor=actor, nav=nav_for(actor), path=request.url.path, csrf_token=csrf_token(request),
         form_key=new_form_key(), lang_url=lambda code: lang_url(request, code),
         date=lambda v: fmt_date(v, lang), datetime=lambda v: fmt_datetime(v, lang),
-        notice=t[ok] if ok in t else None,
+        notice=t[ok] if ok is not None and ok in t else None,
     )
     if isinstance(context.get("errors"), dict):
         context["errors"] = translate_errors(context["errors"], lang)

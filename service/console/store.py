@@ -5,9 +5,10 @@ FileStore per machine)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from litestar.stores.base import Store
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -68,7 +69,7 @@ class DatabaseStore(Store):
     async def delete_expired(self) -> int:
         async with self.db.writing() as session:
             result = await session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= utcnow()))
-            return result.rowcount or 0
+            return cast("CursorResult[Any]", result).rowcount or 0  # a DELETE's result is a cursor result
 
     async def exists(self, key: str) -> bool:
         return await self.get(key) is not None

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import ApiToken, User
-from service.auth.tokens import TOKEN_CACHE, create_user
+from service.auth.tokens import TokenCache, create_user
 from service.console import passwords
 from service.console.models import ConsoleLogin
 from service.console.settings import ConsoleSettings
@@ -71,6 +71,8 @@ async def sign_in(db: Database, username: str, password: str, cfg: ConsoleSettin
     async with db.writing() as session:
         login = await session.scalar(
             select(ConsoleLogin).where(ConsoleLogin.username == name).with_for_update())
+        if login is None:  # deleted while the password was being checked
+            return SignIn(refusal="unknown")
         now = utcnow()
         refused = _locked(login, now, cfg)  # another attempt may have locked it meanwhile
         if refused is not None:
@@ -113,7 +115,8 @@ async def change_password(session: AsyncSession, actor: Actor, current: str, new
     login.password_hash, login.password_changed_at = passwords.hash_password(new), utcnow()
 
 
-async def set_disabled(session: AsyncSession, actor: Actor, user_id: int, disabled: bool) -> ConsoleLogin:
+async def set_disabled(session: AsyncSession, actor: Actor, user_id: int, disabled: bool,
+                       token_cache: TokenCache) -> ConsoleLogin:
     """Disable (or enable again) a console user; disabling also revokes the user's API tokens."""
     login = await session.get(ConsoleLogin, user_id, with_for_update=True)
     if login is None:
@@ -129,7 +132,7 @@ async def set_disabled(session: AsyncSession, actor: Actor, user_id: int, disabl
         await session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
                               .values(revoked_at=now))
         for token_id in ids:
-            TOKEN_CACHE.forget(token_id)
+            token_cache.forget(token_id)
     await session.flush()
     return login
 

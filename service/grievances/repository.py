@@ -11,7 +11,7 @@ from service.auth.models import Role
 from service.grievances.models import Grievance, GrievanceStatus
 
 
-def readable(actor: Actor, now: datetime) -> Select[tuple[Grievance]]:
+def readable(actor: Actor, now: datetime) -> Select[Grievance]:
     """Admins and auditors read all; officials their county's; approvers their county's escalated or
     overdue ones; a household or village its own."""
     q = select(Grievance)

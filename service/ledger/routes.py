@@ -12,8 +12,8 @@ from service import money
 from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
+from service.auth.parties import party_exists
 from service.errors import Conflict, InvalidField, NotFound
-from service.parties.models import Party
 from service.ledger import service as ledger
 from service.ledger.models import Account, Posting
 from service.ledger.schemas import (
@@ -86,7 +86,7 @@ class AccountController(Controller):
         async def op(session: AsyncSession, actor: Actor) -> AccountOut:
             if await ledger.account_by_code(session, data.code):
                 raise Conflict(f"an account with code {data.code!r} already exists", field="code")
-            if data.party_id is not None and await session.get(Party, data.party_id) is None:
+            if data.party_id is not None and not await party_exists(session, data.party_id):
                 raise InvalidField("party_id", f"unknown party {data.party_id}")
             return account_out(await ledger.open_account(session, **data.model_dump()))
 

@@ -63,7 +63,7 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
     """Recompute the chain (from the newest checkpoint, or with `full` from genesis); with `totals`,
     also every account's totals from its postings."""
     report = VerifyReport(full=full)
-    if session.bind.dialect.name == "postgresql" and not session.in_transaction():
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         # one snapshot for the head, the entries and the account totals: under READ COMMITTED an entry
         # committed between two of these reads looked like a broken chain
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -138,7 +138,7 @@ async def _walk_batches(session: AsyncSession, report: VerifyReport, start: int,
                         progress: Callable[[int, int], None] | None) -> str:
     """The same walk over large Arrow batches; an entry the fast path cannot confirm is checked again
     by `_check_entry` (the reference), which decides whether it is a break."""
-    url = session.bind.url
+    url = session.get_bind().engine.url
     seq = start + 1
     while seq <= total:
         batch = await anyio.to_thread.run_sync(fastchain.read_batch, url, seq, min(total, seq + fastchain.BATCH - 1))

@@ -164,8 +164,12 @@ class StipendRunController(Controller):
         return await stipends.dry_run(session, actor, data)
 
     @post("/", guards=[requires(*ENTERERS)], status_code=201)
-    async def commit(self, request: Request, data: StipendRunIn) -> Response[StipendRunOut]:
-        """Reserve the month's stipends as pending entries; members already paid are left out."""
+    async def commit(self, request: Request, data: StipendRunIn, dry_run: bool = False) -> Response[StipendRunOut]:
+        """Reserve the month's stipends as pending entries; members already paid are left out.
+        `?dry_run=true` is the same as `POST /stipend-runs/dry-run` (200, writes nothing)."""
+        if dry_run:
+            async with request.app.state.db.reading() as session:
+                return Response(await stipends.dry_run(session, request.user, data), status_code=200)
 
         async def op(session: AsyncSession, actor: Actor) -> StipendRunOut:
             return await stipends.run_out(session, await stipends.commit(session, actor, data))

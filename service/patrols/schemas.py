@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from service import money
 from service.patrols.models import StipendBasis
-from service.schemas import Input, Output
+from service.schemas import Input, Money, Output, read_from
 
 Text = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 Id = Field(ge=1, le=2**62)
@@ -137,8 +137,8 @@ class StipendRuleOut(Output):
     county_code: str
     team_id: int | None
     basis: str
-    rate: money.Amount
-    monthly_cap: money.Amount
+    rate: Money = read_from("rate", "rate_minor")
+    monthly_cap: Money = read_from("monthly_cap", "monthly_cap_minor")
     currency: str
     funding_account_id: int
     created_at: datetime

@@ -21,12 +21,7 @@ from service.patrols.service import can_see_county, get_team
 
 
 def rule_out(rule: StipendRule) -> StipendRuleOut:
-    c = rule.currency
-    return StipendRuleOut(
-        id=rule.id, name=rule.name, county_code=rule.county_code, team_id=rule.team_id, basis=rule.basis,
-        rate=money.format(rule.rate_minor, c), monthly_cap=money.format(rule.monthly_cap_minor, c), currency=c,
-        funding_account_id=rule.funding_account_id, created_at=rule.created_at,
-    )
+    return StipendRuleOut.model_validate(rule)
 
 
 async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) -> StipendRule:
@@ -178,7 +173,7 @@ async def reject(session: AsyncSession, actor: Actor, run_id: int, reason: str) 
 async def run_out(session: AsyncSession, run: StipendRun) -> StipendRunOut:
     rule = await session.get(StipendRule, run.rule_id)
     currency = rule.currency if rule else "CNY"
-    status = {RunStatus.PENDING: "pending", RunStatus.APPROVED: "posted", RunStatus.REJECTED: "voided"}[run.status]
+    status = {RunStatus.PENDING: "pending", RunStatus.APPROVED: "posted", RunStatus.REJECTED: "voided"}[RunStatus(run.status)]
     lines = [
         _line_out(rules.Stipend(l.member_party_id, l.team_id, l.patrol_days, l.minutes, l.uncapped_minor,
                                 l.amount_minor, l.rule_text), currency, l.entry_id, status)

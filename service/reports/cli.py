@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def _run(step: Callable[[Any, Any], Awaitable[bytes]], out: str | None, what: st
         Path(out).write_bytes(body)
         console.print(f"[green]wrote {what}[/green] to {out} ({len(body):,} bytes)")
     else:
-        click.get_binary_stream("stdout").write(body)
+        sys.stdout.buffer.write(body)  # (click.get_binary_stream is deprecated)
 
 
 as_of = click.option("--as-of-sequence", type=int, default=None, help="compute as of this ledger sequence number")

@@ -83,8 +83,8 @@ def to_xlsx(sheets: dict[str, list[dict[str, Any]]], about: list[tuple[str, str]
             ws.write_string(0, j, c, bold)
         for i, r in enumerate(rows, start=1):
             for j, c in enumerate(cols):
-                v = r.get(c)
-                if v is not None:
-                    ws.write_string(i, j, str(_cell(v)))  # text keeps "1234.50" exact
+                cell = r.get(c)
+                if cell is not None:
+                    ws.write_string(i, j, str(_cell(cell)))  # text keeps "1234.50" exact
     wb.close()
     return buf.getvalue()

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from service import money
+from service.arrow import Schema
 from service.errors import InvalidField
 from service.ledger import dimensions
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
@@ -53,26 +54,26 @@ DECODE_SLICE = 250_000
 COLUMN_OF_KEY = {key: column for column, key in dimensions.COLUMNS.items()}
 FROM_METADATA = False
 
-_ENTRY: dict[str, pl.DataType] = {
+_ENTRY: Schema = {
     "entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
     "entered_by": pl.Int64, "approved_by": pl.Int64, "reversal_of_id": pl.Int64, "memo": pl.String,
     "hash": pl.String, "metadata": pl.String,
 }
-_POSTING: dict[str, pl.DataType] = {"posting_id": pl.Int64, "entry_id": pl.Int64, "account_id": pl.Int64,
+_POSTING: Schema = {"posting_id": pl.Int64, "entry_id": pl.Int64, "account_id": pl.Int64,
                                      "currency": pl.String, "amount": pl.Int64}
-_ACCOUNT: dict[str, pl.DataType] = {
+_ACCOUNT: Schema = {
     "account_id": pl.Int64, "account_code": pl.String, "account_kind": pl.String, "account_county": pl.String,
     "account_trust_id": pl.Int64, "party_id": pl.Int64,
 }
-_PARTY: dict[str, pl.DataType] = {
+_PARTY: Schema = {
     "party_id": pl.Int64, "party_kind": pl.String, "party_county": pl.String, "party_division": pl.String,
     "gender": pl.String, "parent_id": pl.Int64,
 }
-_PARENT: dict[str, pl.DataType] = {"parent_id": pl.Int64, "parent_kind": pl.String, "parent_division": pl.String}
+_PARENT: Schema = {"parent_id": pl.Int64, "parent_kind": pl.String, "parent_division": pl.String}
 # What the reads return (raw metadata as JSON text), and the frame every report works on.
-RAW_SCHEMA: dict[str, pl.DataType] = {**_ENTRY, **_POSTING, **_ACCOUNT, **_PARTY, **_PARENT}
+RAW_SCHEMA: Schema = {**_ENTRY, **_POSTING, **_ACCOUNT, **_PARTY, **_PARENT}
 ALL_KEYS = (*TEXT_KEYS, *MONEY_KEYS, *NUMBER_KEYS)
-SCHEMA: dict[str, pl.DataType] = {
+SCHEMA: Schema = {
     **_ENTRY,
     **{f"m_{k}": pl.String for k in TEXT_KEYS},
     **{f"m_{k}": pl.Int64 for k in MONEY_KEYS},
@@ -178,7 +179,7 @@ async def load(
         rows = (await session.execute(account_query(seq, day, account_id))).all()
         frame = build_frame(rows, detail, keys)  # a household's few rows: not worth a thread hop
     else:
-        frame = await anyio.to_thread.run_sync(read_all, session.bind.url, seq, day, detail, keys)
+        frame = await anyio.to_thread.run_sync(read_all, session.get_bind().engine.url, seq, day, detail, keys)
     return Journal(frame, seq, hash_, head_seq)
 
 

@@ -189,7 +189,7 @@ def _full_view(p: Protected, county: str | None) -> dict[str, Any]:
 
 
 def _empty() -> dict[str, Any]:
-    row = {name: 0 for name in t.CELL_FIGURES}
+    row: dict[str, int | None] = {name: 0 for name in t.CELL_FIGURES}
     row["share_to_communities_and_households_bp"] = None
     return row
 

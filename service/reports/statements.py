@@ -29,7 +29,7 @@ async def payment_records(session: AsyncSession, entry_ids: list[int]) -> dict[i
     for part in chunks(entry_ids):
         rows = await session.execute(select(Payment.entry_id, Payment.status, Payment.paid_on)
                                      .where(Payment.entry_id.in_(part)))
-        out |= {e: (s, d) for e, s, d in rows}
+        out |= {e: (s, d) for e, s, d in rows if e is not None}  # (never None: the rows matched entry ids)
     return out
 
 

@@ -87,10 +87,11 @@ class ShareAgreementController(Controller):
         return Page(items=[views.revenue_out(a, r) for r in rows], limit=limit, offset=offset)
 
     @post("/{agreement_id:int}/distributions", guards=[requires(*MANAGERS)], status_code=201)
-    async def distribute(self, request: Request, agreement_id: Id, data: DistributionIn) -> Response[DistributionOut]:
-        """Split an amount from the pool to every stakeholder. `dry_run: true` shows the split (200) and
-        writes nothing; otherwise one ledger entry pays everyone (201)."""
-        if data.dry_run:
+    async def distribute(self, request: Request, agreement_id: Id, data: DistributionIn,
+                         dry_run: bool = False) -> Response[DistributionOut]:
+        """Split an amount from the pool to every stakeholder. `?dry_run=true` (or `"dry_run": true` in the
+        body) shows the split (200) and writes nothing; otherwise one ledger entry pays everyone (201)."""
+        if dry_run or data.dry_run:
             async with request.app.state.db.reading() as session:
                 a = await service.get_managed(session, request.user, agreement_id)
                 out = await views.plan_out(session, await service.plan(session, a, data), data, None)

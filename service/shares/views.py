@@ -120,11 +120,11 @@ async def history_out(session: AsyncSession, actor: Actor, party_id: int) -> Sta
         .order_by(Distribution.effective_date, Distribution.id))).all()
     totals: dict[str, int] = defaultdict(int)
     items = []
-    for line, d, v in receipts:
+    for got, d, v in receipts:
         cur = visible[d.agreement_id].currency
-        totals[cur] += line.amount
+        totals[cur] += got.amount
         items.append(ReceiptItem(agreement_id=d.agreement_id, distribution_id=d.id, effective_date=d.effective_date,
-                                 period=d.period, version=v.version, share_bps=line.share_bps,
-                                 amount=money.format(line.amount, cur), currency=cur, entry_id=d.entry_id))
+                                 period=d.period, version=v.version, share_bps=got.share_bps,
+                                 amount=money.format(got.amount, cur), currency=cur, entry_id=d.entry_id))
     return StakeholderHistoryOut(party_id=party_id, name=party.name if party else "", shares=shares, distributions=items,
                                  total_received={c: money.format(m, c) for c, m in totals.items()})

@@ -63,7 +63,7 @@ async def statement_page(
 ) -> Response[bytes]:
     """The token comes in the form body (never the URL), so the page works without JavaScript."""
     lang = _lang(request, data.lang)
-    actor = await authenticate(session, data.token.strip())
+    actor = await authenticate(session, data.token.strip(), state.token_cache)
     asked = whole_number(data.party_id.strip()) if data.party_id else None
     party_id = asked or (actor.party_id if actor else None)
     party = await session.get(Party, party_id) if party_id else None

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from service.auth.guards import BearerTokenMiddleware
 from service.auth.models import ApiToken
 from service.db import utcnow
 
@@ -48,8 +47,22 @@ async def test_auditor_cannot_write_and_anonymous_cannot_read(client, auditor):
 
 
 async def test_failed_authentication_is_rate_limited(client):
-    BearerTokenMiddleware.limiter._fails.clear()
     codes = [(await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer wrong{i}"})).status_code
              for i in range(25)]
-    BearerTokenMiddleware.limiter._fails.clear()
     assert codes[:20] == [401] * 20 and codes[-1] == 429
+
+
+async def test_the_limiter_and_token_cache_belong_to_their_app(client, settings, admin):
+    """State on app.state, not in module globals: another app (worker, test) counts its own failures."""
+    from litestar.testing import AsyncTestClient
+
+    from service.app import create_app
+
+    for i in range(21):
+        await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer wrong{i}"})
+    assert (await client.get("/api/v1/auth/me", headers={"Authorization": "Bearer wrong"})).status_code == 429
+    other = create_app(settings)
+    async with AsyncTestClient(app=other) as fresh:
+        assert (await fresh.get("/api/v1/auth/me", headers={"Authorization": "Bearer wrong"})).status_code == 401
+        assert (await fresh.get("/api/v1/auth/me", headers=admin)).status_code == 200
+    assert other.state.token_cache is not client.app.state.token_cache

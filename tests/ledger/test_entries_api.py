@@ -175,3 +175,14 @@ async def test_database_refuses_deletes_of_postings_and_posted_entries(client, a
     assert (await client.get("/api/v1/ledger/head", headers=admin)).json() == head
     assert (await balance(client, admin, fund))["posted"] == "100.00"
     assert (await client.get("/api/v1/ledger/verify", headers=admin)).json()["ok"]
+
+
+async def test_an_account_for_an_unknown_party_is_refused_naming_the_field(client, admin):
+    from tests.helpers import create_party
+
+    body = {"code": "test:benefit:unknown", "name": "x", "kind": "beneficiary", "party_id": 2**40}
+    r = await client.post("/api/v1/accounts", json=body, headers=admin)
+    assert r.status_code == 422 and "party_id" in r.text
+    party = await create_party(client, admin)
+    account = await open_account(client, admin, kind="beneficiary", party_id=party["id"])
+    assert account["party_id"] == party["id"]

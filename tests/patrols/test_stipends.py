@@ -156,3 +156,16 @@ def test_stipend_never_exceeds_the_cap(days, minutes, rate, cap, basis):
     assert work[0].patrol_days == len(set(days)) and work[0].minutes == minutes * len(days)
     assert 0 <= s.amount <= cap and s.amount == min(s.uncapped, cap)
     assert s.capped == (s.uncapped > cap) and ("capped at" in s.rule_text) == s.capped
+
+
+async def test_dry_run_query_parameter_is_the_dry_run_endpoint(client, patrol, admin):
+    """The one dry-run convention (`?dry_run=true` on the writing POST) reaches the same preview."""
+    a = patrol.members[0]
+    await verified_log(client, patrol, [a], "2025-03-01")
+    rule = await make_rule(client, patrol)
+    body = {"rule_id": rule["id"], "period": "2025-03"}
+    endpoint = await client.post("/api/v1/stipend-runs/dry-run", json=body, headers=patrol.official)
+    query = await client.post("/api/v1/stipend-runs?dry_run=true", json=body, headers=patrol.official)
+    assert query.status_code == 200 and query.json() == endpoint.json() and query.json()["id"] is None
+    assert (await balance(client, admin, patrol.fund))["available"] == "10000.00"
+    assert (await client.post("/api/v1/stipend-runs?dry_run=false", json=body, headers=patrol.official)).status_code == 201

@@ -1,5 +1,4 @@
-"""Fixtures of the reliability suite: a live server process on a clean database, and a fresh
-failed-authentication limiter for every test (it is process-wide state)."""
+"""Fixtures of the reliability suite: a live server process on a clean database."""
 
 from __future__ import annotations
 
@@ -7,18 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.auth.guards import BearerTokenMiddleware, FailedAuthLimiter
 from service.db import Database
 from tests.conftest import empty_tables
 from tests.reliability.server import Server, run
-
-
-@pytest.fixture(autouse=True)
-def fresh_auth_limiter() -> Iterator[None]:
-    saved = BearerTokenMiddleware.limiter
-    BearerTokenMiddleware.limiter = FailedAuthLimiter()
-    yield
-    BearerTokenMiddleware.limiter = saved
 
 
 def clean(database_url: str) -> None:

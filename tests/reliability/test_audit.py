@@ -67,3 +67,15 @@ def test_what_is_audited():
     assert is_audited("GET", "/api/v1/reports/statements/{party_id}", {})
     assert is_audited("GET", "/api/v1/anything", {"personal_data": True})
     assert not is_audited("GET", "/api/v1/ledger/head", {})
+
+
+async def test_console_sign_in_failure_is_one_structured_line_without_the_password(client, audit_log):
+    from tests.console.support import sign_in
+
+    r = await sign_in(client, "nobody-here", "not-the-password-123")
+    assert r.status_code == 401
+    failed = [line for line in audit_log() if line["event"] == "console_sign_in_failed"]
+    assert len(failed) == 1 and list(failed[0])[:2] == ["event", "at"] and failed[0]["at"].endswith("+00:00")
+    assert failed[0]["username"] == "nobody-here" and failed[0]["reason"] == "unknown"
+    assert failed[0]["method"] == "POST" and failed[0]["path"] == "/console/login"
+    assert "not-the-password-123" not in json.dumps(audit_log())

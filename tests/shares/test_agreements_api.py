@@ -159,3 +159,16 @@ async def test_stakeholder_history(client, admin, token_for):
     assert h["total_received"] == {"CNY": "90.00"}
     other = await client.get(f"/api/v1/share-agreements/stakeholders/{who['coop']}/history", headers=community)
     assert other.status_code == 404
+
+
+async def test_dry_run_query_parameter_writes_nothing(client, admin):
+    """`?dry_run=true`, the convention of batches and imports, is the body's `dry_run` for distributions."""
+    who = await stakeholders(client, admin)
+    a = await make_agreement(client, admin, who)
+    await revenue(client, admin, a, "100.00")
+    url = f"/api/v1/share-agreements/{a['id']}/distributions?dry_run=true"
+    r = await client.post(url, json={"effective_date": "2026-03-31", "amount": "10.00"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["dry_run"] and r.json()["id"] is None
+    assert r.json() == (await distribute(client, admin, a, "10.00", dry_run=True)).json()
+    assert (await balance(client, admin, a["pool_account_id"]))["posted"] == "100.00"

@@ -63,7 +63,7 @@ async def create_user(request: Request, session: AsyncSession) -> Response:
     outcome = await forms.submit(request, values, shown, op)
     if not outcome.ok:
         return await _list(request, session, shown, outcome.errors, outcome.status)
-    audit.event(request, "console_user_created", user_id=outcome.result["user_id"], by=request.user.user_id)
+    audit.event(request, "console_user_created", user_id=outcome.saved["user_id"], by=request.user.user_id)
     return Redirect(path="/console/admin/users?ok=saved", status_code=303)
 
 
@@ -71,7 +71,7 @@ async def _set_disabled(request: Request, user_id: int, disabled: bool) -> Respo
     values = await forms.read(request)
 
     async def op(s: AsyncSession, actor: Actor) -> UserCreated:
-        login = await users.set_disabled(s, actor, user_id, disabled)
+        login = await users.set_disabled(s, actor, user_id, disabled, request.app.state.token_cache)
         return UserCreated(user_id=login.user_id, username=login.username)
 
     outcome = await forms.submit(request, values, {"user_id": user_id, "disabled": disabled}, op)

@@ -57,7 +57,7 @@ async def file_grievance(request: Request) -> Response:
     outcome = await forms.submit(request, values, data, op)
     if not outcome.ok:
         return _new_form(request, forms.fields(values), outcome.errors, outcome.status)
-    return Redirect(path=f"/console/grievances/{outcome.result['id']}?ok=gr_filed", status_code=303)
+    return Redirect(path=f"/console/grievances/{outcome.saved['id']}?ok=gr_filed", status_code=303)
 
 
 @get("/grievances", guards=[requires(*READERS)])

@@ -97,7 +97,7 @@ async def commit(request: Request, session: AsyncSession, actor: Actor) -> Respo
     outcome = await forms.submit(request, values, {"upload_id": upload_id}, op)
     if not outcome.ok:
         return await _upload_page(request, session, actor, {}, outcome.errors, status=outcome.status)
-    return Redirect(path=f"/console/batches/{outcome.result['batch_id']}?ok=batch_committed", status_code=303)
+    return Redirect(path=f"/console/batches/{outcome.saved['batch_id']}?ok=batch_committed", status_code=303)
 
 
 @get("/batches/{batch_id:int}", guards=[requires(*OFFICIAL)])

@@ -141,7 +141,7 @@ async def cycle_commit(request: Request, session: AsyncSession, actor: Actor) ->
     outcome = await forms.submit(request, values, data, op)
     if not outcome.ok:
         return await _cycle_page(request, session, actor, values, outcome.errors, status=outcome.status)
-    return Redirect(path=f"/console/batches/{outcome.result['batch_id']}?ok=cycle_committed", status_code=303)
+    return Redirect(path=f"/console/batches/{outcome.saved['batch_id']}?ok=cycle_committed", status_code=303)
 
 
 routes: list[Any] = [enrollment_list, enrollment_detail, enter_change, cycle_page, cycle_dry_run, cycle_commit]

@@ -63,7 +63,7 @@ async def household_create(request: Request, session: AsyncSession, actor: Actor
     outcome = await forms.submit(request, values, data.model_dump(mode="json", exclude={"id_number"}), op)
     if not outcome.ok:
         return await _new_form(request, session, actor, values, outcome.errors, outcome.status)
-    return Redirect(path=f"/console/households/{outcome.result['id']}?ok=household_registered", status_code=303)
+    return Redirect(path=f"/console/households/{outcome.saved['id']}?ok=household_registered", status_code=303)
 
 
 @get("/households/{party_id:int}", guards=[requires(*OFFICIAL)])

@@ -68,7 +68,7 @@ async def enter_payment(request: Request, session: AsyncSession, actor: Actor) -
     outcome = await forms.submit(request, values, data, op)
     if not outcome.ok:
         return await _entry_form(request, session, actor, values, outcome.errors, status=outcome.status)
-    return Redirect(path=f"/console/payments/{outcome.result['id']}?ok=payment_entered", status_code=303)
+    return Redirect(path=f"/console/payments/{outcome.saved['id']}?ok=payment_entered", status_code=303)
 
 
 def _filters(request: Request) -> dict[str, Any]:

@@ -59,7 +59,7 @@ async def program_create(request: Request, session: AsyncSession, actor: Actor) 
     outcome = await forms.submit(request, values, data, op)
     if not outcome.ok:
         return await _list(request, session, actor, values, outcome.errors, outcome.status)
-    return Redirect(path=f"/console/programs/{outcome.result['id']}?ok=program_created", status_code=303)
+    return Redirect(path=f"/console/programs/{outcome.saved['id']}?ok=program_created", status_code=303)
 
 
 async def _detail(request: Request, session: AsyncSession, actor: Actor, program_id: int,
