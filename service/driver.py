@@ -17,12 +17,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from service.db import _InlineSqlite
 
@@ -51,11 +52,11 @@ def fixed(dialect: Dialect, key: Any, build: Callable[[], ClauseElement]) -> Fix
     found = _compiled.get((dialect.name, key))
     if found is None:
         source = build()
-        compiled = source.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, source.compile(dialect=dialect))
         names = tuple(compiled.positiontup or ())
-        processors = compiled._bind_processors
+        processors: dict[str, Any] = dict(compiled._bind_processors)
         params = compiled.construct_params(_check=False)  # type: ignore[call-arg]
-        constants = {n: v for n, v in params.items() if v is not None}
+        constants = {n: v for n, v in (params or {}).items() if v is not None}
         found = Fixed(compiled.string, names, tuple(processors.get(n) for n in names), constants, source)
         _compiled[(dialect.name, key)] = found
     return found

@@ -122,7 +122,7 @@ async def import_commit(request: Request, session: AsyncSession, actor: Actor) -
     outcome = await forms.submit(request, values, {"upload_id": upload_id}, op)
     if not outcome.ok:
         return await _import_page(request, session, actor, {}, outcome.errors, status=outcome.status)
-    program_id = outcome.result["program_id"]
+    program_id = (outcome.result or {})["program_id"]
     return Redirect(path=f"/console/enrollments?program_id={program_id}&ok=register_imported", status_code=303)
 
 
