@@ -181,7 +181,9 @@ class Database:
                                                   async_creator=partial(_inline_sqlite, path))
                 _sqlite_setup(self.writer)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.write_sessions = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
+        # `writing` marks a write transaction: the write path sends its fixed statements to its driver (service/driver.py)
+        self.write_sessions = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False,
+                                                 info={"writing": True})
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager

@@ -17,12 +17,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import Column, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from service.db import _InlineSqlite
@@ -38,6 +42,8 @@ class Fixed:
     convert: tuple[Callable[[Any], Any] | None, ...]
     constants: dict[str, Any]  # values written into the statement (`id == 1`)
     source: ClauseElement  # the Core statement it was compiled from
+    results: tuple[Callable[[Any], Any] | None, ...] = ()  # each result column's converter
+    columns: tuple[Any, ...] = ()  # the Column each result column reads (None for an expression)
 
     def args(self, values: dict[str, Any]) -> tuple[Any, ...]:
         values = {**self.constants, **values} if self.constants else values
@@ -53,11 +59,23 @@ def fixed(dialect: Dialect, key: Any, build: Callable[[], ClauseElement]) -> Fix
     if found is None:
         source = build()
         compiled = cast(SQLCompiler, source.compile(dialect=dialect))
+        if compiled._post_compile_expanded_state is not None or "POSTCOMPILE" in compiled.string:
+            # a constant IN list (an access rule's kinds) is written out, one parameter per value; the
+            # call's own parameters get a stand-in value here, which each call replaces
+            stand_ins = {b.key: None for b in compiled.binds.values() if b.required}
+            compiled = cast(SQLCompiler, source.params(stand_ins).compile(
+                dialect=dialect, compile_kwargs={"render_postcompile": True}))
         names = tuple(compiled.positiontup or ())
         processors: dict[str, Any] = dict(compiled._bind_processors)
-        params = compiled.construct_params(_check=False)  # type: ignore[call-arg]
+        expanded = compiled._post_compile_expanded_state if compiled._render_postcompile else None
+        params = (dict(expanded.parameters) if expanded is not None
+                  else compiled.construct_params(_check=False))  # type: ignore[call-arg]
         constants = {n: v for n, v in (params or {}).items() if v is not None}
-        found = Fixed(compiled.string, names, tuple(processors.get(n) for n in names), constants, source)
+        results = tuple(type_._cached_result_processor(dialect, None) for *_, type_ in compiled._result_columns)
+        columns = tuple(next((o for o in objects if isinstance(o, Column)), None)
+                        for _, _, objects, _ in compiled._result_columns)
+        found = Fixed(compiled.string, names, tuple(processors.get(n) for n in names), constants, source,
+                      results, columns)
         _compiled[(dialect.name, key)] = found
     return found
 
@@ -90,6 +108,14 @@ class Driver:
 
     async def rows(self, stmt: Fixed, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         return await self._call(stmt.sql, stmt.args(values), many=False)
+
+    async def converted(self, stmt: Fixed, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """`rows`, each value converted as SQLAlchemy would return it (dates, JSON, ...)."""
+        rows = await self.rows(stmt, values)
+        if not any(stmt.results):
+            return rows
+        return [tuple(v if c is None or v is None else c(v) for v, c in zip(row, stmt.results, strict=True))
+                for row in rows]
 
     async def run_many(self, stmt: Fixed, values: Sequence[dict[str, Any]]) -> None:
         await self._call(stmt.sql, [stmt.args(v) for v in values], many=True)
@@ -128,3 +154,121 @@ class Driver:
                 except Exception as translated:
                     raise DBAPIError.instance(sql, args, translated, self.dialect.loaded_dbapi.Error) from error
                 raise
+
+
+# --- ORM rows without the ORM's per-statement work ------------------------------------------------
+
+T = TypeVar("T")
+
+
+def as_loaded(model: type[T], values: dict[str, Any]) -> T:
+    """An instance holding `values` as if loaded from its row: the constructor would record each as
+    a change (an event per attribute, a quarter of a small entry's cost), and none of them is one."""
+    instance: T = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    instance.__dict__.update(values)
+    return instance
+
+
+def held(session: AsyncSession, instance: T, *, fresh: bool = False) -> T:
+    """`instance` as a persistent object of the session (its own copy if the session holds the row
+    already, as a query would give it; `fresh`: that copy takes the values just read), so later
+    changes to it are flushed like any other."""
+    found = session.sync_session.identity_map.get(identity_key(instance=instance))
+    if found is not None:
+        if fresh:
+            for name, value in instance.__dict__.items():
+                if not name.startswith("_"):
+                    set_committed_value(found, name, value)
+        return cast(T, found)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
+
+
+async def load_one(session: AsyncSession, model: type[T], key: Any, build: Callable[[], Select],
+                   values: dict[str, Any], *, lock: bool = False) -> T | None:
+    """The one `model` row the entity query `build()` selects for `values` (its `bindparam`s), held
+    by the session; or None. `lock=True`: the row locked (PostgreSQL) and read afresh, as `db.fetch`.
+
+    The query is compiled once under `key`: every value that varies between calls must be a
+    `bindparam`, or be part of `key` (an access rule built for one actor: key it by that actor's
+    `Actor.scope`). Outside a write transaction it is an ordinary ORM query."""
+    found = await load_all(session, model, key, build, values, lock=lock)
+    return found[0] if found else None
+
+
+async def load_all(session: AsyncSession, model: type[T], key: Any, build: Callable[[], Select],
+                   values: dict[str, Any], *, lock: bool = False) -> list[T]:
+    """Every `model` row `build()` selects for `values`, held by the session (`load_one`'s rules)."""
+    if not session.info.get("writing"):
+        q = build().params(values)
+        if lock:
+            q = q.with_for_update().execution_options(populate_existing=True)
+        return list((await session.execute(q)).scalars())
+    driver = await Driver.of(session)
+    stmt = fixed(driver.dialect, ("load", model, key, lock), lambda: build().with_for_update() if lock else build())
+    rows = await driver.converted(stmt, values)
+    names = _attribute_names(model.__mapper__, stmt)  # type: ignore[attr-defined]
+    return [held(session, as_loaded(model, dict(zip(names, row, strict=True))), fresh=lock) for row in rows]
+
+
+async def get_row(session: AsyncSession, model: type[T], row_id: int) -> T | None:
+    """`session.get`: the session's copy if it holds the row, else one read."""
+    found = session.sync_session.identity_map.get(identity_key(model, row_id))
+    if found is not None:
+        return cast(T, found)
+    table = model.__mapper__.local_table  # type: ignore[attr-defined]
+    return await load_one(session, model, "by_id", lambda: select(model).where(table.c.id == bindparam("v_id")),
+                          {"v_id": row_id})
+
+
+async def first_value(session: AsyncSession, key: Any, build: Callable[[], Select], values: dict[str, Any]) -> Any:
+    """The first column of the first row `build()` selects for `values`, or None (`load_one`'s rules)."""
+    if not session.info.get("writing"):
+        return await session.scalar(build().params(values))
+    driver = await Driver.of(session)
+    rows = await driver.converted(fixed(driver.dialect, ("value", key), build), values)
+    return rows[0][0] if rows else None
+
+
+def _attribute_names(mapper: Any, stmt: Fixed) -> tuple[str, ...]:
+    return tuple(mapper.get_property_by_column(c).key for c in stmt.columns)
+
+
+async def insert_row(session: AsyncSession, model: type[T], values: dict[str, Any]) -> T:
+    """Insert one row of `model` (every column but the id, by attribute name; a column left out
+    takes its Python default) and return it held by the session as loaded, with its new id."""
+    driver = await Driver.of(session)
+    mapper = model.__mapper__  # type: ignore[attr-defined]
+    table = mapper.local_table
+    columns = [c for c in table.columns if c.key != "id"]
+    stmt = fixed(driver.dialect, ("insert_row", model), lambda: insert(table).values(
+        {c.key: bindparam(f"v_{c.key}") for c in columns}).returning(table.c.id))
+    row = {}
+    for c in columns:
+        name = mapper.get_property_by_column(c).key
+        row[name] = values[name] if name in values else _default(c)
+    [[new_id]] = await driver.rows(stmt, {f"v_{c.key}": row[mapper.get_property_by_column(c).key] for c in columns})
+    return held(session, as_loaded(model, {**row, "id": new_id}))
+
+
+def _default(column: Column) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:  # type: ignore[attr-defined]
+        return default.arg(None)  # type: ignore[attr-defined]
+    return default.arg  # type: ignore[attr-defined]
+
+
+async def update_row(session: AsyncSession, instance: Any, **values: Any) -> None:
+    """Write `values` to the row of `instance` (held by the session) and to the instance, as loaded."""
+    driver = await Driver.of(session)
+    model = type(instance)
+    table = model.__mapper__.local_table
+    names = tuple(sorted(values))
+    stmt = fixed(driver.dialect, ("update_row", model, names), lambda: update(table).where(
+        table.c.id == bindparam("v_id")).values({n: bindparam(f"v_{n}") for n in names}))
+    await driver.rows(stmt, {"v_id": instance.id, **{f"v_{n}": v for n, v in values.items()}})
+    for name, value in values.items():
+        set_committed_value(instance, name, value)

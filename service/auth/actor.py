@@ -21,6 +21,12 @@ class Actor:
     request_id: str | None = None
 
     @property
+    def scope(self) -> tuple[object, ...]:
+        """Everything an access rule may read of the actor: two actors with the same scope read the
+        same rows (the key a compiled access rule is kept under, service/driver.py's `load_one`)."""
+        return (self.role, self.county_code, self.trust_id, self.party_id, self.user_id)
+
+    @property
     def reads_everything(self) -> bool:
         return self.role in GLOBAL_READERS
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
@@ -35,7 +35,8 @@ from service.compensation.schemas import (
     ProgramIn,
     ProgramOut,
 )
-from service.db import fetch, fetch_one, utcnow
+from service.db import fetch_one, utcnow
+from service.driver import first_value, get_row, insert_row, load_all, load_one, update_row
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -136,7 +137,9 @@ def _slug(name: str) -> str:
 
 async def visible_program(session: AsyncSession, actor: Actor, program_id: int) -> Program:
     # form fields (batch upload, reconciliation) are not range-checked like path ids; a 2**70 would overflow
-    program = (await fetch_one(session, repo.readable_programs(actor).where(Program.id == program_id))
+    program = (await load_one(session, Program, ("readable", actor.scope),
+                              lambda: repo.readable_programs(actor).where(Program.id == bindparam("v_id")),
+                              {"v_id": program_id})
                if 1 <= program_id <= MAX_ID else None)
     if program is None:
         raise NotFound(f"program {program_id} not found")
@@ -182,7 +185,7 @@ async def payee_division(session: AsyncSession, party: Party) -> str:
     if party.division_code:
         return party.division_code
     if party.parent_id:
-        parent = await session.get(Party, party.parent_id)
+        parent = await get_row(session, Party, party.parent_id)
         if parent is not None and parent.division_code:
             return parent.division_code
     return party.county_code or ""
@@ -260,20 +263,21 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
     entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
     rules.check_amount(computed, entered, program.currency)
     key = live_key(program.id, party.id, data.period)
-    existing = await session.scalar(select(Payment.id).where(Payment.live_key == key))
+    existing = await first_value(session, "live_payment", lambda: select(Payment.id).where(
+        Payment.live_key == bindparam("v_key")), {"v_key": key})
     if existing is not None:
         raise Conflict(f"payee {party.id} already has payment {existing} under program {program.id} for {data.period}",
                        field="payee_party_id", existing_payment_id=existing)
     now = utcnow()
-    payment = Payment(
+    # written through the driver (service/driver.py): the ORM's unit of work cost more than the rest of
+    # the payment; the rows and objects are the same
+    payment = await insert_row(session, Payment, dict(
         program_id=program.id, payee_party_id=party.id, county_code=program.county_code, period=data.period,
         area_centimu=basis.area_centimu, persons=data.persons, months=data.months, category=data.category,
         amount=computed.amount, currency=program.currency, rule=computed.rule, status=S.PENDING, live_key=key,
         bank_account_tail=data.bank_account_tail or party.bank_account_tail, memo=data.memo,
         entered_by=actor.user_id, entered_at=now, updated_at=now,
-    )
-    session.add(payment)
-    await session.flush()
+    ))
     entry = await ledger.record_entry(
         session, kind="payment", actor=actor, pending=True, effective_date=data.effective_date,
         legs=ledger.transfer(program.fund_account_id, await _benefit_account(session, party), computed.amount,
@@ -281,9 +285,10 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
         memo=data.memo or f"{program.name}, {data.period}",
         metadata=entry_metadata(program, payment.id, party.id, data.period, computed.rule, None, computed.amount),
     )
-    payment.entry_id = entry.id
-    event = _event(session, payment, "enter", None, S.PENDING, actor, computed.rule)
-    await session.flush()
+    await update_row(session, payment, entry_id=entry.id)
+    event = await insert_row(session, PaymentEvent, dict(
+        payment_id=payment.id, action="enter", from_status=None, to_status=S.PENDING, actor_id=actor.user_id,
+        at=utcnow(), detail=computed.rule, request_id=actor.request_id))
     return payment, event
 
 
@@ -296,7 +301,8 @@ def _event(session: AsyncSession, payment: Payment, action: str, before: str | N
 
 
 async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
-    payment = await fetch(session, Payment, payment_id, lock=True)
+    payment = await load_one(session, Payment, "by_id", lambda: select(Payment).where(Payment.id == bindparam("v_id")),
+                             {"v_id": payment_id}, lock=True)
     if payment is None or not actor.in_county(payment.county_code):
         raise NotFound(f"payment {payment_id} not found")
     return payment
@@ -305,17 +311,20 @@ async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) 
 async def _move(session: AsyncSession, payment: Payment, action: str, actor: Actor, detail: str = "") -> None:
     target = check_transition(payment, action)
     before = payment.status
-    payment.status, payment.updated_at = target, utcnow()
+    changes: dict[str, Any] = {"status": target, "updated_at": utcnow()}
     if target in (S.REJECTED, S.REVERSED):
-        payment.live_key = None  # the payee may be paid again for this period
-    _event(session, payment, action, before, target, actor, detail)
-    await session.flush()
+        changes["live_key"] = None  # the payee may be paid again for this period
+    await session.flush()  # what the caller changed (bank reference, reversal entry) before the move
+    await update_row(session, payment, **changes)
+    await insert_row(session, PaymentEvent, dict(
+        payment_id=payment.id, action=action, from_status=before, to_status=target, actor_id=actor.user_id,
+        at=utcnow(), detail=detail, request_id=actor.request_id))
 
 
 async def approve(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
     payment = await _locked_payment(session, actor, payment_id)
     check_transition(payment, "approve")
-    await ledger.post_pending(session, payment.entry_id, actor)  # type: ignore[arg-type]
+    await ledger.post_pendings(session, [payment.entry_id], actor)  # type: ignore[list-item]
     await _move(session, payment, "approve", actor)
     return payment
 
@@ -377,10 +386,9 @@ def payment_out(p: Payment, events: list[PaymentEvent] | None = None) -> Payment
 
 
 async def payment_with_events(session: AsyncSession, payment: Payment) -> PaymentOut:
-    events = (await session.execute(
-        select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.id)
-    )).scalars()
-    return payment_out(payment, list(events))
+    events = await load_all(session, PaymentEvent, "of_payment", lambda: select(PaymentEvent).where(
+        PaymentEvent.payment_id == bindparam("v_id")).order_by(PaymentEvent.id), {"v_id": payment.id})
+    return payment_out(payment, events)
 
 
 async def status_counts(session: AsyncSession, batch_id: int) -> dict[str, int]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from service import bulk, money
 from service.auth.actor import Actor
 from service.db import insert_ids, utcnow
-from service.driver import Driver, fixed
+from service.driver import Driver, as_loaded, fixed, load_one
 from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger.chain import canonical_bytes, link
@@ -87,7 +87,8 @@ async def open_account(
 
 
 async def account_by_code(session: AsyncSession, code: str) -> Account | None:
-    return (await session.execute(select(Account).where(Account.code == code))).scalar_one_or_none()
+    return await load_one(session, Account, "by_code", lambda: select(Account).where(Account.code == bindparam("v_code")),
+                          {"v_code": code})
 
 
 async def ensure_account(session: AsyncSession, *, code: str, **kwargs: Any) -> Account:
@@ -332,22 +333,14 @@ async def record_entry(
     [row] = await _write_entries(session, [spec], actor, pending)
     # Held by the session as if just loaded (no SQL): a later post_pending or change in this
     # transaction updates this very object. The postings are attached after `add`, so nothing cascades.
-    entry = _as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
+    entry = as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
                                       **{("meta" if k == "metadata" else k): v for k, v in row.items()}})
     make_transient_to_detached(entry)
     session.add(entry)
-    set_committed_value(entry, "postings", [_as_loaded(Posting, {"entry_id": row["id"], "account_id": l.account_id,
+    set_committed_value(entry, "postings", [as_loaded(Posting, {"entry_id": row["id"], "account_id": l.account_id,
                                                                  "currency": l.currency, "amount": l.amount})
                                             for l in legs])
     return entry
-
-
-def _as_loaded(model: type[T], values: dict[str, Any]) -> T:
-    """An instance holding `values` as if loaded from its row: the constructor would record each as
-    a change (an event per attribute, a quarter of a small entry's cost), and none of them is one."""
-    instance: T = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
-    instance.__dict__.update(values)
-    return instance
 
 
 async def record_entries(
@@ -507,8 +500,10 @@ async def _update_entries(session: AsyncSession, changes: list[dict[str, Any]]) 
     if len(changes) > FEW:
         await bulk.update_columns(session, _ENTRIES, {n: [c[n] for c in changes] for n in ("id", *names)})
     else:
-        stmt = update(_ENTRIES).where(_ENTRIES.c.id == bindparam("_id")).values({n: bindparam(f"_{n}") for n in names})
-        await session.execute(stmt, [{"_id": c["id"], **{f"_{n}": c[n] for n in names}} for c in changes])
+        driver = await Driver.of(session)
+        stmt = fixed(driver.dialect, ("update_entries", tuple(names)), lambda: update(_ENTRIES).where(
+            _ENTRIES.c.id == bindparam("_id")).values({n: bindparam(f"_{n}") for n in names}))
+        await driver.run_many(stmt, [{"_id": c["id"], **{f"_{n}": c[n] for n in names}} for c in changes])
     _sync_many(session, JournalEntry, {c["id"]: {n: c[n] for n in names} for c in changes})
 
 

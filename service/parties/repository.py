@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, column, false, select, table, union
+from sqlalchemy import Select, bindparam, column, false, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import fetch_one
+from service.driver import load_one
 from service.parties.models import PERSONAL_KINDS, Party
 
 # The trusts' link tables by name: the parties package sits below the trusts domain (which imports
@@ -47,4 +47,5 @@ def readable(actor: Actor) -> Select[Party]:
 
 
 async def find_readable(session: AsyncSession, actor: Actor, party_id: int) -> Party | None:
-    return await fetch_one(session, readable(actor).where(Party.id == party_id))
+    return await load_one(session, Party, ("readable", actor.scope),
+                          lambda: readable(actor).where(Party.id == bindparam("v_id")), {"v_id": party_id})
