@@ -153,6 +153,12 @@ class _InlineSqlite(aiosqlite.Connection):
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
 
+    async def commit(self) -> None:
+        # The one slow call: the commit waits for the disk (synchronous=FULL). In a thread, the event
+        # loop serves requests meanwhile, and the group writer's next group gathers; the write lock
+        # keeps everyone else off this connection until it returns.
+        await asyncio.get_running_loop().run_in_executor(None, self._conn.commit)
+
 
 async def _inline_sqlite(path: str) -> aiosqlite.Connection:
     # Opened by aiosqlite's worker thread, then used only from the event loop's thread.
