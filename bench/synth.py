@@ -216,7 +216,7 @@ def _entry(state: ChainState, kind: str, legs: list[tuple[int, int]], meta: dict
         postings=[(a, CURRENCY, m) for a, m in legs],
     )
     prev, state.hash = state.hash, link(state.hash, payload)
-    entry = (seq, kind, "posted", effective, posted, posted, memo, json.dumps(meta), BENCH_USER_ID, None,
+    entry = (seq, kind, "posted", effective, posted, posted, memo, json.dumps(meta, sort_keys=True, separators=(",", ":"), ensure_ascii=False), BENCH_USER_ID, None,
              seq, prev, state.hash)
     postings = []
     for account_id, amount in legs:
