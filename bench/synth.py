@@ -216,8 +216,8 @@ def _entry(state: ChainState, kind: str, legs: list[tuple[int, int]], meta: dict
         postings=[(a, CURRENCY, m) for a, m in legs],
     )
     prev, state.hash = state.hash, link(state.hash, payload)
-    entry = (seq, kind, "posted", effective, posted, posted, memo, json.dumps(meta), BENCH_USER_ID, None,
-             seq, prev, state.hash)
+    text = json.dumps(meta, sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # as the engines write it
+    entry = (seq, kind, "posted", effective, posted, posted, memo, text, BENCH_USER_ID, None, seq, prev, state.hash)
     postings = []
     for account_id, amount in legs:
         state.posting_id += 1

@@ -32,8 +32,9 @@ _reader: ProcessPoolExecutor | None = None
 _reader_lock = threading.Lock()
 
 
-def read_query(url: URL, q: Select, schema: Schema) -> pl.DataFrame:
-    """The rows of `q` as a frame with `schema` (columns renamed in order, cast)."""
+def read_query(url: URL, q: Select, schema: Schema, pg_settings: dict[str, str] | None = None) -> pl.DataFrame:
+    """The rows of `q` as a frame with `schema` (columns renamed in order, cast). `pg_settings` are
+    PostgreSQL settings for this read's own connection (e.g. the memory a large GROUP BY may hash in)."""
     names = list(schema)
     if url.get_backend_name() == "sqlite":
         from sqlalchemy.dialects import sqlite
@@ -47,8 +48,10 @@ def read_query(url: URL, q: Select, schema: Schema) -> pl.DataFrame:
         from sqlalchemy.dialects import postgresql
 
         sql = str(q.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-        frame = pl.read_database_uri(sql, url.set(drivername="postgresql").render_as_string(hide_password=False),
-                                     engine="adbc")
+        uri = url.set(drivername="postgresql")
+        if pg_settings:
+            uri = uri.update_query_dict({"options": " ".join(f"-c{k}={v}" for k, v in pg_settings.items())})
+        frame = pl.read_database_uri(sql, uri.render_as_string(hide_password=False), engine="adbc")
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     return frame.select([_cast(frame, n, t) for n, t in schema.items()])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -120,6 +121,11 @@ def retryable(exc: BaseException) -> bool:
     return "database is locked" in str(exc.orig)
 
 
+def canonical_json(value: Any) -> str:
+    """JSON text as the chain hashes it (service/ledger/chain.py): sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -173,7 +179,9 @@ class Database:
         self.group_commit = group_commit  # write requests share transactions (service/group_commit.py)
         self._group_writer: Any = None
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # JSON columns are written in the chain's canonical form (sorted keys, no spaces, UTF-8): the
+        # full verification then hashes an entry's stored metadata text as it is (ledger/fastchain.py).
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": canonical_json}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
@@ -183,7 +191,8 @@ class Database:
             _sqlite_setup(self.engine)
             path = make_url(url).database
             if path and path != ":memory:":
-                self.writer = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0,
+                self.writer = create_async_engine(url, echo=echo, json_serializer=canonical_json, pool_size=1,
+                                                  max_overflow=0,
                                                   async_creator=partial(_inline_sqlite, path))
                 _sqlite_setup(self.writer)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

@@ -97,6 +97,10 @@ class Account(Totals, IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+REPORT_DIMS = ("id", "status", "kind", "effective_date", "reversal_of_id", "dim_county", "dim_program", "dim_trust",
+               "dim_period", "dim_reverses_kind", "dim_patrol_days", "dim_incidents")
+
+
 class JournalEntry(IdMixin, Base):
     __tablename__ = "journal_entries"
     __table_args__ = (
@@ -104,6 +108,10 @@ class JournalEntry(IdMixin, Base):
         CheckConstraint(f"status IN ({', '.join(repr(k.value) for k in EntryStatus)})", name="status")
         .ddl_if(dialect="postgresql"),
         Index("ix_journal_entries_dim_county_period", "dim_county", "dim_period"),
+        # The transparency report reads every entry's dimensions: on PostgreSQL an index-only scan of
+        # these columns reads a tenth of the table (metadata, memo and hashes stay on the heap). SQLite
+        # has no INCLUDE: there it is a plain index on the sequence.
+        Index("ix_journal_entries_report_dims", "sequence", postgresql_include=list(REPORT_DIMS)),
         # pending entries are few: incremental verification sums their postings through this index
         Index("ix_journal_entries_pending", "status", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),

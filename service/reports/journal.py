@@ -183,6 +183,12 @@ async def load(
     return Journal(frame, seq, hash_, head_seq)
 
 
+async def point(session: AsyncSession, as_of_sequence: int | None = None) -> Journal:
+    """The point a report is computed at, with no lines read (reports that read their own)."""
+    seq, hash_, head_seq = await resolve_point(session, as_of_sequence, None)
+    return Journal(pl.DataFrame(), seq, hash_, head_seq)
+
+
 def build_frame(rows: list[Any], detail: bool = True, keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
     """Rows shaped like RAW_SCHEMA -> the postings frame."""
     return _finish(_flatten(pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row"), detail, keys)).sort("posting_id")

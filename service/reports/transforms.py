@@ -126,8 +126,11 @@ def flows(lines: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
 
 def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
     """The transparency figures per combination of `dims` (pass [] for the grand total)."""
-    src = lines.select(*dims, "entry_id", "kind", "effective_kind", "account_kind", "amount", "party_id", "party_kind",
-                       "gender_group", "received", "household", "m_patrol_days", "m_incidents").with_columns(
+    # Summed by the database (reports/grain.py): patrol figures are on rows of their own, counted once.
+    summed = "patrol_days" in lines.columns
+    effort_cols = ["patrol_days", "incidents"] if summed else ["entry_id", "kind", "m_patrol_days", "m_incidents"]
+    src = lines.select(*dims, "effective_kind", "account_kind", "amount", "party_id", "party_kind",
+                       "gender_group", "received", "household", *effort_cols).with_columns(
         money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
         money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
         to_communities=pl.when(pl.col("party_kind") == "community").then(pl.col("received")).otherwise(0),
@@ -135,16 +138,20 @@ def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
         to_organisations=pl.when(pl.col("party_kind") == "organisation").then(pl.col("received")).otherwise(0),
         stipends=pl.when(pl.col("effective_kind") == "stipend").then(pl.col("received")).otherwise(0),
     )
-    stipend_entries = src.filter(pl.col("effective_kind") == "stipend").unique("entry_id").with_columns(
-        sign=pl.when(pl.col("kind") == "reversal").then(-1).otherwise(1))
+    if summed:
+        stipend_entries = src
+        patrol = [pl.col("patrol_days").sum(), pl.col("incidents").sum()]
+    else:
+        stipend_entries = src.filter(pl.col("effective_kind") == "stipend").unique("entry_id").with_columns(
+            sign=pl.when(pl.col("kind") == "reversal").then(-1).otherwise(1))
+        patrol = [(pl.col("m_patrol_days").fill_null(0) * pl.col("sign")).sum().alias("patrol_days"),
+                  (pl.col("m_incidents").fill_null(0) * pl.col("sign")).sum().alias("incidents")]
     aggs = [
         pl.col("money_in").sum(), pl.col("money_out").sum(), pl.col("to_communities").sum(),
         pl.col("to_households").sum(), pl.col("to_organisations").sum(), pl.col("stipends").sum(),
     ]
     aggs += [pl.col("to_households").filter(pl.col("gender_group") == g).sum().alias(f"to_households_{g}")
              for g in GENDERS]
-    patrol = [(pl.col("m_patrol_days").fill_null(0) * pl.col("sign")).sum().alias("patrol_days"),
-              (pl.col("m_incidents").fill_null(0) * pl.col("sign")).sum().alias("incidents")]
     counts = HOUSEHOLD_COUNTS
     if dims:
         main = src.group_by(dims).agg(aggs)

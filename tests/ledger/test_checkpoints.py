@@ -127,3 +127,42 @@ async def test_cli_full_records_a_checkpoint_and_plain_verify_starts_there(clien
     assert full.exit_code == 0, full.output
     again = await asyncio.to_thread(run_cli, "verify")
     assert again.exit_code == 0 and "from checkpoint at sequence 3" in again.output
+
+
+@pytest.mark.parametrize("stored_as", ["canonical", "sqlalchemy_default"])
+def test_the_fast_walk_hashes_canonical_text_as_stored_and_re_encodes_the_rest(stored_as, monkeypatch):
+    """Metadata stored in the canonical form (the engines' serializer) is hashed as it is; text stored
+    otherwise (older rows) still verifies, by re-encoding; an altered value is a suspect either way."""
+    from service.db import canonical_json
+    from service.ledger.chain import link
+
+    metas = [{"b": "水", "a": [1, 2]}, {}, {"county_code": "360827", "period": "2026"}]
+    prev, rows, posts = "0" * 64, [], []
+    for i, meta in enumerate(metas, start=1):
+        when = datetime(2026, 5, i, 8, 0, 0, 123456)
+        legs = [(1, "CNY", 100), (2, "CNY", -100)]
+        payload = canonical_bytes(sequence=i, kind="payment", effective_date=date(2026, 5, i),
+                                  posted_at=when.replace(tzinfo=UTC), memo="m", metadata=meta, entered_by=1,
+                                  approved_by=None, reversal_of_id=None, postings=legs)
+        h = link(prev, payload)
+        stored = canonical_json(meta) if stored_as == "canonical" else json.dumps(meta)
+        rows.append({"entry_id": i, "sequence": i, "kind": "payment", "effective_date": date(2026, 5, i),
+                     "posted_at": when.strftime("%Y-%m-%d %H:%M:%S.%f"), "memo": "m", "metadata": stored,
+                     "entered_by": 1, "approved_by": None, "reversal_of_id": None, "prev_hash": prev, "hash": h})
+        posts += [{"entry_id": i, "account_id": a, "currency": c, "amount": m} for a, c, m in legs]
+        prev = h
+    re_encoded: list[str | None] = []
+    real = fastchain.canonical_metadata
+    monkeypatch.setattr(fastchain, "canonical_metadata", lambda t: re_encoded.append(t) or real(t))
+
+    def suspects(entries: list[dict]) -> list[int]:
+        batch = fastchain.assemble(pl.DataFrame(entries, schema=fastchain._ENTRY),
+                                   pl.DataFrame(posts, schema=fastchain._POSTING))
+        return [i for i, _ in fastchain.suspects(batch, 1, "0" * 64)]
+
+    assert suspects(rows) == []
+    # canonical text is not decoded at all; other text is re-encoded ("{}" is canonical either way)
+    assert len(re_encoded) == (0 if stored_as == "canonical" else 2)
+    altered = [dict(r) for r in rows]
+    altered[2]["metadata"] = altered[2]["metadata"].replace("2026", "2025")
+    assert suspects(altered) == [2]
