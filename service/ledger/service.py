@@ -23,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 
 from service import bulk, money
 from service.auth.actor import Actor
-from service.db import insert_ids, utcnow
+from service.db import canonical_json, insert_ids, utcnow
 from service.driver import Driver, as_loaded, fixed, load_one
 from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
@@ -369,7 +369,7 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     _check_funds(accounts, all_legs)
     await _save_totals(session, accounts)
     now, n = utcnow(), len(specs)
-    texts = [json.dumps(s.metadata or {}, sort_keys=True) for s in specs]
+    texts = [canonical_json(s.metadata or {}) for s in specs]
     # posted entries are hashed with their metadata as a reader will see it (JSON round trip); the
     # dimensions read the same from either (a tuple and its list print alike)
     metas = [json.loads(t) for t in texts] if not pending else [s.metadata or {} for s in specs]
