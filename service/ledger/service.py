@@ -9,6 +9,7 @@ Accounts are locked in id order and the chain head last, so concurrent writers c
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii as _encode_str
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -376,11 +377,12 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     _check_funds(accounts, all_legs)
     await _save_totals(session, accounts)
     now, n = utcnow(), len(specs)
-    texts = [json.dumps(s.metadata or {}, sort_keys=True) for s in specs]
+    today = now.date()  # one object: a column with one value for every row is sent once (service/bulk.py)
+    texts = json_texts([s.metadata or {} for s in specs])
     # posted entries are hashed with their metadata as a reader will see it (JSON round trip); the
     # dimensions read the same from either (a tuple and its list print alike)
     metas = [json.loads(t) for t in texts] if not pending else [s.metadata or {} for s in specs]
-    rows = [dict(kind=s.kind, effective_date=s.effective_date or now.date(), posted_at=None if pending else now,
+    rows = [dict(kind=s.kind, effective_date=s.effective_date or today, posted_at=None if pending else now,
                  memo=s.memo, metadata=m, entered_by=actor.user_id, reversal_of_id=s.reversal_of_id)
             for s, m in zip(specs, metas, strict=True)]
     if not pending:
@@ -394,11 +396,48 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
         **{k: [r.get(k) for r in rows] for k in ("sequence", "prev_hash", "hash")},
         **dimension_columns(metas),
     }, raw=("metadata",))
-    legs = [(entry_id, l) for entry_id, spec in zip(ids, specs, strict=True) for l in spec.legs]
+    legs = [(entry_id, l.account_id, l.currency, l.amount) for entry_id, spec in zip(ids, specs, strict=True)
+            for l in spec.legs]
+    entry_ids, account_ids, currencies, amounts = (list(c) for c in zip(*legs, strict=True))
     await bulk.insert_columns(session, _POSTINGS, {
-        "entry_id": [e for e, _ in legs], "account_id": [l.account_id for _, l in legs],
-        "currency": [l.currency for _, l in legs], "amount": [l.amount for _, l in legs]})
+        "entry_id": entry_ids, "account_id": account_ids, "currency": currencies, "amount": amounts})
     return ids
+
+
+def json_texts(docs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """`json.dumps(doc, sort_keys=True)` of each document, the same text. A batch's metadata documents
+    share their keys and most of their values (program, period, county, batch): then the text is one
+    template, each shared value encoded once and only the others per document."""
+    first = docs[0] if docs else None
+    if not first or type(first) is not dict or not all(type(k) is str for k in first):
+        return [json.dumps(d, sort_keys=True) for d in docs]
+    keys = first.keys()
+    if not all(type(d) is dict and d.keys() == keys for d in docs):
+        return [json.dumps(d, sort_keys=True) for d in docs]
+    parts: list[str] = []
+    varying: list[list[str]] = []
+    for key in sorted(keys):
+        values = [d[key] for d in docs]
+        one = values[0]
+        if all(v is one for v in values):
+            parts.append(f"{json.dumps(key)}: {json.dumps(one, sort_keys=True)}".replace("%", "%%"))
+        else:
+            parts.append(json.dumps(key).replace("%", "%%") + ": %s")
+            varying.append([_json_value(v) for v in values])
+    template = "{" + ", ".join(parts) + "}"
+    if not varying:
+        return [template.replace("%%", "%")] * len(docs)
+    return [template % row for row in zip(*varying, strict=True)]
+
+
+def _json_value(value: Any) -> str:
+    """json.dumps(value, sort_keys=True), the common types without the encoder's set-up."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value, sort_keys=True)
 
 
 def dimension_columns(metas: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
