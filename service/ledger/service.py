@@ -382,18 +382,20 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     # posted entries are hashed with their metadata as a reader will see it (JSON round trip); the
     # dimensions read the same from either (a tuple and its list print alike)
     metas = [json.loads(t) for t in texts] if not pending else [s.metadata or {} for s in specs]
-    rows = [dict(kind=s.kind, effective_date=s.effective_date or today, posted_at=None if pending else now,
-                 memo=s.memo, metadata=m, entered_by=actor.user_id, reversal_of_id=s.reversal_of_id)
-            for s, m in zip(specs, metas, strict=True)]
-    if not pending:
+    columns: dict[str, list[Any]] = {
+        "kind": [s.kind for s in specs], "effective_date": [s.effective_date or today for s in specs],
+        "posted_at": [None if pending else now] * n, "memo": [s.memo for s in specs],
+        "entered_by": [actor.user_id] * n, "reversal_of_id": [s.reversal_of_id for s in specs]}
+    chained: dict[str, list[Any]] = {"sequence": [None] * n, "prev_hash": [None] * n, "hash": [None] * n}
+    if not pending:  # only posted entries join the chain: as column dicts, the form `_chain` takes
+        rows = [{**{k: v[i] for k, v in columns.items()}, "metadata": m} for i, m in enumerate(metas)]
         await _chain(session, rows, [s.legs for s in specs])
+        chained = {k: [r[k] for r in rows] for k in chained}
     ids = await bulk.reserve_ids(session, _ENTRIES, n)
     await bulk.insert_columns(session, _ENTRIES, {
-        "id": ids, **{k: [r[k] for r in rows] for k in ("kind", "effective_date", "posted_at", "memo", "entered_by",
-                                                         "reversal_of_id")},
+        "id": ids, **columns,
         "status": [(EntryStatus.PENDING if pending else EntryStatus.POSTED).value] * n, "recorded_at": [now] * n,
-        "metadata": texts, "request_id": [actor.request_id] * n,
-        **{k: [r.get(k) for r in rows] for k in ("sequence", "prev_hash", "hash")},
+        "metadata": texts, "request_id": [actor.request_id] * n, **chained,
         **dimension_columns(metas),
     }, raw=("metadata",))
     legs = [(entry_id, l.account_id, l.currency, l.amount) for entry_id, spec in zip(ids, specs, strict=True)
