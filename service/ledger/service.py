@@ -28,7 +28,7 @@ from service.db import insert_ids, utcnow
 from service.driver import Driver, fixed
 from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
-from service.ledger.chain import canonical_bytes, link
+from service.ledger.chain import canonical_bytes, canonical_many, link
 from service.ledger.models import (
     GENESIS_HASH,
     Account,
@@ -299,6 +299,30 @@ async def _chain(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequen
     _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
 
 
+async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
+    """`_chain` for a batch (more than FEW entries): the same head lock, numbers and hashes, with the
+    payloads encoded together (`chain.canonical_many`: what the entries share encoded once)."""
+    driver = await Driver.of(session)
+    lock = fixed(driver.dialect, "lock_head",
+                 lambda: select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
+    head = next(iter(await driver.rows(lock, {})), None)
+    if head is None:  # a database created without the genesis row (migration 0002 inserts it)
+        await session.execute(insert(_HEAD).values(id=1, sequence=0, hash=GENESIS_HASH))
+        head = (0, GENESIS_HASH)
+    sequence, prev = head
+    for row in rows:
+        sequence += 1
+        row["sequence"] = sequence
+    payloads = canonical_many(rows, [[(l.account_id, l.currency, l.amount) for l in entry_legs] for entry_legs in legs])
+    for row, payload in zip(rows, payloads, strict=True):
+        row["prev_hash"] = prev
+        row["hash"] = prev = link(prev, payload)
+    save = fixed(driver.dialect, "save_head", lambda: update(_HEAD).where(_HEAD.c.id == 1)
+                 .values(sequence=bindparam("s"), hash=bindparam("h")))
+    await driver.rows(save, {"s": sequence, "h": prev})
+    _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
+
+
 # --- writing entries: `record_entries` and `post_pendings` are the only writers ----------------
 
 
@@ -389,7 +413,7 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     chained: dict[str, list[Any]] = {"sequence": [None] * n, "prev_hash": [None] * n, "hash": [None] * n}
     if not pending:  # only posted entries join the chain: as column dicts, the form `_chain` takes
         rows = [{**{k: v[i] for k, v in columns.items()}, "metadata": m} for i, m in enumerate(metas)]
-        await _chain(session, rows, [s.legs for s in specs])
+        await _chain_many(session, rows, [s.legs for s in specs])
         chained = {k: [r[k] for r in rows] for k in chained}
     ids = await bulk.reserve_ids(session, _ENTRIES, n)
     await bulk.insert_columns(session, _ENTRIES, {
@@ -569,7 +593,7 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     now = utcnow()
     rows = [dict(entries[i], posted_at=now, approved_by=actor.user_id, status=EntryStatus.POSTED.value)
             for i in entry_ids]
-    await _chain(session, rows, [legs[i] for i in entry_ids])
+    await (_chain_many if len(rows) > FEW else _chain)(session, rows, [legs[i] for i in entry_ids])
     await _update_entries(session, [{k: r[k] for k in ("id", "status", "approved_by", "posted_at", "sequence",
                                                        "prev_hash", "hash")} for r in rows])
 
