@@ -54,31 +54,65 @@ async def reserve_ids(session: AsyncSession, table: Table, n: int) -> list[int]:
 async def insert_columns(session: AsyncSession, table: Table, columns: Columns, raw: Collection[str] = ()) -> None:
     """Insert rows given as columns (name -> one value per row, all the same length). Columns named
     in `raw` are already as the driver takes them (a JSON column's text), the others are converted."""
-    names, rows = await _prepared(session, table, columns, raw)
-    if not rows:
+    names, lists, same = await _prepared(session, table, columns, raw)
+    if not lists or not lists[0]:
         return
     driver = await Driver.of(session)
     if not driver.sqlite:
-        await _copy(driver, table.name, names, rows)
+        await _copy(driver, table.name, names, _rows(lists))
         return
-    staged = await _stage(driver, table.name, names, rows)
-    cols = ", ".join(names)
-    await _run(driver, f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM temp.{staged} ORDER BY rowid")
+    # SQLite: only the columns that vary are staged; a value every row shares is one parameter of
+    # the INSERT .. SELECT (a batch's status, time, author, program ...)
+    staged_names, select, params = _split(names, lists, same)
+    staged = await _stage(driver, table.name, staged_names, _rows([lists[names.index(n)] for n in staged_names]))
+    source = f"SELECT {', '.join(select)} FROM temp.{staged}"
+    # the table's triggers (append-only, value checks) run for every row, as for any other insert
+    await _run(driver, f"INSERT INTO {table.name} ({', '.join(names)}) {source} ORDER BY rowid", params)
     await _run(driver, f"DROP TABLE temp.{staged}")
 
 
 async def update_columns(session: AsyncSession, table: Table, columns: Columns, key: str = "id") -> None:
-    """Set the given columns of the rows whose `key` is in `columns[key]`, one statement."""
-    names, rows = await _prepared(session, table, columns)
-    if not rows:
+    """Set the given columns of the rows whose `key` is in `columns[key]`, one statement. A column
+    holding one value for every row is a parameter of the statement, not staged."""
+    names, lists, same = await _prepared(session, table, columns)
+    if not lists or not lists[0]:
         return
     driver = await Driver.of(session)
-    staged = await _stage(driver, table.name, names, rows)
-    sets = ", ".join(f"{n} = s.{n}" for n in names if n != key)
-    where = f"{table.name}.{key} = s.{key}"
-    await _run(driver, f"UPDATE {table.name} SET {sets} FROM {'temp.' if driver.sqlite else ''}{staged} AS s "
-                       f"WHERE {where}")
+    varying = [n for n, one in zip(names, same, strict=True) if not one or n == key]
+    staged = await _stage(driver, table.name, varying, _rows([lists[names.index(n)] for n in varying]))
+    params: list[Any] = []
+    sets: list[tuple[str, str]] = []  # (column, its new value)
+    for n, one, values in zip(names, same, lists, strict=True):
+        if n == key:
+            continue
+        if one:
+            params.append(values[0])
+            sets.append((n, "?" if driver.sqlite else f"${len(params)}"))
+        else:
+            sets.append((n, f"s.{n}"))
+    changes = ", ".join(f"{n} = {v}" for n, v in sets)
+    sql = (f"UPDATE {table.name} SET {changes} FROM {'temp.' if driver.sqlite else ''}{staged} AS s "
+           f"WHERE {table.name}.{key} = s.{key}")
+    await _run(driver, sql, tuple(params))
     await _run(driver, f"DROP TABLE {'temp.' if driver.sqlite else ''}{staged}")
+
+
+def _rows(lists: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    return list(zip(*lists, strict=True))
+
+
+def _split(names: list[str], lists: list[Sequence[Any]], same: list[bool]) -> tuple[list[str], list[str], tuple[Any, ...]]:
+    """The staged columns, the SELECT list over them (a shared value as a parameter) and its parameters."""
+    staged = [n for n, one in zip(names, same, strict=True) if not one] or names[:1]  # something to count rows by
+    select: list[str] = []
+    params: list[Any] = []
+    for n, values in zip(names, lists, strict=True):
+        if n in staged:
+            select.append(n)
+        else:
+            select.append(f"? AS {n}")
+            params.append(values[0])
+    return staged, select, tuple(params)
 
 
 async def fetch_in(session: AsyncSession, sql: str, ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -95,28 +129,36 @@ async def fetch_in(session: AsyncSession, sql: str, ids: Sequence[int]) -> list[
 # --- conversion ---------------------------------------------------------------------------------
 
 
-async def _prepared(session: AsyncSession, table: Table, columns: Columns,
-                    raw: Collection[str] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+async def _prepared(session: AsyncSession, table: Table, columns: Columns, raw: Collection[str] = ()
+                    ) -> tuple[list[str], list[Sequence[Any]], list[bool]]:
+    """The column names, their converted value lists, and whether each holds one value for every row."""
     names = list(columns)
     driver = await Driver.of(session)
     stmt = fixed(driver.dialect, ("bulk", table.name, tuple(names)),
                  lambda: insert(table).values({n: bindparam(f"b_{n}") for n in names}))
     convert = dict(zip(stmt.names, stmt.convert, strict=True))
-    lists = [_converted(columns[n], None if n in raw else convert.get(f"b_{n}")) for n in names]
+    lists: list[Sequence[Any]] = []
+    same: list[bool] = []
+    for n in names:
+        values, one = _converted(columns[n], None if n in raw else convert.get(f"b_{n}"))
+        lists.append(values)
+        same.append(one)
     sizes = {len(values) for values in lists}
     if len(sizes) > 1:
         raise ValueError(f"columns of different lengths: {sorted(sizes)}")
-    return names, list(zip(*lists, strict=True))
+    return names, lists, same
 
 
-def _converted(values: Sequence[Any], convert: Callable[[Any], Any] | None) -> Sequence[Any]:
-    if convert is None or not values:
-        return values
+def _converted(values: Sequence[Any], convert: Callable[[Any], Any] | None) -> tuple[Sequence[Any], bool]:
+    """The values as the driver takes them, and whether they are one value for every row."""
+    if not values:
+        return values, False
     first = values[0]
     if all(v is first for v in values):  # one timestamp, date or status for the whole batch
-        one = convert(first)
-        return [one] * len(values)
-    return [None if v is None else convert(v) for v in values]
+        return [first if convert is None or first is None else convert(first)] * len(values), True
+    if convert is None:
+        return values, False
+    return [None if v is None else convert(v) for v in values], False
 
 
 # --- the driver ----------------------------------------------------------------------------------

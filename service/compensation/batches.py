@@ -312,12 +312,13 @@ async def commit(session: AsyncSession, actor: Actor, checked: Checked, effectiv
     accounts = await _benefit_accounts(session, [l.payee for l in checked.lines if l.payee])
     memo, fund, currency = f"{program.name}, {checked.period} (batch {batch.id})", program.fund_account_id, program.currency
     common = entry_metadata(program, 0, 0, checked.period, "", batch.id, 0)  # what every row's metadata shares
+    ceilings = {a: money.format(a, currency) for a in {l.amount for l in checked.lines}}  # type: ignore[arg-type]
     specs = [
         ledger.EntrySpec(
             kind="payment", effective_date=effective_date, memo=memo,
             legs=ledger.transfer(fund, accounts[payee], l.amount, currency),  # type: ignore[arg-type]
             metadata={**common, "payment_id": pid, "payee_party_id": payee, "rule": l.rule,
-                      "rule_max": money.format(l.amount, currency)},  # type: ignore[arg-type]
+                      "rule_max": ceilings[l.amount]},  # type: ignore[index]
         )
         for pid, l, payee in zip(ids, checked.lines, [l.payee.id for l in checked.lines], strict=True)  # type: ignore[union-attr]
     ]

@@ -9,6 +9,7 @@ Accounts are locked in id order and the chain head last, so concurrent writers c
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring as _encode_str  # ensure_ascii=False, as canonical_json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from service.db import canonical_json, insert_ids, utcnow
 from service.driver import Driver, as_loaded, fixed, load_one
 from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
-from service.ledger.chain import canonical_bytes, link
+from service.ledger.chain import canonical_bytes, canonical_many, link
 from service.ledger.models import (
     GENESIS_HASH,
     Account,
@@ -299,6 +300,30 @@ async def _chain(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequen
     _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
 
 
+async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
+    """`_chain` for a batch (more than FEW entries): the same head lock, numbers and hashes, with the
+    payloads encoded together (`chain.canonical_many`: what the entries share encoded once)."""
+    driver = await Driver.of(session)
+    lock = fixed(driver.dialect, "lock_head",
+                 lambda: select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
+    head = next(iter(await driver.rows(lock, {})), None)
+    if head is None:  # a database created without the genesis row (migration 0002 inserts it)
+        await session.execute(insert(_HEAD).values(id=1, sequence=0, hash=GENESIS_HASH))
+        head = (0, GENESIS_HASH)
+    sequence, prev = head
+    for row in rows:
+        sequence += 1
+        row["sequence"] = sequence
+    payloads = canonical_many(rows, [[(l.account_id, l.currency, l.amount) for l in entry_legs] for entry_legs in legs])
+    for row, payload in zip(rows, payloads, strict=True):
+        row["prev_hash"] = prev
+        row["hash"] = prev = link(prev, payload)
+    save = fixed(driver.dialect, "save_head", lambda: update(_HEAD).where(_HEAD.c.id == 1)
+                 .values(sequence=bindparam("s"), hash=bindparam("h")))
+    await driver.rows(save, {"s": sequence, "h": prev})
+    _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
+
+
 # --- writing entries: `record_entries` and `post_pendings` are the only writers ----------------
 
 
@@ -369,29 +394,69 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     _check_funds(accounts, all_legs)
     await _save_totals(session, accounts)
     now, n = utcnow(), len(specs)
-    texts = [canonical_json(s.metadata or {}) for s in specs]
+    today = now.date()  # one object: a column with one value for every row is sent once (service/bulk.py)
+    texts = json_texts([s.metadata or {} for s in specs])
     # posted entries are hashed with their metadata as a reader will see it (JSON round trip); the
     # dimensions read the same from either (a tuple and its list print alike)
     metas = [json.loads(t) for t in texts] if not pending else [s.metadata or {} for s in specs]
-    rows = [dict(kind=s.kind, effective_date=s.effective_date or now.date(), posted_at=None if pending else now,
-                 memo=s.memo, metadata=m, entered_by=actor.user_id, reversal_of_id=s.reversal_of_id)
-            for s, m in zip(specs, metas, strict=True)]
-    if not pending:
-        await _chain(session, rows, [s.legs for s in specs])
+    columns: dict[str, list[Any]] = {
+        "kind": [s.kind for s in specs], "effective_date": [s.effective_date or today for s in specs],
+        "posted_at": [None if pending else now] * n, "memo": [s.memo for s in specs],
+        "entered_by": [actor.user_id] * n, "reversal_of_id": [s.reversal_of_id for s in specs]}
+    chained: dict[str, list[Any]] = {"sequence": [None] * n, "prev_hash": [None] * n, "hash": [None] * n}
+    if not pending:  # only posted entries join the chain: as column dicts, the form `_chain` takes
+        rows = [{**{k: v[i] for k, v in columns.items()}, "metadata": m} for i, m in enumerate(metas)]
+        await _chain_many(session, rows, [s.legs for s in specs])
+        chained = {k: [r[k] for r in rows] for k in chained}
     ids = await bulk.reserve_ids(session, _ENTRIES, n)
     await bulk.insert_columns(session, _ENTRIES, {
-        "id": ids, **{k: [r[k] for r in rows] for k in ("kind", "effective_date", "posted_at", "memo", "entered_by",
-                                                         "reversal_of_id")},
+        "id": ids, **columns,
         "status": [(EntryStatus.PENDING if pending else EntryStatus.POSTED).value] * n, "recorded_at": [now] * n,
-        "metadata": texts, "request_id": [actor.request_id] * n,
-        **{k: [r.get(k) for r in rows] for k in ("sequence", "prev_hash", "hash")},
+        "metadata": texts, "request_id": [actor.request_id] * n, **chained,
         **dimension_columns(metas),
     }, raw=("metadata",))
-    legs = [(entry_id, l) for entry_id, spec in zip(ids, specs, strict=True) for l in spec.legs]
+    legs = [(entry_id, l.account_id, l.currency, l.amount) for entry_id, spec in zip(ids, specs, strict=True)
+            for l in spec.legs]
+    entry_ids, account_ids, currencies, amounts = (list(c) for c in zip(*legs, strict=True))
     await bulk.insert_columns(session, _POSTINGS, {
-        "entry_id": [e for e, _ in legs], "account_id": [l.account_id for _, l in legs],
-        "currency": [l.currency for _, l in legs], "amount": [l.amount for _, l in legs]})
+        "entry_id": entry_ids, "account_id": account_ids, "currency": currencies, "amount": amounts})
     return ids
+
+
+def json_texts(docs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """`canonical_json(doc)` of each document, the same text. A batch's metadata documents share
+    their keys and most of their values (program, period, county, batch): then the text is one
+    template, each shared value encoded once and only the others per document."""
+    first = docs[0] if docs else None
+    if not first or type(first) is not dict or not all(type(k) is str for k in first):
+        return [canonical_json(d) for d in docs]
+    keys = first.keys()
+    if not all(type(d) is dict and d.keys() == keys for d in docs):
+        return [canonical_json(d) for d in docs]
+    parts: list[str] = []
+    varying: list[list[str]] = []
+    for key in sorted(keys):
+        values = [d[key] for d in docs]
+        one = values[0]
+        if all(v is one for v in values):
+            parts.append(f"{canonical_json(key)}:{canonical_json(one)}".replace("%", "%%"))
+        else:
+            parts.append(canonical_json(key).replace("%", "%%") + ":%s")
+            varying.append([_json_value(v) for v in values])
+    template = "{" + ",".join(parts) + "}"
+    if not varying:
+        return [template.replace("%%", "%")] * len(docs)
+    return [template % row for row in zip(*varying, strict=True)]
+
+
+def _json_value(value: Any) -> str:
+    """canonical_json(value), the common types without the encoder's set-up."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    return canonical_json(value)
 
 
 def dimension_columns(metas: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
@@ -523,7 +588,7 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     now = utcnow()
     rows = [dict(entries[i], posted_at=now, approved_by=actor.user_id, status=EntryStatus.POSTED.value)
             for i in entry_ids]
-    await _chain(session, rows, [legs[i] for i in entry_ids])
+    await (_chain_many if len(rows) > FEW else _chain)(session, rows, [legs[i] for i in entry_ids])
     await _update_entries(session, [{k: r[k] for k in ("id", "status", "approved_by", "posted_at", "sequence",
                                                        "prev_hash", "hash")} for r in rows])
 
