@@ -17,7 +17,7 @@ from service.errors import Conflict, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, Posting
 from service.ledger.schemas import (
-    AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn, account_out,
+    AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn,
 )
 from service.ledger.verify import verify_ledger
 from service.pagination import Id, Limit, Offset, OptionalId, OptionalSequenceNo, Page
@@ -77,7 +77,7 @@ class AccountController(Controller):
             else:
                 q = q.where(Account.county_code == actor.county_code)
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
-        return Page(items=[account_out(a) for a in rows], limit=limit, offset=offset)
+        return Page(items=[AccountOut.model_validate(a) for a in rows], limit=limit, offset=offset)
 
     @post("/", guards=[requires()], status_code=201)
     async def open_account(self, request: Request, data: AccountIn) -> Response[AccountOut]:
@@ -88,14 +88,14 @@ class AccountController(Controller):
                 raise Conflict(f"an account with code {data.code!r} already exists", field="code")
             if data.party_id is not None and not await party_exists(session, data.party_id):
                 raise InvalidField("party_id", f"unknown party {data.party_id}")
-            return account_out(await ledger.open_account(session, **data.model_dump()))
+            return AccountOut.model_validate(await ledger.open_account(session, **data.model_dump()))
 
         return await perform(request, data, op)
 
     @get("/{account_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_account(self, session: AsyncSession, actor: Actor, account_id: Id) -> AccountOut:
         """One account in the caller's scope."""
-        return account_out(await visible_account(session, actor, account_id))
+        return AccountOut.model_validate(await visible_account(session, actor, account_id))
 
     @get("/{account_id:int}/balance", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_balance(

@@ -16,12 +16,8 @@ from service.patrols import rules
 from service.patrols.models import (
     LogStatus, PatrolLog, PatrolLogMember, RunStatus, StipendLine, StipendRule, StipendRun,
 )
-from service.patrols.schemas import StipendLineOut, StipendRuleIn, StipendRuleOut, StipendRunIn, StipendRunOut
+from service.patrols.schemas import StipendLineOut, StipendRuleIn, StipendRunIn, StipendRunOut
 from service.patrols.service import can_see_county, get_team
-
-
-def rule_out(rule: StipendRule) -> StipendRuleOut:
-    return StipendRuleOut.model_validate(rule)
 
 
 async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) -> StipendRule:
