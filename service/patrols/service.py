@@ -13,6 +13,7 @@ from service.db import fetch_one, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
+from service.schemas import with_fields
 from service.patrols import imports, rules
 from service.patrols.repository import readable_logs
 from service.patrols.models import LogStatus, PatrolLog, PatrolLogMember, PatrolMember, PatrolTeam
@@ -161,16 +162,9 @@ async def create_log(session: AsyncSession, actor: Actor, data: LogIn) -> Patrol
 async def log_out(session: AsyncSession, log: PatrolLog) -> LogOut:
     members = await session.execute(
         select(PatrolLogMember.member_party_id).where(PatrolLogMember.log_id == log.id).order_by(PatrolLogMember.id))
-    return LogOut(
-        id=log.id, team_id=log.team_id, county_code=log.county_code, patrol_date=log.patrol_date,
-        starts_at=log.starts_at, ends_at=log.ends_at, minutes=log.minutes, member_party_ids=list(members.scalars()),
-        route_name=log.route_name, route_geojson=log.route_geojson, distance_km=rules.format_km(log.distance_m),
-        observations=log.observations,
-        incidents=Incidents(nets_removed=log.nets_removed, traps_removed=log.traps_removed,
-                            poaching_reported=log.poaching_reported, wildlife_sighted=log.wildlife_sighted),
-        status=log.status, source=log.source, source_ref=log.source_ref, entered_by=log.entered_by,
-        reviewed_by=log.reviewed_by, reviewed_at=log.reviewed_at, reject_reason=log.reject_reason,
-    )
+    incidents = Incidents(nets_removed=log.nets_removed, traps_removed=log.traps_removed,
+                          poaching_reported=log.poaching_reported, wildlife_sighted=log.wildlife_sighted)
+    return LogOut.model_validate(with_fields(log, member_party_ids=list(members.scalars()), incidents=incidents))
 
 
 async def get_log(session: AsyncSession, actor: Actor, log_id: int, lock: bool = False) -> PatrolLog:

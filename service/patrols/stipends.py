@@ -13,6 +13,7 @@ from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
 from service.parties import service as parties
 from service.patrols import rules
+from service.schemas import with_fields
 from service.patrols.models import (
     LogStatus, PatrolLog, PatrolLogMember, RunStatus, StipendLine, StipendRule, StipendRun,
 )
@@ -75,11 +76,9 @@ async def compute(session: AsyncSession, rule: StipendRule, period: str) -> tupl
 
 
 def _line_out(s: rules.Stipend, currency: str, entry_id: int | None = None, status: str = "preview") -> StipendLineOut:
-    return StipendLineOut(
-        member_party_id=s.member_party_id, team_id=s.team_id, patrol_days=s.patrol_days,
-        hours=f"{s.minutes // 60}:{s.minutes % 60:02d}", uncapped=money.format(s.uncapped, currency),
-        amount=money.format(s.amount, currency), capped=s.capped, rule=s.rule_text, entry_id=entry_id, status=status,
-    )
+    return StipendLineOut.model_validate(with_fields(
+        s, currency=currency, hours=f"{s.minutes // 60}:{s.minutes % 60:02d}", rule=s.rule_text, entry_id=entry_id,
+        status=status))
 
 
 async def dry_run(session: AsyncSession, actor: Actor, data: StipendRunIn) -> StipendRunOut:
@@ -175,11 +174,7 @@ async def run_out(session: AsyncSession, run: StipendRun) -> StipendRunOut:
                                 l.amount_minor, l.rule_text), currency, l.entry_id, status)
         for l in await _lines(session, run.id)
     ]
-    return StipendRunOut(
-        id=run.id, rule_id=run.rule_id, county_code=run.county_code, period=run.period, status=run.status,
-        total=money.format(run.total_minor, currency), lines=lines, created_by=run.created_by,
-        decided_by=run.decided_by, reject_reason=run.reject_reason,
-    )
+    return StipendRunOut.model_validate(with_fields(run, currency=currency, lines=lines))
 
 
 async def list_runs(session: AsyncSession, actor: Actor, rule_id: int | None, period: str | None,

@@ -14,6 +14,7 @@ from service.db import utcnow
 from service.ledger import service as ledger
 from service.ledger.models import JournalEntry
 from service.parties.models import Party
+from service.schemas import with_fields
 from service.shares import repository, service
 from service.shares.models import Distribution, DistributionLine, PoolRevenue, ShareAgreement, ShareLine, ShareVersion
 from service.shares.schemas import (
@@ -46,18 +47,13 @@ async def agreement_out(session: AsyncSession, a: ShareAgreement) -> AgreementOu
     today = utcnow().date()
     current = next((v for v in reversed(vs) if v.effective_from <= today), None)
     pool = await ledger.get_account(session, a.pool_account_id)  # type: ignore[arg-type]
-    return AgreementOut(
-        id=a.id, name=a.name, pool_kind=a.pool_kind, description=a.description, reference=a.reference,
-        county_code=a.county_code, trust_id=a.trust_id, currency=a.currency, pool_account_id=a.pool_account_id,
-        revenue_account_id=a.revenue_account_id, pool_balance=money.format(pool.posted_balance, a.currency),
-        pool_available=money.format(pool.available_balance, a.currency), current_version=current, versions=vs,
-        created_at=a.created_at,
-    )
+    return AgreementOut.model_validate(with_fields(
+        a, pool_balance=pool.posted_balance, pool_available=pool.available_balance, current_version=current,
+        versions=vs))
 
 
 def revenue_out(a: ShareAgreement, r: PoolRevenue) -> RevenueOut:
-    return RevenueOut(id=r.id, agreement_id=a.id, amount=money.format(r.amount, a.currency), received_on=r.received_on,
-                      payer_party_id=r.payer_party_id, reference=r.reference, memo=r.memo, entry_id=r.entry_id)
+    return RevenueOut.model_validate(with_fields(r, agreement_id=a.id, currency=a.currency))
 
 
 async def plan_out(session: AsyncSession, p: service.Plan, data, d: Distribution | None) -> DistributionOut:
