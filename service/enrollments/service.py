@@ -275,7 +275,7 @@ async def apply(session: AsyncSession, actor: Actor, change: ChangeRequest, e: E
         return
     kind = {A.ADD_PERSON: BasisKind.PERSON, A.REMOVE_PERSON: BasisKind.PERSON, A.SET_MONTHS: BasisKind.MONTHS}.get(
         action, BasisKind.PARCEL)
-    key = p.get("person_hash") if kind == BasisKind.PERSON else p.get("parcel_code", "")
+    key: str = (p.get("person_hash") if kind == BasisKind.PERSON else p.get("parcel_code")) or ""
     held = next((l for l in current if l.kind == kind and (kind == BasisKind.MONTHS or l.key == key)), None)
     if action in (A.ADD_PARCEL, A.ADD_PERSON):
         await _check_addition(session, action, e, key, day, held)

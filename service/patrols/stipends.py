@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
-from service.db import fetch, utcnow
+from service.db import fetch, present, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -144,7 +144,7 @@ async def approve(session: AsyncSession, actor: Actor, run_id: int) -> StipendRu
     if run.status != RunStatus.PENDING:
         raise Conflict(f"stipend run {run_id} is {run.status}", field="status")
     for line in await _lines(session, run.id):
-        await ledger.post_pending(session, line.entry_id, actor)
+        await ledger.post_pending(session, present(line.entry_id, "a stipend line's entry"), actor)
     run.status, run.decided_by, run.decided_at = RunStatus.APPROVED, actor.user_id, utcnow()
     await session.flush()
     return run
@@ -158,7 +158,7 @@ async def reject(session: AsyncSession, actor: Actor, run_id: int, reason: str) 
     if run.created_by == actor.user_id:
         raise Forbidden("four-eyes rule: the person who committed a run cannot decide on it", field="decided_by")
     for line in await _lines(session, run.id):
-        await ledger.void_pending(session, line.entry_id, actor, reason)
+        await ledger.void_pending(session, present(line.entry_id, "a stipend line's entry"), actor, reason)
         line.live = None
     run.status, run.decided_by, run.decided_at, run.reject_reason = RunStatus.REJECTED, actor.user_id, utcnow(), reason
     await session.flush()

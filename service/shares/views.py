@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import utcnow
+from service.db import present, utcnow
 from service.ledger import service as ledger
 from service.ledger.models import JournalEntry
 from service.parties.models import Party
@@ -46,7 +46,7 @@ async def agreement_out(session: AsyncSession, a: ShareAgreement) -> AgreementOu
     vs = await version_outs(session, a)
     today = utcnow().date()
     current = next((v for v in reversed(vs) if v.effective_from <= today), None)
-    pool = await ledger.get_account(session, a.pool_account_id)  # type: ignore[arg-type]
+    pool = await ledger.get_account(session, service.pool_of(a))
     return AgreementOut.model_validate(with_fields(
         a, pool_balance=pool.posted_balance, pool_available=pool.available_balance, current_version=current,
         versions=vs))
@@ -79,11 +79,11 @@ async def distribution_out(session: AsyncSession, a: ShareAgreement, d: Distribu
     """A committed run, read back from its stored lines."""
     from service.allocation import Part
 
-    v = await session.get(ShareVersion, d.version_id)
+    v = await session.get_one(ShareVersion, d.version_id)
     lines = list((await session.execute(select(DistributionLine).where(DistributionLine.distribution_id == d.id)
                                         .order_by(DistributionLine.party_id))).scalars())
     parts = [Part(x.party_id, x.share_bps, x.amount, d.amount * x.share_bps, x.remainder_fen) for x in lines]
-    p = service.Plan(a, v, d.amount, parts, {}, 0)  # type: ignore[arg-type]
+    p = service.Plan(a, v, d.amount, parts, {}, 0)
     out = await plan_out(session, p, d, d)
     out.pool_available_before = out.pool_available_after = None  # not kept for past runs
     return out
@@ -121,6 +121,7 @@ async def history_out(session: AsyncSession, actor: Actor, party_id: int) -> Sta
         totals[cur] += got.amount
         items.append(ReceiptItem(agreement_id=d.agreement_id, distribution_id=d.id, effective_date=d.effective_date,
                                  period=d.period, version=v.version, share_bps=got.share_bps,
-                                 amount=money.format(got.amount, cur), currency=cur, entry_id=d.entry_id))
+                                 amount=money.format(got.amount, cur), currency=cur,
+                                 entry_id=present(d.entry_id, "a distribution's entry")))
     return StakeholderHistoryOut(party_id=party_id, name=party.name if party else "", shares=shares, distributions=items,
                                  total_received={c: money.format(m, c) for c, m in totals.items()})

@@ -38,7 +38,7 @@ async def trust_out(session: AsyncSession, trust: Trust) -> TrustOut:
         TrustBeneficiary.trust_id == trust.id).order_by(TrustBeneficiary.id))).scalars())
     allocs = await trusts.allocations(session, trust.id)
     names = await _names(session, {trust.trustee_party_id, *beneficiaries, *(s.party_id for s in settlors)})
-    account = await ledger.get_account(session, trust.account_id)  # type: ignore[arg-type]
+    account = await ledger.get_account(session, trusts.account_of(trust))
     return TrustOut.model_validate(with_fields(
         trust, trustee_name=names.get(trust.trustee_party_id, ""), balance=account.posted_balance,
         available=account.available_balance,
@@ -64,8 +64,8 @@ async def statement_out(session: AsyncSession, trust: Trust, as_of_date: date | 
     room = rules.headroom(s.net_contributions, [(a.id, a.share_bps) for a in allocs], s.by_allocation)
     settlors = await _settlors(session, trust.id)
     names = await _names(session, {x.party_id for x in settlors})
-    ledger_balance = (await ledger.balance(session, trust.account_id, as_of_date=as_of_date)).posted  # type: ignore[arg-type]
-    fee_balance = (await ledger.balance(session, trust.fee_account_id, as_of_date=as_of_date)).posted  # type: ignore[arg-type]
+    ledger_balance = (await ledger.balance(session, trusts.account_of(trust), as_of_date=as_of_date)).posted
+    fee_balance = (await ledger.balance(session, trusts.fee_account_of(trust), as_of_date=as_of_date)).posted
     sequence, hash_ = await ledger.head(session)
     f = lambda m: money.format(m, trust.currency)  # noqa: E731
     settlor_lines = []
@@ -79,7 +79,7 @@ async def statement_out(session: AsyncSession, trust: Trust, as_of_date: date | 
     return TrustStatementOut(
         trust_id=trust.id, name=trust.name, currency=trust.currency, trustee_party_id=trust.trustee_party_id,
         agreement_reference=trust.agreement_reference, as_of_date=as_of_date, ledger_sequence=sequence,
-        ledger_hash=hash_, account_id=trust.account_id, ledger_balance=f(ledger_balance),
+        ledger_hash=hash_, account_id=trusts.account_of(trust), ledger_balance=f(ledger_balance),
         fee_account_balance=f(fee_balance), ties_to_ledger=s.balance == ledger_balance,
         totals=StatementTotals(contributions=f(s.contributions), fees=f(s.fees), net_contributions=f(s.net_contributions),
                                disbursements=f(s.disbursements), other_adjustments=f(s.other), balance=f(s.balance)),
