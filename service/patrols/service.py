@@ -15,7 +15,7 @@ from service.parties import service as parties
 from service.parties.models import Party, PartyKind
 from service.schemas import with_fields
 from service.patrols import imports, rules
-from service.patrols.repository import readable_logs
+from service.patrols.repository import readable_logs, readable_teams
 from service.patrols.models import LogStatus, PatrolLog, PatrolLogMember, PatrolMember, PatrolTeam
 from service.patrols.schemas import (
     ImportOut, ImportRowError, Incidents, LogIn, LogOut, MemberIn, MemberOut, TeamIn, TeamOut,
@@ -30,13 +30,9 @@ class ImportRefused(DomainError):
 # --- teams and members ----------------------------------------------------------------------
 
 
-def can_see_county(actor: Actor, county_code: str) -> bool:
-    return actor.reads_everything or actor.in_county(county_code)
-
-
 async def get_team(session: AsyncSession, actor: Actor, team_id: int) -> PatrolTeam:
-    team = await session.get(PatrolTeam, team_id)
-    if team is None or not can_see_county(actor, team.county_code):
+    team = await fetch_one(session, readable_teams(actor).where(PatrolTeam.id == team_id))
+    if team is None:
         raise NotFound(f"patrol team {team_id} not found")
     return team
 
@@ -88,11 +84,9 @@ async def member_out(session: AsyncSession, member: PatrolMember) -> MemberOut:
 
 
 async def list_teams(session: AsyncSession, actor: Actor, county_code: str | None, limit: int, offset: int) -> list[PatrolTeam]:
-    q = select(PatrolTeam).order_by(PatrolTeam.id)
+    q = readable_teams(actor).order_by(PatrolTeam.id)
     if county_code:
         q = q.where(PatrolTeam.county_code == county_code)
-    if not actor.reads_everything:
-        q = q.where(PatrolTeam.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
-from service.db import fetch, present, utcnow
+from service.db import fetch_one, present, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -18,7 +18,8 @@ from service.patrols.models import (
     LogStatus, PatrolLog, PatrolLogMember, RunStatus, StipendLine, StipendRule, StipendRun,
 )
 from service.patrols.schemas import StipendLineOut, StipendRuleIn, StipendRunIn, StipendRunOut
-from service.patrols.service import can_see_county, get_team
+from service.patrols.repository import readable_rules, readable_runs
+from service.patrols.service import get_team
 
 
 async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) -> StipendRule:
@@ -40,16 +41,14 @@ async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) 
 
 
 async def get_rule(session: AsyncSession, actor: Actor, rule_id: int, lock: bool = False) -> StipendRule:
-    rule = await fetch(session, StipendRule, rule_id, lock=lock)
-    if rule is None or not can_see_county(actor, rule.county_code):
+    rule = await fetch_one(session, readable_rules(actor).where(StipendRule.id == rule_id), lock=lock)
+    if rule is None:
         raise NotFound(f"stipend rule {rule_id} not found")
     return rule
 
 
 async def list_rules(session: AsyncSession, actor: Actor, limit: int, offset: int) -> list[StipendRule]:
-    q = select(StipendRule).order_by(StipendRule.id)
-    if not actor.reads_everything:
-        q = q.where(StipendRule.county_code == actor.county_code)
+    q = readable_rules(actor).order_by(StipendRule.id)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 
@@ -127,8 +126,8 @@ async def commit(session: AsyncSession, actor: Actor, data: StipendRunIn) -> Sti
 
 
 async def get_run(session: AsyncSession, actor: Actor, run_id: int, lock: bool = False) -> StipendRun:
-    run = await fetch(session, StipendRun, run_id, lock=lock)
-    if run is None or not can_see_county(actor, run.county_code):
+    run = await fetch_one(session, readable_runs(actor).where(StipendRun.id == run_id), lock=lock)
+    if run is None:
         raise NotFound(f"stipend run {run_id} not found")
     return run
 
@@ -179,9 +178,7 @@ async def run_out(session: AsyncSession, run: StipendRun) -> StipendRunOut:
 
 async def list_runs(session: AsyncSession, actor: Actor, rule_id: int | None, period: str | None,
                     limit: int, offset: int) -> list[StipendRun]:
-    q = select(StipendRun).order_by(StipendRun.id)
-    if not actor.reads_everything:
-        q = q.where(StipendRun.county_code == actor.county_code)
+    q = readable_runs(actor).order_by(StipendRun.id)
     if rule_id is not None:
         q = q.where(StipendRun.rule_id == rule_id)
     if period:

@@ -33,7 +33,7 @@ def account_of(trust: Trust) -> int:
 
 
 def fee_account_of(trust: Trust) -> int:
-    return fee_account_of(trust)
+    return present(trust.fee_account_id, "the trust's fee account")
 
 
 def can_manage(actor: Actor, trust: Trust) -> bool:
