@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[close_db],
         # Per-app state, never module globals: each app (each worker, each test) has its own.
         state=State({"settings": settings, "token_cache": TokenCache(settings.token_cache_seconds),
-                     "failed_auth": FailedAuthLimiter()}),
+                     "failed_auth": FailedAuthLimiter(), "in_flight": set()}),
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=openapi.config(API_VERSION),

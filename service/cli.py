@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypedDict
 
 import click
 from rich.console import Console
@@ -19,7 +19,11 @@ from service.auth.models import Role
 from service.settings import Settings, get_settings
 
 console = Console(stderr=True)
-DEMO_ROLES = [
+class _Scope(TypedDict, total=False):
+    county_code: str
+
+
+DEMO_ROLES: list[tuple[str, Role, _Scope]] = [
     ("admin", Role.ADMIN, {}),
     ("official", Role.OFFICIAL, {"county_code": "360827"}),
     ("approver", Role.APPROVER, {"county_code": "360827"}),

@@ -126,6 +126,14 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def present(value: T | None, what: str) -> T:
+    """A column that is empty only for a moment (an account id set right after its row's insert, a run
+    line's entry set as it is recorded), read where it must be set."""
+    if value is None:
+        raise AssertionError(f"{what} is not set")
+    return value
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

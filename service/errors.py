@@ -18,6 +18,7 @@ from litestar.exceptions import (
 )
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel, ConfigDict
 
 PROBLEM_BASE = "https://shanshui-ledger.org/problems/"
@@ -66,6 +67,8 @@ class DomainError(Exception):
 class InvalidField(DomainError):
     slug = "invalid-field"
     title = "A field is invalid"
+
+    field: str  # always named
 
     def __init__(self, field: str, reason: str, /, **extra: Any) -> None:
         super().__init__(f"{field}: {reason}", field=field, **extra)
@@ -158,7 +161,7 @@ problem_plugin = ProblemDetailsPlugin(
         },
     )
 )
-internal_error_handlers = {HTTP_500_INTERNAL_SERVER_ERROR: _internal_error}
+internal_error_handlers: ExceptionHandlersMap = {HTTP_500_INTERNAL_SERVER_ERROR: _internal_error}
 
 
 # --- OpenAPI: every operation documents the problem documents it can answer with -----------------

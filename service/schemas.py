@@ -100,3 +100,25 @@ class Output(BaseModel):
             return handler(value)
         finally:
             _CURRENCY.reset(token)
+
+
+class _Merged:
+    """An object read as `obj`, except for the named attributes (see `with_fields`)."""
+
+    __slots__ = ("_obj", "_fields")
+
+    def __init__(self, obj: Any, fields: dict[str, Any]) -> None:
+        self._obj, self._fields = obj, fields
+
+    def __getattr__(self, name: str) -> Any:
+        fields = object.__getattribute__(self, "_fields")
+        if name in fields:
+            return fields[name]
+        return getattr(object.__getattribute__(self, "_obj"), name)
+
+
+def with_fields(obj: Any, **computed: Any) -> Any:
+    """`obj` with some attributes computed elsewhere (a balance, a name, a status on a day), for
+    `Out.model_validate(with_fields(row, balance=fund.posted_balance))`: the row's own attributes are
+    copied as they are, money in the row's `currency` (or a `currency=` given here)."""
+    return _Merged(obj, computed)

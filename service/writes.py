@@ -33,7 +33,6 @@ from service.idempotency import IDEMPOTENCY_HEADER
 __all__ = ["IDEMPOTENCY_HEADER", "fingerprint", "perform", "retryable", "retrying"]
 
 T = TypeVar("T")
-_in_flight: set[tuple[int, str]] = set()
 ATTEMPTS = 5
 
 
@@ -87,11 +86,14 @@ async def perform(
     `key` replaces the header's key: the console's one-time form key (a form cannot send a header).
     """
     db: Database = request.app.state.db
+    # (user, key) pairs this app (worker) is running now: a second request with the key answers 409 at
+    # once instead of waiting for the first one's transaction. Per app, like the token cache.
+    in_flight: set[tuple[int, str]] = request.app.state.in_flight
     actor: Actor = request.user
     header_key = _key(request)  # checked even where the response is not kept (a new token): the contract says so
     key = (key or header_key) if remember else None
     slot = (actor.user_id, key) if key else None
-    if slot and slot in _in_flight:
+    if slot and slot in in_flight:
         raise idempotency.busy()
     fp = fingerprint(request, data) if key else ""
 
@@ -106,7 +108,7 @@ async def perform(
         return Response(content=body, status_code=status_code, media_type="application/json")
 
     if slot:
-        _in_flight.add(slot)
+        in_flight.add(slot)
     try:
         if db.group_commit:
             return await db.group_writer(retrying).submit(work)  # type: ignore[no-any-return]
@@ -116,4 +118,4 @@ async def perform(
                        constraint=str(exc.orig.__class__.__name__)) from None
     finally:
         if slot:
-            _in_flight.discard(slot)
+            in_flight.discard(slot)

@@ -94,7 +94,7 @@ class SaleController(Controller):
         levy rule moves its share into the village pool as a posted `levy` entry."""
 
         async def op(session: AsyncSession, actor: Actor) -> SaleOut:
-            return sales.sale_out(await sales.record_sale(session, actor, data))
+            return SaleOut.model_validate(await sales.record_sale(session, actor, data))
 
         return await perform(request, data, op)
 
@@ -103,19 +103,19 @@ class SaleController(Controller):
                          limit: Limit = 100, offset: Offset = 0) -> Page[SaleOut]:
         """Certified sales of the caller's county, optionally under one certificate."""
         items = await sales.list_sales(session, actor, certification_id, limit, offset)
-        return Page(items=[sales.sale_out(s) for s in items], limit=limit, offset=offset)
+        return Page(items=[SaleOut.model_validate(s) for s in items], limit=limit, offset=offset)
 
     @get("/{sale_id:int}", guards=[requires(*COUNTY_READERS)])
     async def get_sale(self, session: AsyncSession, actor: Actor, sale_id: Id) -> SaleOut:
         """One certified sale with the levy it paid."""
-        return sales.sale_out(await sales.get_sale(session, actor, sale_id))
+        return SaleOut.model_validate(await sales.get_sale(session, actor, sale_id))
 
     @post("/levy-rules", guards=[requires(*ENTERERS)], status_code=201)
     async def create_levy_rule(self, request: Request, data: LevyRuleIn) -> Response[LevyRuleOut]:
         """A share (basis points) of certified sales in the county, paid into a village's benefit pool."""
 
         async def op(session: AsyncSession, actor: Actor) -> LevyRuleOut:
-            return sales.levy_rule_out(await sales.create_levy_rule(session, actor, data))
+            return LevyRuleOut.model_validate(await sales.create_levy_rule(session, actor, data))
 
         return await perform(request, data, op)
 
@@ -124,7 +124,7 @@ class SaleController(Controller):
                               offset: Offset = 0) -> Page[LevyRuleOut]:
         """Levy rules of the caller's county."""
         items = await sales.list_levy_rules(session, actor, limit, offset)
-        return Page(items=[sales.levy_rule_out(r) for r in items], limit=limit, offset=offset)
+        return Page(items=[LevyRuleOut.model_validate(r) for r in items], limit=limit, offset=offset)
 
 
 routes = [CertificationController, SaleController]

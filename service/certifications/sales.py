@@ -10,7 +10,7 @@ from service.auth.actor import Actor
 from service.certifications import service as certs
 from service.certifications import status as rules
 from service.certifications.models import Certification, EcoProductSale, LevyRule, Status
-from service.certifications.schemas import LevyRuleIn, LevyRuleOut, SaleIn, SaleOut
+from service.certifications.schemas import LevyRuleIn, SaleIn
 from service.errors import Conflict, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind
@@ -40,10 +40,6 @@ async def create_levy_rule(session: AsyncSession, actor: Actor, data: LevyRuleIn
     session.add(rule)
     await session.flush()
     return rule
-
-
-def levy_rule_out(rule: LevyRule) -> LevyRuleOut:
-    return LevyRuleOut.model_validate(rule)
 
 
 async def list_levy_rules(session: AsyncSession, actor: Actor, limit: int, offset: int) -> list[LevyRule]:
@@ -107,10 +103,6 @@ async def _levy(session: AsyncSession, actor: Actor, cert: Certification, sale: 
     )
     sale.levy_rule_id, sale.levy_minor, sale.levy_entry_id = rule.id, due, entry.id
     await session.flush()
-
-
-def sale_out(sale: EcoProductSale) -> SaleOut:
-    return SaleOut.model_validate(sale)
 
 
 async def get_sale(session: AsyncSession, actor: Actor, sale_id: int) -> EcoProductSale:

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from service import money
 from service.certifications.models import Scheme
-from service.schemas import Input, Money, Output, Thousandths, read_from
+from service.schemas import Input, Money, Hundredths, Output, Thousandths, read_from
 
 Text = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 Id = Field(ge=1, le=2**62)
@@ -46,7 +46,7 @@ class CertificationOut(Output):
     holder_party_id: int
     county_code: str
     product: str
-    area_mu: str
+    area_mu: Hundredths = read_from("area_mu", "area_centimu")
     valid_from: date
     valid_to: date
     trace_prefix: str

@@ -16,6 +16,7 @@ from service.certifications.repository import readable
 from service.db import fetch_one, utcnow
 from service.errors import Conflict, InvalidField, NotFound
 from service.parties.models import OrgType, Party, PartyKind
+from service.schemas import with_fields
 
 HOLDER_ORG_TYPES = (OrgType.COOPERATIVE, OrgType.ENTERPRISE)
 
@@ -30,14 +31,7 @@ def status_of(cert: Certification, day: date | None = None) -> Status:
 
 def cert_out(cert: Certification, day: date | None = None) -> CertificationOut:
     day = day or today()
-    return CertificationOut(
-        id=cert.id, scheme=cert.scheme, certificate_number=cert.certificate_number,
-        issuing_body_party_id=cert.issuing_body_party_id, holder_party_id=cert.holder_party_id,
-        county_code=cert.county_code, product=cert.product, area_mu=rules.format_scaled(cert.area_centimu, 2),
-        valid_from=cert.valid_from, valid_to=cert.valid_to, trace_prefix=cert.trace_prefix,
-        status=status_of(cert, day), status_on=day, action=cert.action, action_on=cert.action_on,
-        action_reason=cert.action_reason, created_at=cert.created_at,
-    )
+    return CertificationOut.model_validate(with_fields(cert, status=status_of(cert, day), status_on=day))
 
 
 async def _holder(session: AsyncSession, actor: Actor, party_id: int) -> Party:

@@ -38,6 +38,7 @@ from service.db import fetch, fetch_one, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind, JournalEntry
+from service.schemas import with_fields
 
 S = FundingStatus
 
@@ -83,13 +84,8 @@ async def free_code(session: AsyncSession, base: str) -> str:
 async def list_sources(session: AsyncSession, limit: int, offset: int) -> list[BudgetSourceOut]:
     rows = await session.execute(select(BudgetSource, Account).join(Account, Account.id == BudgetSource.account_id)
                                  .order_by(BudgetSource.province_code).limit(limit).offset(offset))
-    return [source_out(s, a) for s, a in rows.tuples()]
-
-
-def source_out(source: BudgetSource, account: Account) -> BudgetSourceOut:
-    return BudgetSourceOut(id=source.id, province_code=source.province_code, account_id=account.id,
-                           account_code=account.code, account_name=account.name, registered_by=source.registered_by,
-                           registered_at=source.registered_at)
+    return [BudgetSourceOut.model_validate(with_fields(s, account_code=a.code, account_name=a.name))
+            for s, a in rows.tuples()]
 
 
 # --- entering -----------------------------------------------------------------------------------
@@ -216,11 +212,5 @@ async def list_fundings(session: AsyncSession, actor: Actor, *, limit: int, offs
 async def funding_out(session: AsyncSession, f: Funding) -> FundingOut:
     fund = await ledger.get_account(session, f.fund_account_id)
     sequence = await session.scalar(select(JournalEntry.sequence).where(JournalEntry.id == f.entry_id))
-    c = f.currency
-    return FundingOut(
-        id=f.id, kind=f.kind, status=f.status, county_code=f.county_code, program_id=f.program_id,
-        source_account_id=f.source_account_id, fund_account_id=f.fund_account_id, amount=money.format(f.amount, c),
-        currency=c, effective_date=f.effective_date, memo=f.memo, entry_id=f.entry_id, sequence=sequence,
-        entered_by=f.entered_by, entered_at=f.entered_at, decided_by=f.decided_by, decided_at=f.decided_at,
-        reason=f.reason, balance=money.format(fund.posted_balance, c), available=money.format(fund.available_balance, c),
-    )
+    return FundingOut.model_validate(with_fields(f, sequence=sequence, balance=fund.posted_balance,
+                                                 available=fund.available_balance))

@@ -51,6 +51,7 @@ from service.documents import documents
 from service.errors import NotFound, TooLarge
 from service.ledger.models import Account
 from service.pagination import Id, Limit, Offset, OptionalId, Page
+from service.schemas import with_fields
 from service.writes import perform
 
 OFFICIALS = (Role.OFFICIAL, Role.APPROVER)
@@ -187,7 +188,8 @@ class BudgetController(Controller):
 
         async def op(session: AsyncSession, actor: Actor) -> BudgetSourceOut:
             source = await funding.register_source(session, actor, data)
-            return funding.source_out(source, await session.get_one(Account, source.account_id))
+            account = await session.get_one(Account, source.account_id)
+            return BudgetSourceOut.model_validate(with_fields(source, account_code=account.code, account_name=account.name))
 
         return await perform(request, data, op)
 

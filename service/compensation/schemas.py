@@ -118,7 +118,7 @@ class FundingOut(Output):
     program_id: int | None
     source_account_id: int
     fund_account_id: int
-    amount: str
+    amount: Money
     currency: str
     effective_date: date
     memo: str
@@ -129,8 +129,8 @@ class FundingOut(Output):
     decided_by: int | None
     decided_at: datetime | None
     reason: str | None
-    balance: str = Field(description="the receiving fund's posted balance")
-    available: str = Field(description="what the receiving fund can pay out now")
+    balance: Money = Field(description="the receiving fund's posted balance")
+    available: Money = Field(description="what the receiving fund can pay out now")
 
 
 class PaymentIn(Input):

@@ -13,6 +13,7 @@ from service.compensation import service as comp
 from service.compensation.schemas import BudgetSourceIn, FundingIn, PaymentIn, ProgramIn
 from service.db import utcnow
 from service.parties import service as parties
+from service.parties.models import PartyKind
 from service.parties.schemas import PartyIn
 from service.seed import SeedContext
 
@@ -27,7 +28,7 @@ async def load(ctx: SeedContext) -> None:
     households = ctx.read_json("compensation/households.json")
     for h in households:
         party = await parties.create(ctx.session, ctx.actors["admin"], PartyIn(
-            kind="household", name=h["name"], parent_id=ctx.refs[h["village"]], gender=h["gender"],
+            kind=PartyKind.HOUSEHOLD, name=h["name"], parent_id=ctx.refs[h["village"]], gender=h["gender"],
             age_band=h["age_band"], id_number=h["id_number"], bank_account_tail=h["bank_account_tail"],
             household_size=h["household_size"]), ctx.settings.secret)
         ctx.refs[h["key"]] = party.id

@@ -11,16 +11,16 @@ from service.enrollments.models import ChangeRequest, Cycle, Enrollment
 COUNTY_ROLES = (Role.OFFICIAL, Role.APPROVER)
 
 
-def readable(actor: Actor) -> Select[tuple[Enrollment]]:
+def readable(actor: Actor) -> Select[Enrollment]:
     """Admins and auditors read every enrollment; officials and approvers their county's; nobody else."""
     return _scoped(select(Enrollment), Enrollment.county_code, actor)
 
 
-def readable_changes(actor: Actor) -> Select[tuple[ChangeRequest]]:
+def readable_changes(actor: Actor) -> Select[ChangeRequest]:
     return _scoped(select(ChangeRequest), ChangeRequest.county_code, actor)
 
 
-def readable_cycles(actor: Actor) -> Select[tuple[Cycle]]:
+def readable_cycles(actor: Actor) -> Select[Cycle]:
     return _scoped(select(Cycle), Cycle.county_code, actor)
 
 

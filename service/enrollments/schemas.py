@@ -10,7 +10,7 @@ from pydantic import Field
 
 from service.compensation.schemas import AreaMu, Period
 from service.enrollments.models import ChangeAction
-from service.schemas import Input, Output
+from service.schemas import Hundredths, Input, Output
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
 ParcelCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
@@ -50,7 +50,7 @@ class EnrollmentIn(Input):
 
 class ParcelOut(Output):
     parcel_code: str
-    area_mu: str
+    area_mu: Hundredths
     land_class: str | None
     evidence: str
     has_outline: bool

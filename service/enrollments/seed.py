@@ -9,7 +9,9 @@ from datetime import date
 from service.compensation import funding, rules
 from service.compensation import service as comp
 from service.compensation.schemas import FundingIn, ProgramIn
+from service.compensation.models import RuleKind
 from service.enrollments import service as enr
+from service.enrollments.models import ChangeAction
 from service.enrollments.schemas import ChangeRequestIn, EnrollmentIn, ParcelIn
 from service.seed import SeedContext
 
@@ -17,7 +19,7 @@ VILLAGES = {"yingpanxu": "YPX", "zuoan": "ZA", "daitang": "DJP"}
 PROGRAM = ProgramIn(
     name="遂川县公益林生态效益补偿（登记制）Suichuan public-welfare forest compensation, enrolled register",
     legal_basis="Jiangxi public-welfare forest ecological benefit compensation measures; Sui Lin Zi [2024] No. 7",
-    county_code="360827", period_start=date(2024, 1, 1), period_end=date(2030, 12, 31), rule_kind="per_area_year",
+    county_code="360827", period_start=date(2024, 1, 1), period_end=date(2030, 12, 31), rule_kind=RuleKind.PER_AREA_YEAR,
     rate="34.50", max_basis="500", fund_code="fund:360827:program:forest-register")
 
 
@@ -54,11 +56,11 @@ async def load(ctx: SeedContext) -> None:
     taker = next(x[0] for x in enrollments[1:] if x[0].id != giver.id)
     ctx.refs["enrollment:transfer-taker"] = taker.id
     moved = await enr.enter_change(ctx.session, official, ChangeRequestIn(
-        enrollment_id=giver.id, action="transfer_parcel", effective_date=date(2025, 6, 1),
+        enrollment_id=giver.id, action=ChangeAction.TRANSFER_PARCEL, effective_date=date(2025, 6, 1),
         parcel_code=f"{giver_code}-2", to_enrollment_id=taker.id,
         reason="forest right transferred by contract LZ-2025-031 (village committee witnessed)"), secret)
     await enr.decide(ctx.session, approver, moved.id, approve=True)
     first, code, _ = enrollments[0]
     await enr.enter_change(ctx.session, official, ChangeRequestIn(
-        enrollment_id=first.id, action="remeasure", effective_date=date(2026, 7, 1), parcel_code=f"{code}-1",
+        enrollment_id=first.id, action=ChangeAction.REMEASURE, effective_date=date(2026, 7, 1), parcel_code=f"{code}-1",
         area_mu="9.80", reason="re-measured by the 2026 township forest survey"), secret)

@@ -41,6 +41,7 @@ from service.enrollments.schemas import (
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.parties import service as parties
 from service.parties.models import Party
+from service.schemas import with_fields
 
 A = ChangeAction
 FOUR_EYES = "four-eyes rule: a change request is approved by a second official, never the one who entered it"
@@ -169,16 +170,17 @@ async def enrollment_out(session: AsyncSession, e: Enrollment, on: date | None =
     household = await session.get(Party, e.household_party_id)
     pending = await session.scalar(select(func.count()).select_from(ChangeRequest).where(
         ChangeRequest.enrollment_id == e.id, ChangeRequest.status == ChangeStatus.PENDING)) or 0
-    parcels = [_parcel_out(line) for line in current if line.kind == BasisKind.PARCEL]
+    parcels = [ParcelOut.model_validate(with_fields(line, parcel_code=line.key, area_mu=line.area_centimu or 0,
+                                                    has_outline=line.outline is not None))
+               for line in current if line.kind == BasisKind.PARCEL]
     months = [line.quantity for line in current if line.kind == BasisKind.MONTHS]
     basis = BasisOut(on=max(on, e.start_date), area_mu=rules.format_area(sum(l.area_centimu or 0 for l in current
                                                                           if l.kind == BasisKind.PARCEL)),
                      persons=sum(1 for l in current if l.kind == BasisKind.PERSON), months=months[0] if months else None,
                      parcels=parcels)
-    out = EnrollmentOut(id=e.id, program_id=e.program_id, household_party_id=e.household_party_id,
-                        household=household.name if household else "", county_code=e.county_code,
-                        start_date=e.start_date, end_date=e.end_date, evidence=e.evidence, basis=basis,
-                        pending_change_requests=pending, flags=await duplicate_flags(session, e, current))
+    out = EnrollmentOut.model_validate(with_fields(
+        e, household=household.name if household else "", basis=basis, pending_change_requests=pending,
+        flags=await duplicate_flags(session, e, current)))
     if history:
         rows = (await session.execute(select(BasisLine).where(BasisLine.enrollment_id == e.id)
                                       .order_by(BasisLine.valid_from, BasisLine.id))).scalars()
@@ -187,12 +189,6 @@ async def enrollment_out(session: AsyncSession, e: Enrollment, on: date | None =
                                    months=l.quantity, valid_from=l.valid_from, valid_until=l.valid_until,
                                    change_request_id=l.change_request_id) for l in rows]
     return out
-
-
-def _parcel_out(line: BasisLine) -> ParcelOut:
-    return ParcelOut(parcel_code=line.key, area_mu=rules.format_area(line.area_centimu or 0), land_class=line.land_class,
-                     evidence=line.evidence, has_outline=line.outline is not None, valid_from=line.valid_from,
-                     valid_until=line.valid_until, change_request_id=line.change_request_id)
 
 
 async def duplicate_flags(session: AsyncSession, e: Enrollment, current: list[BasisLine]) -> list[str]:
@@ -279,7 +275,7 @@ async def apply(session: AsyncSession, actor: Actor, change: ChangeRequest, e: E
         return
     kind = {A.ADD_PERSON: BasisKind.PERSON, A.REMOVE_PERSON: BasisKind.PERSON, A.SET_MONTHS: BasisKind.MONTHS}.get(
         action, BasisKind.PARCEL)
-    key = p.get("person_hash") if kind == BasisKind.PERSON else p.get("parcel_code", "")
+    key: str = (p.get("person_hash") if kind == BasisKind.PERSON else p.get("parcel_code")) or ""
     held = next((l for l in current if l.kind == kind and (kind == BasisKind.MONTHS or l.key == key)), None)
     if action in (A.ADD_PARCEL, A.ADD_PERSON):
         await _check_addition(session, action, e, key, day, held)
@@ -379,7 +375,4 @@ def change_out(c: ChangeRequest) -> ChangeRequestOut:
         details["area_mu"] = rules.format_area(c.payload["area_centimu"])
     if "outline" in c.payload:
         details["has_outline"] = True
-    return ChangeRequestOut(id=c.id, enrollment_id=c.enrollment_id, program_id=c.program_id, county_code=c.county_code,
-                            action=c.action, details=details, effective_date=c.effective_date, reason=c.reason,
-                            status=c.status, entered_by=c.entered_by, entered_at=c.entered_at, decided_by=c.decided_by,
-                            decided_at=c.decided_at, decision_reason=c.decision_reason)
+    return ChangeRequestOut.model_validate(with_fields(c, details=details))

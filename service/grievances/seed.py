@@ -8,6 +8,7 @@ from sqlalchemy import select
 from service.auth.models import Role
 from service.grievances import service
 from service.grievances.schemas import AnswerIn, GrievanceIn
+from service.grievances.models import GrievanceKind
 from service.ledger.models import EntryStatus, JournalEntry, Posting
 from service.parties.models import Party
 from service.parties.service import benefit_account_id
@@ -26,7 +27,7 @@ async def load(ctx) -> None:
     if sequence is None:
         return
     who = await ctx.user(f"{household.name} (demo)", Role.COMMUNITY, party_id=household.id)
-    g = await service.file(s, who, GrievanceIn(kind="not_received", entry_sequence=sequence,
+    g = await service.file(s, who, GrievanceIn(kind=GrievanceKind.NOT_RECEIVED, entry_sequence=sequence,
                                                text="This payment has not reached our bank account."),
                            ctx.settings.grievance_deadline_days)
     official = ctx.actors.get(f"official:{household.county_code}")

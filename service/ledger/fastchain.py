@@ -20,17 +20,17 @@ from sqlalchemy import BigInteger, Text, cast, func, select
 from sqlalchemy.engine import URL
 
 from service.ledger.models import EntryStatus, JournalEntry, Posting
-from service.arrow import read_query
+from service.arrow import Schema, read_query
 
 BATCH = 200_000
 # Hash the stored metadata text as it is first (canonical since the engines write it so); False: the
 # older path, re-encoding every entry's metadata (the bench's "before").
 STORED_TEXT = True
 _E = JournalEntry
-_ENTRY = {"entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
+_ENTRY: Schema = {"entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
           "posted_at": pl.String, "memo": pl.String, "metadata": pl.String, "entered_by": pl.Int64,
           "approved_by": pl.Int64, "reversal_of_id": pl.Int64, "prev_hash": pl.String, "hash": pl.String}
-_POSTING = {"entry_id": pl.Int64, "account_id": pl.Int64, "currency": pl.String, "amount": pl.Int64}
+_POSTING: Schema = {"entry_id": pl.Int64, "account_id": pl.Int64, "currency": pl.String, "amount": pl.Int64}
 
 
 @dataclass

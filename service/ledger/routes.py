@@ -13,30 +13,22 @@ from service.auth.actor import Actor
 from service.auth.guards import READERS, requires
 from service.auth.models import Role
 from service.auth.parties import party_exists
+from service.db import fetch_one
 from service.errors import Conflict, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, Posting
+from service.ledger.repository import readable_accounts
 from service.ledger.schemas import (
-    AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn, account_out,
+    AccountIn, AccountOut, BalanceOut, EntryIn, EntryOut, HeadOut, ReverseIn, VerifyOut, VoidIn,
 )
 from service.ledger.verify import verify_ledger
 from service.pagination import Id, Limit, Offset, OptionalId, OptionalSequenceNo, Page
 from service.writes import perform
 
 
-def can_see_account(actor: Actor, account: Account) -> bool:
-    if actor.reads_everything:
-        return True
-    if actor.role == Role.COMMUNITY:
-        return account.party_id is not None and account.party_id == actor.party_id
-    if actor.role == Role.TRUSTEE:
-        return actor.in_trust(account.trust_id)
-    return account.county_code is not None and actor.in_county(account.county_code)
-
-
 async def visible_account(session: AsyncSession, actor: Actor, account_id: int) -> Account:
-    account = await session.get(Account, account_id)
-    if account is None or not can_see_account(actor, account):
+    account = await fetch_one(session, readable_accounts(actor).where(Account.id == account_id))
+    if account is None:
         raise NotFound(f"account {account_id} not found")
     return account
 
@@ -62,22 +54,15 @@ class AccountController(Controller):
         code: str | None = None, limit: Limit = 100, offset: Offset = 0,
     ) -> Page[AccountOut]:
         """Accounts in the caller's scope, filtered by owner party, kind or code."""
-        q = select(Account).order_by(Account.id)
+        q = readable_accounts(actor).order_by(Account.id)
         if code:
             q = q.where(Account.code == code)
         if party_id is not None:
             q = q.where(Account.party_id == party_id)
         if kind:
             q = q.where(Account.kind == kind)
-        if not actor.reads_everything:
-            if actor.role == Role.COMMUNITY:
-                q = q.where(Account.party_id == actor.party_id)
-            elif actor.role == Role.TRUSTEE:
-                q = q.where(Account.trust_id == actor.trust_id)
-            else:
-                q = q.where(Account.county_code == actor.county_code)
         rows = (await session.execute(q.limit(limit).offset(offset))).scalars()
-        return Page(items=[account_out(a) for a in rows], limit=limit, offset=offset)
+        return Page(items=[AccountOut.model_validate(a) for a in rows], limit=limit, offset=offset)
 
     @post("/", guards=[requires()], status_code=201)
     async def open_account(self, request: Request, data: AccountIn) -> Response[AccountOut]:
@@ -88,14 +73,14 @@ class AccountController(Controller):
                 raise Conflict(f"an account with code {data.code!r} already exists", field="code")
             if data.party_id is not None and not await party_exists(session, data.party_id):
                 raise InvalidField("party_id", f"unknown party {data.party_id}")
-            return account_out(await ledger.open_account(session, **data.model_dump()))
+            return AccountOut.model_validate(await ledger.open_account(session, **data.model_dump()))
 
         return await perform(request, data, op)
 
     @get("/{account_id:int}", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_account(self, session: AsyncSession, actor: Actor, account_id: Id) -> AccountOut:
         """One account in the caller's scope."""
-        return account_out(await visible_account(session, actor, account_id))
+        return AccountOut.model_validate(await visible_account(session, actor, account_id))
 
     @get("/{account_id:int}/balance", guards=[requires(*READERS, Role.COMMUNITY)])
     async def get_balance(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from service import money
-from service.ledger.models import Account, AccountKind, JournalEntry
+from service.ledger.models import AccountKind, JournalEntry
 from service.ledger.service import Balance
 from service.ledger.verify import VerifyReport
 from service.schemas import Input, Output
@@ -166,7 +166,3 @@ class VerifyOut(Output):
 class HeadOut(Output):
     sequence: int
     hash: str
-
-
-def account_out(a: Account) -> AccountOut:
-    return AccountOut.model_validate(a)

@@ -137,7 +137,7 @@ class StipendRuleController(Controller):
         """A rate per verified patrol-day or hour, a monthly cap per member, paid from a county fund."""
 
         async def op(session: AsyncSession, actor: Actor) -> StipendRuleOut:
-            return stipends.rule_out(await stipends.create_rule(session, actor, data))
+            return StipendRuleOut.model_validate(await stipends.create_rule(session, actor, data))
 
         return await perform(request, data, op)
 
@@ -146,12 +146,12 @@ class StipendRuleController(Controller):
                          offset: Offset = 0) -> Page[StipendRuleOut]:
         """Stipend rules of the caller's county."""
         rules = await stipends.list_rules(session, actor, limit, offset)
-        return Page(items=[stipends.rule_out(r) for r in rules], limit=limit, offset=offset)
+        return Page(items=[StipendRuleOut.model_validate(r) for r in rules], limit=limit, offset=offset)
 
     @get("/{rule_id:int}", guards=[requires(*COUNTY_READERS)])
     async def get_rule(self, session: AsyncSession, actor: Actor, rule_id: Id) -> StipendRuleOut:
         """One stipend rule."""
-        return stipends.rule_out(await stipends.get_rule(session, actor, rule_id))
+        return StipendRuleOut.model_validate(await stipends.get_rule(session, actor, rule_id))
 
 
 class StipendRunController(Controller):

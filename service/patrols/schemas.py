@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from service import money
 from service.patrols.models import StipendBasis
-from service.schemas import Input, Money, Output, read_from
+from service.schemas import Input, Money, Output, Thousandths, read_from
 
 Text = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 Id = Field(ge=1, le=2**62)
@@ -92,7 +92,7 @@ class LogOut(Output):
     member_party_ids: list[int]
     route_name: str
     route_geojson: dict[str, Any] | None
-    distance_km: str
+    distance_km: Thousandths = read_from("distance_km", "distance_m")
     observations: str
     incidents: Incidents
     status: str
@@ -154,8 +154,8 @@ class StipendLineOut(Output):
     team_id: int
     patrol_days: int
     hours: str
-    uncapped: money.Amount
-    amount: money.Amount
+    uncapped: Money
+    amount: Money
     capped: bool
     rule: str
     entry_id: int | None = None
@@ -168,7 +168,7 @@ class StipendRunOut(Output):
     county_code: str
     period: str
     status: str
-    total: money.Amount
+    total: Money = read_from("total", "total_minor")
     lines: list[StipendLineOut]
     already_paid: list[int] = Field(default=[], description="members paid for this month under this rule before")
     created_by: int | None = None

@@ -13,8 +13,9 @@ from service.db import fetch_one, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.parties import service as parties
 from service.parties.models import Party, PartyKind
+from service.schemas import with_fields
 from service.patrols import imports, rules
-from service.patrols.repository import readable_logs
+from service.patrols.repository import readable_logs, readable_teams
 from service.patrols.models import LogStatus, PatrolLog, PatrolLogMember, PatrolMember, PatrolTeam
 from service.patrols.schemas import (
     ImportOut, ImportRowError, Incidents, LogIn, LogOut, MemberIn, MemberOut, TeamIn, TeamOut,
@@ -29,13 +30,9 @@ class ImportRefused(DomainError):
 # --- teams and members ----------------------------------------------------------------------
 
 
-def can_see_county(actor: Actor, county_code: str) -> bool:
-    return actor.reads_everything or actor.in_county(county_code)
-
-
 async def get_team(session: AsyncSession, actor: Actor, team_id: int) -> PatrolTeam:
-    team = await session.get(PatrolTeam, team_id)
-    if team is None or not can_see_county(actor, team.county_code):
+    team = await fetch_one(session, readable_teams(actor).where(PatrolTeam.id == team_id))
+    if team is None:
         raise NotFound(f"patrol team {team_id} not found")
     return team
 
@@ -87,11 +84,9 @@ async def member_out(session: AsyncSession, member: PatrolMember) -> MemberOut:
 
 
 async def list_teams(session: AsyncSession, actor: Actor, county_code: str | None, limit: int, offset: int) -> list[PatrolTeam]:
-    q = select(PatrolTeam).order_by(PatrolTeam.id)
+    q = readable_teams(actor).order_by(PatrolTeam.id)
     if county_code:
         q = q.where(PatrolTeam.county_code == county_code)
-    if not actor.reads_everything:
-        q = q.where(PatrolTeam.county_code == actor.county_code)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 
@@ -161,16 +156,9 @@ async def create_log(session: AsyncSession, actor: Actor, data: LogIn) -> Patrol
 async def log_out(session: AsyncSession, log: PatrolLog) -> LogOut:
     members = await session.execute(
         select(PatrolLogMember.member_party_id).where(PatrolLogMember.log_id == log.id).order_by(PatrolLogMember.id))
-    return LogOut(
-        id=log.id, team_id=log.team_id, county_code=log.county_code, patrol_date=log.patrol_date,
-        starts_at=log.starts_at, ends_at=log.ends_at, minutes=log.minutes, member_party_ids=list(members.scalars()),
-        route_name=log.route_name, route_geojson=log.route_geojson, distance_km=rules.format_km(log.distance_m),
-        observations=log.observations,
-        incidents=Incidents(nets_removed=log.nets_removed, traps_removed=log.traps_removed,
-                            poaching_reported=log.poaching_reported, wildlife_sighted=log.wildlife_sighted),
-        status=log.status, source=log.source, source_ref=log.source_ref, entered_by=log.entered_by,
-        reviewed_by=log.reviewed_by, reviewed_at=log.reviewed_at, reject_reason=log.reject_reason,
-    )
+    incidents = Incidents(nets_removed=log.nets_removed, traps_removed=log.traps_removed,
+                          poaching_reported=log.poaching_reported, wildlife_sighted=log.wildlife_sighted)
+    return LogOut.model_validate(with_fields(log, member_party_ids=list(members.scalars()), incidents=incidents))
 
 
 async def get_log(session: AsyncSession, actor: Actor, log_id: int, lock: bool = False) -> PatrolLog:

@@ -7,21 +7,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import money
 from service.auth.actor import Actor
-from service.db import fetch, utcnow
+from service.db import fetch_one, present, utcnow
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
 from service.parties import service as parties
 from service.patrols import rules
+from service.schemas import with_fields
 from service.patrols.models import (
     LogStatus, PatrolLog, PatrolLogMember, RunStatus, StipendLine, StipendRule, StipendRun,
 )
-from service.patrols.schemas import StipendLineOut, StipendRuleIn, StipendRuleOut, StipendRunIn, StipendRunOut
-from service.patrols.service import can_see_county, get_team
-
-
-def rule_out(rule: StipendRule) -> StipendRuleOut:
-    return StipendRuleOut.model_validate(rule)
+from service.patrols.schemas import StipendLineOut, StipendRuleIn, StipendRunIn, StipendRunOut
+from service.patrols.repository import readable_rules, readable_runs
+from service.patrols.service import get_team
 
 
 async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) -> StipendRule:
@@ -43,16 +41,14 @@ async def create_rule(session: AsyncSession, actor: Actor, data: StipendRuleIn) 
 
 
 async def get_rule(session: AsyncSession, actor: Actor, rule_id: int, lock: bool = False) -> StipendRule:
-    rule = await fetch(session, StipendRule, rule_id, lock=lock)
-    if rule is None or not can_see_county(actor, rule.county_code):
+    rule = await fetch_one(session, readable_rules(actor).where(StipendRule.id == rule_id), lock=lock)
+    if rule is None:
         raise NotFound(f"stipend rule {rule_id} not found")
     return rule
 
 
 async def list_rules(session: AsyncSession, actor: Actor, limit: int, offset: int) -> list[StipendRule]:
-    q = select(StipendRule).order_by(StipendRule.id)
-    if not actor.reads_everything:
-        q = q.where(StipendRule.county_code == actor.county_code)
+    q = readable_rules(actor).order_by(StipendRule.id)
     return list((await session.execute(q.limit(limit).offset(offset))).scalars())
 
 
@@ -79,11 +75,9 @@ async def compute(session: AsyncSession, rule: StipendRule, period: str) -> tupl
 
 
 def _line_out(s: rules.Stipend, currency: str, entry_id: int | None = None, status: str = "preview") -> StipendLineOut:
-    return StipendLineOut(
-        member_party_id=s.member_party_id, team_id=s.team_id, patrol_days=s.patrol_days,
-        hours=f"{s.minutes // 60}:{s.minutes % 60:02d}", uncapped=money.format(s.uncapped, currency),
-        amount=money.format(s.amount, currency), capped=s.capped, rule=s.rule_text, entry_id=entry_id, status=status,
-    )
+    return StipendLineOut.model_validate(with_fields(
+        s, currency=currency, hours=f"{s.minutes // 60}:{s.minutes % 60:02d}", rule=s.rule_text, entry_id=entry_id,
+        status=status))
 
 
 async def dry_run(session: AsyncSession, actor: Actor, data: StipendRunIn) -> StipendRunOut:
@@ -132,8 +126,8 @@ async def commit(session: AsyncSession, actor: Actor, data: StipendRunIn) -> Sti
 
 
 async def get_run(session: AsyncSession, actor: Actor, run_id: int, lock: bool = False) -> StipendRun:
-    run = await fetch(session, StipendRun, run_id, lock=lock)
-    if run is None or not can_see_county(actor, run.county_code):
+    run = await fetch_one(session, readable_runs(actor).where(StipendRun.id == run_id), lock=lock)
+    if run is None:
         raise NotFound(f"stipend run {run_id} not found")
     return run
 
@@ -149,7 +143,7 @@ async def approve(session: AsyncSession, actor: Actor, run_id: int) -> StipendRu
     if run.status != RunStatus.PENDING:
         raise Conflict(f"stipend run {run_id} is {run.status}", field="status")
     for line in await _lines(session, run.id):
-        await ledger.post_pending(session, line.entry_id, actor)
+        await ledger.post_pending(session, present(line.entry_id, "a stipend line's entry"), actor)
     run.status, run.decided_by, run.decided_at = RunStatus.APPROVED, actor.user_id, utcnow()
     await session.flush()
     return run
@@ -163,7 +157,7 @@ async def reject(session: AsyncSession, actor: Actor, run_id: int, reason: str) 
     if run.created_by == actor.user_id:
         raise Forbidden("four-eyes rule: the person who committed a run cannot decide on it", field="decided_by")
     for line in await _lines(session, run.id):
-        await ledger.void_pending(session, line.entry_id, actor, reason)
+        await ledger.void_pending(session, present(line.entry_id, "a stipend line's entry"), actor, reason)
         line.live = None
     run.status, run.decided_by, run.decided_at, run.reject_reason = RunStatus.REJECTED, actor.user_id, utcnow(), reason
     await session.flush()
@@ -179,18 +173,12 @@ async def run_out(session: AsyncSession, run: StipendRun) -> StipendRunOut:
                                 l.amount_minor, l.rule_text), currency, l.entry_id, status)
         for l in await _lines(session, run.id)
     ]
-    return StipendRunOut(
-        id=run.id, rule_id=run.rule_id, county_code=run.county_code, period=run.period, status=run.status,
-        total=money.format(run.total_minor, currency), lines=lines, created_by=run.created_by,
-        decided_by=run.decided_by, reject_reason=run.reject_reason,
-    )
+    return StipendRunOut.model_validate(with_fields(run, currency=currency, lines=lines))
 
 
 async def list_runs(session: AsyncSession, actor: Actor, rule_id: int | None, period: str | None,
                     limit: int, offset: int) -> list[StipendRun]:
-    q = select(StipendRun).order_by(StipendRun.id)
-    if not actor.reads_everything:
-        q = q.where(StipendRun.county_code == actor.county_code)
+    q = readable_runs(actor).order_by(StipendRun.id)
     if rule_id is not None:
         q = q.where(StipendRun.rule_id == rule_id)
     if period:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from service import money
-from service.schemas import Input, Output
+from service.schemas import Input, Money, Output
 from service.allocation import BASIS_POINTS
 from service.shares.models import PoolKind
 
@@ -87,8 +87,8 @@ class AgreementOut(Output):
     currency: str
     pool_account_id: int
     revenue_account_id: int
-    pool_balance: str
-    pool_available: str
+    pool_balance: Money
+    pool_available: Money
     current_version: VersionOut | None
     versions: list[VersionOut]
     created_at: datetime
@@ -97,7 +97,7 @@ class AgreementOut(Output):
 class RevenueOut(Output):
     id: int
     agreement_id: int
-    amount: str
+    amount: Money
     received_on: date
     payer_party_id: int | None
     reference: str | None

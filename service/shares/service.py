@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import fetch_one
+from service.db import fetch_one, present
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind
@@ -35,6 +35,11 @@ TIE_BREAK = ("largest remainder: each stakeholder gets the floor of its exact sh
 _TRUSTS = table("trusts", column("id"), column("county_code"))
 
 # --- access ----------------------------------------------------------------------------------
+
+
+def pool_of(a: ShareAgreement) -> int:
+    """The agreement's pool account (opened right after the agreement's row is inserted)."""
+    return present(a.pool_account_id, "the agreement's pool account")
 
 
 def can_manage(actor: Actor, a: ShareAgreement) -> bool:
@@ -164,7 +169,7 @@ async def add_revenue(session: AsyncSession, actor: Actor, agreement_id: int, da
     if data.payer_party_id is not None and await session.get(Party, data.payer_party_id) is None:
         raise InvalidField("payer_party_id", f"unknown party {data.payer_party_id}")
     entry = await ledger.record_entry(
-        session, kind="funding", legs=ledger.transfer(a.revenue_account_id, a.pool_account_id, amount, a.currency),
+        session, kind="funding", legs=ledger.transfer(present(a.revenue_account_id, "revenue account"), pool_of(a), amount, a.currency),
         actor=actor, effective_date=data.received_on, memo=data.memo or f"{a.pool_kind} revenue into {a.name}",
         metadata={"agreement_id": a.id, "county_code": a.county_code, "period": data.received_on.strftime("%Y-%m"),
                   "payer_party_id": data.payer_party_id, "reference": data.reference, "trust_id": a.trust_id},
@@ -199,7 +204,7 @@ async def plan(session: AsyncSession, a: ShareAgreement, data: DistributionIn) -
     if v is None:
         raise InvalidField("effective_date", f"no version of the agreement applies on {data.effective_date}; the first "
                                              f"starts on {vs[0].effective_from}")
-    available = (await ledger.balance(session, a.pool_account_id)).available
+    available = (await ledger.balance(session, pool_of(a))).available
     amount = money.parse_positive(data.amount, a.currency) if data.amount is not None else available
     if amount <= 0:
         raise InvalidField("amount", "the pool holds nothing to distribute")
@@ -216,7 +221,7 @@ async def distribute(session: AsyncSession, actor: Actor, agreement_id: int, dat
     """One ledger entry: the pool pays every stakeholder's benefits account its part."""
     a = await get_managed(session, actor, agreement_id)
     p = await plan(session, a, data)
-    legs = [ledger.Leg(a.pool_account_id, p.amount, a.currency)]
+    legs = [ledger.Leg(pool_of(a), p.amount, a.currency)]
     for part in p.parts:
         if part.amount:  # a zero part is shown on the run but moves no money
             legs.append(ledger.Leg(await _benefits(session, part.stakeholder_id, a.currency), -part.amount, a.currency))

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import utcnow
+from service.db import present, utcnow
 from service.ledger import service as ledger
 from service.ledger.models import JournalEntry
 from service.parties.models import Party
+from service.schemas import with_fields
 from service.shares import repository, service
 from service.shares.models import Distribution, DistributionLine, PoolRevenue, ShareAgreement, ShareLine, ShareVersion
 from service.shares.schemas import (
@@ -45,19 +46,14 @@ async def agreement_out(session: AsyncSession, a: ShareAgreement) -> AgreementOu
     vs = await version_outs(session, a)
     today = utcnow().date()
     current = next((v for v in reversed(vs) if v.effective_from <= today), None)
-    pool = await ledger.get_account(session, a.pool_account_id)  # type: ignore[arg-type]
-    return AgreementOut(
-        id=a.id, name=a.name, pool_kind=a.pool_kind, description=a.description, reference=a.reference,
-        county_code=a.county_code, trust_id=a.trust_id, currency=a.currency, pool_account_id=a.pool_account_id,
-        revenue_account_id=a.revenue_account_id, pool_balance=money.format(pool.posted_balance, a.currency),
-        pool_available=money.format(pool.available_balance, a.currency), current_version=current, versions=vs,
-        created_at=a.created_at,
-    )
+    pool = await ledger.get_account(session, service.pool_of(a))
+    return AgreementOut.model_validate(with_fields(
+        a, pool_balance=pool.posted_balance, pool_available=pool.available_balance, current_version=current,
+        versions=vs))
 
 
 def revenue_out(a: ShareAgreement, r: PoolRevenue) -> RevenueOut:
-    return RevenueOut(id=r.id, agreement_id=a.id, amount=money.format(r.amount, a.currency), received_on=r.received_on,
-                      payer_party_id=r.payer_party_id, reference=r.reference, memo=r.memo, entry_id=r.entry_id)
+    return RevenueOut.model_validate(with_fields(r, agreement_id=a.id, currency=a.currency))
 
 
 async def plan_out(session: AsyncSession, p: service.Plan, data, d: Distribution | None) -> DistributionOut:
@@ -83,11 +79,11 @@ async def distribution_out(session: AsyncSession, a: ShareAgreement, d: Distribu
     """A committed run, read back from its stored lines."""
     from service.allocation import Part
 
-    v = await session.get(ShareVersion, d.version_id)
+    v = await session.get_one(ShareVersion, d.version_id)
     lines = list((await session.execute(select(DistributionLine).where(DistributionLine.distribution_id == d.id)
                                         .order_by(DistributionLine.party_id))).scalars())
     parts = [Part(x.party_id, x.share_bps, x.amount, d.amount * x.share_bps, x.remainder_fen) for x in lines]
-    p = service.Plan(a, v, d.amount, parts, {}, 0)  # type: ignore[arg-type]
+    p = service.Plan(a, v, d.amount, parts, {}, 0)
     out = await plan_out(session, p, d, d)
     out.pool_available_before = out.pool_available_after = None  # not kept for past runs
     return out
@@ -125,6 +121,7 @@ async def history_out(session: AsyncSession, actor: Actor, party_id: int) -> Sta
         totals[cur] += got.amount
         items.append(ReceiptItem(agreement_id=d.agreement_id, distribution_id=d.id, effective_date=d.effective_date,
                                  period=d.period, version=v.version, share_bps=got.share_bps,
-                                 amount=money.format(got.amount, cur), currency=cur, entry_id=d.entry_id))
+                                 amount=money.format(got.amount, cur), currency=cur,
+                                 entry_id=present(d.entry_id, "a distribution's entry")))
     return StakeholderHistoryOut(party_id=party_id, name=party.name if party else "", shares=shares, distributions=items,
                                  total_received={c: money.format(m, c) for c, m in totals.items()})

@@ -86,7 +86,7 @@ class TrustController(Controller):
         async def op(session: AsyncSession, actor: Actor) -> DisbursementOut:
             d = await service.disburse(session, actor, trust_id, data)
             trust = await service.get_visible(session, actor, trust_id)
-            return views.disbursement_out(trust, d, await session.get(TrustAllocation, d.allocation_id))
+            return views.disbursement_out(trust, d, await session.get_one(TrustAllocation, d.allocation_id))
 
         return await perform(request, data, op)
 

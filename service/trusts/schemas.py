@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from service import money
-from service.schemas import Input, Output
+from service.schemas import Input, Money, Output
 
 Text = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 Id = Field(ge=1, le=2**62)
@@ -109,11 +109,11 @@ class TrustOut(Output):
     starts_on: date
     ends_on: date | None
     fee_bps: int
-    fee_minimum: str
+    fee_minimum: Money
     account_id: int
     fee_account_id: int
-    balance: str
-    available: str
+    balance: Money
+    available: Money
     settlors: list[SettlorOut]
     beneficiaries: list[PartyRef]
     allocations: list[AllocationOut]
@@ -124,9 +124,9 @@ class ContributionOut(Output):
     id: int
     trust_id: int
     settlor_party_id: int
-    amount: str
-    fee: str
-    net: str
+    amount: Money
+    fee: Money
+    net: Money
     currency: str
     received_on: date
     reference: str
@@ -143,7 +143,7 @@ class DisbursementOut(Output):
     purpose: str
     beneficiary_party_id: int | None
     account_id: int
-    amount: str
+    amount: Money
     currency: str
     paid_on: date
     reference: str | None

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.db import fetch_one
+from service.db import fetch_one, present
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import AccountKind, EntryStatus, JournalEntry, Posting
@@ -25,6 +25,15 @@ from service.trusts.schemas import ContributionIn, DisbursementIn, SettlorIn, Tr
 from service.trusts.statement import Flow, summarize
 
 # --- access ----------------------------------------------------------------------------------
+
+
+def account_of(trust: Trust) -> int:
+    """The trust's own account (opened right after the trust's row is inserted)."""
+    return present(trust.account_id, "the trust's account")
+
+
+def fee_account_of(trust: Trust) -> int:
+    return present(trust.fee_account_id, "the trust's fee account")
 
 
 def can_manage(actor: Actor, trust: Trust) -> bool:
@@ -169,7 +178,7 @@ async def contribute(session: AsyncSession, actor: Actor, trust_id: int, data: C
         raise InvalidField("settlor_party_id", f"party {data.settlor_party_id} is not a settlor of this trust")
     rule = f"contribution {data.reference}"
     entry = await ledger.record_entry(
-        session, kind="contribution", legs=ledger.transfer(settlor.source_account_id, trust.account_id, amount, trust.currency),
+        session, kind="contribution", legs=ledger.transfer(settlor.source_account_id, account_of(trust), amount, trust.currency),
         actor=actor, effective_date=data.received_on, memo=data.memo or f"contribution to {trust.name} ({data.reference})",
         metadata=_meta(trust, data.received_on, settlor_party_id=settlor.party_id, rule=rule, reference=data.reference),
     )
@@ -178,7 +187,8 @@ async def contribute(session: AsyncSession, actor: Actor, trust_id: int, data: C
     fee_entry = None
     if fee:
         fee_entry = await ledger.record_entry(
-            session, kind="fee", legs=ledger.transfer(trust.account_id, trust.fee_account_id, fee, trust.currency),
+            session, kind="fee", legs=ledger.transfer(account_of(trust), fee_account_of(trust), fee,
+                                             trust.currency),
             actor=actor, effective_date=data.received_on, memo=f"trustee fee on contribution {data.reference}",
             metadata=_meta(trust, data.received_on, settlor_party_id=settlor.party_id, rule=fee_text,
                            contribution_entry_id=entry.id),
@@ -221,7 +231,7 @@ async def disburse(session: AsyncSession, actor: Actor, trust_id: int, data: Dis
         )
     payee = data.beneficiary_party_id or alloc.beneficiary_party_id
     entry = await ledger.record_entry(
-        session, kind="disbursement", legs=ledger.transfer(trust.account_id, account_id, amount, trust.currency),
+        session, kind="disbursement", legs=ledger.transfer(account_of(trust), account_id, amount, trust.currency),
         actor=actor, effective_date=data.paid_on, memo=data.memo or f"{alloc.name} ({trust.name})",
         metadata=_meta(trust, data.paid_on, purpose=alloc.key, payee_party_id=payee, reference=data.reference,
                        rule=f"{alloc.name}: {alloc.share_bps} bp of net contributions",

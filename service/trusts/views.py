@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import money
 from service.ledger import service as ledger
 from service.parties.models import Party
+from service.schemas import with_fields
 from service.trusts import rules
 from service.trusts import service as trusts
 from service.trusts.models import Contribution, Disbursement, Trust, TrustAllocation, TrustBeneficiary, TrustSettlor
@@ -37,38 +38,22 @@ async def trust_out(session: AsyncSession, trust: Trust) -> TrustOut:
         TrustBeneficiary.trust_id == trust.id).order_by(TrustBeneficiary.id))).scalars())
     allocs = await trusts.allocations(session, trust.id)
     names = await _names(session, {trust.trustee_party_id, *beneficiaries, *(s.party_id for s in settlors)})
-    account = await ledger.get_account(session, trust.account_id)  # type: ignore[arg-type]
-    f = lambda m: money.format(m, trust.currency)  # noqa: E731
-    return TrustOut(
-        id=trust.id, name=trust.name, purpose=trust.purpose, trustee_party_id=trust.trustee_party_id,
-        trustee_name=names.get(trust.trustee_party_id, ""), county_code=trust.county_code,
-        division_code=trust.division_code, currency=trust.currency, agreement_reference=trust.agreement_reference,
-        agreement_signed_on=trust.agreement_signed_on, starts_on=trust.starts_on, ends_on=trust.ends_on,
-        fee_bps=trust.fee_bps, fee_minimum=f(trust.fee_minimum), account_id=trust.account_id,
-        fee_account_id=trust.fee_account_id, balance=f(account.posted_balance), available=f(account.available_balance),
-        settlors=[SettlorOut(party_id=s.party_id, name=names.get(s.party_id, ""), category=s.category,
-                             source_account_id=s.source_account_id) for s in settlors],
+    account = await ledger.get_account(session, trusts.account_of(trust))
+    return TrustOut.model_validate(with_fields(
+        trust, trustee_name=names.get(trust.trustee_party_id, ""), balance=account.posted_balance,
+        available=account.available_balance,
+        settlors=[SettlorOut.model_validate(with_fields(s, name=names.get(s.party_id, ""))) for s in settlors],
         beneficiaries=[PartyRef(party_id=p, name=names.get(p, "")) for p in beneficiaries],
-        allocations=[AllocationOut.model_validate(a) for a in allocs], created_at=trust.created_at,
-    )
+        allocations=[AllocationOut.model_validate(a) for a in allocs]))
 
 
 def contribution_out(trust: Trust, c: Contribution) -> ContributionOut:
-    f = lambda m: money.format(m, c.currency)  # noqa: E731
-    return ContributionOut(
-        id=c.id, trust_id=c.trust_id, settlor_party_id=c.settlor_party_id, amount=f(c.amount), fee=f(c.fee),
-        net=f(c.amount - c.fee), currency=c.currency, received_on=c.received_on, reference=c.reference, memo=c.memo,
-        fee_rule=rules.fee_rule(c.amount, trust.fee_bps, trust.fee_minimum, c.currency),
-        entry_id=c.entry_id, fee_entry_id=c.fee_entry_id, created_at=c.created_at,
-    )
+    return ContributionOut.model_validate(with_fields(
+        c, net=c.amount - c.fee, fee_rule=rules.fee_rule(c.amount, trust.fee_bps, trust.fee_minimum, c.currency)))
 
 
 def disbursement_out(trust: Trust, d: Disbursement, alloc: TrustAllocation) -> DisbursementOut:
-    return DisbursementOut(
-        id=d.id, trust_id=d.trust_id, purpose=alloc.key, beneficiary_party_id=d.beneficiary_party_id,
-        account_id=d.account_id, amount=money.format(d.amount, trust.currency), currency=trust.currency,
-        paid_on=d.paid_on, reference=d.reference, memo=d.memo, entry_id=d.entry_id, created_at=d.created_at,
-    )
+    return DisbursementOut.model_validate(with_fields(d, purpose=alloc.key, currency=trust.currency))
 
 
 async def statement_out(session: AsyncSession, trust: Trust, as_of_date: date | None) -> TrustStatementOut:
@@ -79,8 +64,8 @@ async def statement_out(session: AsyncSession, trust: Trust, as_of_date: date | 
     room = rules.headroom(s.net_contributions, [(a.id, a.share_bps) for a in allocs], s.by_allocation)
     settlors = await _settlors(session, trust.id)
     names = await _names(session, {x.party_id for x in settlors})
-    ledger_balance = (await ledger.balance(session, trust.account_id, as_of_date=as_of_date)).posted  # type: ignore[arg-type]
-    fee_balance = (await ledger.balance(session, trust.fee_account_id, as_of_date=as_of_date)).posted  # type: ignore[arg-type]
+    ledger_balance = (await ledger.balance(session, trusts.account_of(trust), as_of_date=as_of_date)).posted
+    fee_balance = (await ledger.balance(session, trusts.fee_account_of(trust), as_of_date=as_of_date)).posted
     sequence, hash_ = await ledger.head(session)
     f = lambda m: money.format(m, trust.currency)  # noqa: E731
     settlor_lines = []
@@ -94,7 +79,7 @@ async def statement_out(session: AsyncSession, trust: Trust, as_of_date: date | 
     return TrustStatementOut(
         trust_id=trust.id, name=trust.name, currency=trust.currency, trustee_party_id=trust.trustee_party_id,
         agreement_reference=trust.agreement_reference, as_of_date=as_of_date, ledger_sequence=sequence,
-        ledger_hash=hash_, account_id=trust.account_id, ledger_balance=f(ledger_balance),
+        ledger_hash=hash_, account_id=trusts.account_of(trust), ledger_balance=f(ledger_balance),
         fee_account_balance=f(fee_balance), ties_to_ledger=s.balance == ledger_balance,
         totals=StatementTotals(contributions=f(s.contributions), fees=f(s.fees), net_contributions=f(s.net_contributions),
                                disbursements=f(s.disbursements), other_adjustments=f(s.other), balance=f(s.balance)),

@@ -46,7 +46,7 @@ async def queue_context(session: AsyncSession, actor: Actor) -> dict[str, Any]:
         "batches": [(b, progs[b.program_id], await checks.batch_check(session, b, progs[b.program_id], shown=0))
                     for b in batches],
         "runs": [(r, rules[r.rule_id], run_ok[r.id]) for r in runs],
-        "fundings": [(f, progs.get(f.program_id)) for f in fundings],
+        "fundings": [(f, progs.get(f.program_id) if f.program_id is not None else None) for f in fundings],
         "names": await user_names(session, [p.entered_by for p in payments] + [b.created_by for b in batches]
                                   + [r.created_by for r in runs] + [f.entered_by for f in fundings]),
         "payees": await party_names(session, [p.payee_party_id for p in payments]),
@@ -63,9 +63,9 @@ async def _payment_page(request: Request, session: AsyncSession, actor: Actor, p
                         errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                         status: int = 200) -> Response:
     payment = await comp.visible_payment(session, actor, payment_id)
-    program = await session.get(Program, payment.program_id)
+    program = await session.get_one(Program, payment.program_id)
     trail = (await comp.payment_with_events(session, payment)).events or []
-    fund = await ledger.get_account(session, program.fund_account_id)  # type: ignore[union-attr]
+    fund = await ledger.get_account(session, program.fund_account_id)
     t = LABELS[lang_of(request)]
     return page(request, "approver/payment.html", status=status, title=t["ap_payment_title"].format(id=payment.id),
                 p=payment, program=program, check=checks.payment_check(program, payment), fund=fund, trail=trail,

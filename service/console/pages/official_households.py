@@ -29,7 +29,8 @@ from service.reports import service as reports
 async def household_search(request: Request, session: AsyncSession, actor: Actor) -> Response:
     q = request.query_params
     values = {k: (q.get(k) or "").strip()[:60] for k in ("name", "village", "tail")}
-    found = await county.households(session, actor, **values)
+    found = await county.households(session, actor, name=values["name"], village=values["village"],
+                                    tail=values["tail"])
     return page(request, "official/households.html", title=LABELS[lang_of(request)]["households"], values=values,
                 found=found, searched=any(values.values()))
 

@@ -120,7 +120,7 @@ async def record_disbursement(request: Request, session: AsyncSession, actor: Ac
             refused.update(exc.extra)
             raise
         return views.disbursement_out(await trusts.get_visible(s, a, trust_id), d,
-                                      await s.get(TrustAllocation, d.allocation_id))
+                                      await s.get_one(TrustAllocation, d.allocation_id))
 
     outcome = await forms.submit(request, values, data, op)
     if not outcome.ok:
