@@ -286,18 +286,16 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
         metadata=entry_metadata(program, payment.id, party.id, data.period, computed.rule, None, computed.amount),
     )
     await update_row(session, payment, entry_id=entry.id)
-    event = await insert_row(session, PaymentEvent, dict(
-        payment_id=payment.id, action="enter", from_status=None, to_status=S.PENDING, actor_id=actor.user_id,
-        at=utcnow(), detail=computed.rule, request_id=actor.request_id))
+    event = await _record_event(session, payment, "enter", None, S.PENDING, actor, computed.rule)
     return payment, event
 
 
-def _event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str, actor: Actor,
-           detail: str = "") -> PaymentEvent:
-    event = PaymentEvent(payment_id=payment.id, action=action, from_status=before, to_status=after,
-                         actor_id=actor.user_id, at=utcnow(), detail=detail, request_id=actor.request_id)
-    session.add(event)
-    return event
+async def _record_event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str,
+                        actor: Actor, detail: str = "") -> PaymentEvent:
+    """The payment's trail: one attributed, timestamped event per transition (through the driver)."""
+    return await insert_row(session, PaymentEvent, dict(
+        payment_id=payment.id, action=action, from_status=before, to_status=after, actor_id=actor.user_id,
+        at=utcnow(), detail=detail, request_id=actor.request_id))
 
 
 async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
@@ -316,9 +314,7 @@ async def _move(session: AsyncSession, payment: Payment, action: str, actor: Act
         changes["live_key"] = None  # the payee may be paid again for this period
     await session.flush()  # what the caller changed (bank reference, reversal entry) before the move
     await update_row(session, payment, **changes)
-    await insert_row(session, PaymentEvent, dict(
-        payment_id=payment.id, action=action, from_status=before, to_status=target, actor_id=actor.user_id,
-        at=utcnow(), detail=detail, request_id=actor.request_id))
+    await _record_event(session, payment, action, before, target, actor, detail)
 
 
 async def approve(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:

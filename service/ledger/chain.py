@@ -60,15 +60,15 @@ def canonical_many(entries: Sequence[Mapping[str, Any]], postings: Sequence[Iter
     of their metadata: each distinct value is encoded once, and metadata documents with the same keys
     are filled into one template, so only what differs is encoded per entry."""
     field: dict[str, list[str]] = {
-        "sequence": _each([e["sequence"] for e in entries], _value),
-        "kind": _each([e["kind"] for e in entries], _value),
-        "effective_date": _each([e["effective_date"] for e in entries], lambda d: _value(d.isoformat())),
-        "posted_at": _each([e["posted_at"] for e in entries], lambda t: _value(t.isoformat(timespec="microseconds"))),
-        "memo": _each([e["memo"] for e in entries], _value),
+        "sequence": _each([e["sequence"] for e in entries], json_value),
+        "kind": _each([e["kind"] for e in entries], json_value),
+        "effective_date": _each([e["effective_date"] for e in entries], lambda d: json_value(d.isoformat())),
+        "posted_at": _each([e["posted_at"] for e in entries], lambda t: json_value(t.isoformat(timespec="microseconds"))),
+        "memo": _each([e["memo"] for e in entries], json_value),
         "metadata": _documents([e["metadata"] for e in entries]),
-        "entered_by": _each([e["entered_by"] for e in entries], _value),
-        "approved_by": _each([e.get("approved_by") for e in entries], _value),
-        "reversal_of": _each([e.get("reversal_of_id") for e in entries], _value),
+        "entered_by": _each([e["entered_by"] for e in entries], json_value),
+        "approved_by": _each([e.get("approved_by") for e in entries], json_value),
+        "reversal_of": _each([e.get("reversal_of_id") for e in entries], json_value),
         "postings": [_postings(legs) for legs in postings],
     }
     if len(field["postings"]) != len(entries):
@@ -76,7 +76,7 @@ def canonical_many(entries: Sequence[Mapping[str, Any]], postings: Sequence[Iter
     return [(_TEMPLATE % row).encode() for row in zip(*(field[name] for name in _FIELDS), strict=True)]
 
 
-def _value(value: Any) -> str:
+def json_value(value: Any) -> str:
     """Compact JSON of one value, as inside `canonical_bytes`."""
     kind = type(value)
     if kind is str:
@@ -120,7 +120,7 @@ def _documents(docs: list[Any]) -> list[str]:
             parts.append(f"{name}:{json.dumps(one, **_COMPACT).replace('%', '%%')}")
         else:
             parts.append(f"{name}:%s")
-            varying.append(_each(values, _value) if all(type(v) in (str, int, type(None)) for v in values)
+            varying.append(_each(values, json_value) if all(type(v) in (str, int, type(None)) for v in values)
                            else [json.dumps(v, **_COMPACT) for v in values])
     template = "{" + ",".join(parts) + "}"
     if not varying:

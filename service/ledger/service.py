@@ -9,7 +9,6 @@ Accounts are locked in id order and the chain head last, so concurrent writers c
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _encode_str  # ensure_ascii=False, as canonical_json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from service.db import canonical_json, insert_ids, utcnow
 from service.driver import Driver, as_loaded, fixed, load_one
 from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
-from service.ledger.chain import canonical_bytes, canonical_many, link
+from service.ledger.chain import canonical_bytes, canonical_many, json_value, link
 from service.ledger.models import (
     GENESIS_HASH,
     Account,
@@ -281,28 +280,8 @@ def entry_bytes(entry: Any, postings: Sequence[tuple[int, str, int]]) -> bytes:
 
 async def _chain(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
     """Give newly posted entries (column dicts) the next sequence numbers and hashes, in order.
-    The head row is locked last (after the accounts): whoever holds it is the only one numbering."""
-    driver = await Driver.of(session)
-    lock = fixed(driver.dialect, "lock_head",
-                 lambda: select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
-    head = next(iter(await driver.rows(lock, {})), None)
-    if head is None:  # a database created without the genesis row (migration 0002 inserts it)
-        await session.execute(insert(_HEAD).values(id=1, sequence=0, hash=GENESIS_HASH))
-        head = (0, GENESIS_HASH)
-    sequence, prev = head
-    for row, entry_legs in zip(rows, legs, strict=True):
-        sequence += 1
-        row["sequence"], row["prev_hash"] = sequence, prev
-        row["hash"] = prev = link(prev, chain_payload(row, [(l.account_id, l.currency, l.amount) for l in entry_legs]))
-    save = fixed(driver.dialect, "save_head", lambda: update(_HEAD).where(_HEAD.c.id == 1)
-                 .values(sequence=bindparam("s"), hash=bindparam("h")))
-    await driver.rows(save, {"s": sequence, "h": prev})
-    _sync(session, LedgerHead, 1, {"sequence": sequence, "hash": prev})
-
-
-async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: Sequence[Sequence[Leg]]) -> None:
-    """`_chain` for a batch (more than FEW entries): the same head lock, numbers and hashes, with the
-    payloads encoded together (`chain.canonical_many`: what the entries share encoded once)."""
+    The head row is locked last (after the accounts): whoever holds it is the only one numbering.
+    A batch's payloads are encoded together (`chain.canonical_many`: what the entries share, once)."""
     driver = await Driver.of(session)
     lock = fixed(driver.dialect, "lock_head",
                  lambda: select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
@@ -314,7 +293,9 @@ async def _chain_many(session: AsyncSession, rows: list[dict[str, Any]], legs: S
     for row in rows:
         sequence += 1
         row["sequence"] = sequence
-    payloads = canonical_many(rows, [[(l.account_id, l.currency, l.amount) for l in entry_legs] for entry_legs in legs])
+    postings = [[(l.account_id, l.currency, l.amount) for l in entry_legs] for entry_legs in legs]
+    payloads = (canonical_many(rows, postings) if len(rows) > FEW
+                else [chain_payload(row, p) for row, p in zip(rows, postings, strict=True)])
     for row, payload in zip(rows, payloads, strict=True):
         row["prev_hash"] = prev
         row["hash"] = prev = link(prev, payload)
@@ -406,7 +387,7 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     chained: dict[str, list[Any]] = {"sequence": [None] * n, "prev_hash": [None] * n, "hash": [None] * n}
     if not pending:  # only posted entries join the chain: as column dicts, the form `_chain` takes
         rows = [{**{k: v[i] for k, v in columns.items()}, "metadata": m} for i, m in enumerate(metas)]
-        await _chain_many(session, rows, [s.legs for s in specs])
+        await _chain(session, rows, [s.legs for s in specs])
         chained = {k: [r[k] for r in rows] for k in chained}
     ids = await bulk.reserve_ids(session, _ENTRIES, n)
     await bulk.insert_columns(session, _ENTRIES, {
@@ -442,21 +423,11 @@ def json_texts(docs: Sequence[Mapping[str, Any]]) -> list[str]:
             parts.append(f"{canonical_json(key)}:{canonical_json(one)}".replace("%", "%%"))
         else:
             parts.append(canonical_json(key).replace("%", "%%") + ":%s")
-            varying.append([_json_value(v) for v in values])
+            varying.append([json_value(v) for v in values])
     template = "{" + ",".join(parts) + "}"
     if not varying:
         return [template.replace("%%", "%")] * len(docs)
     return [template % row for row in zip(*varying, strict=True)]
-
-
-def _json_value(value: Any) -> str:
-    """canonical_json(value), the common types without the encoder's set-up."""
-    kind = type(value)
-    if kind is str:
-        return _encode_str(value)
-    if kind is int:
-        return int.__repr__(value)
-    return canonical_json(value)
 
 
 def dimension_columns(metas: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
@@ -588,7 +559,7 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     now = utcnow()
     rows = [dict(entries[i], posted_at=now, approved_by=actor.user_id, status=EntryStatus.POSTED.value)
             for i in entry_ids]
-    await (_chain_many if len(rows) > FEW else _chain)(session, rows, [legs[i] for i in entry_ids])
+    await _chain(session, rows, [legs[i] for i in entry_ids])
     await _update_entries(session, [{k: r[k] for k in ("id", "status", "approved_by", "posted_at", "sequence",
                                                        "prev_hash", "hash")} for r in rows])
 
