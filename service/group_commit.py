@@ -8,6 +8,14 @@ idempotency keys as the requests before it in the group left them, so funds are 
 balances after earlier commands. The group commits whole or not at all: a crash loses only requests
 that were never acknowledged, and their clients retry with their keys. A request the database aborted
 for a deadlock or a serialization failure is run again on its own (see `writes.retrying`).
+
+A single write locks its accounts in id order and the chain head last, so single writes cannot
+deadlock; a group takes its requests' locks one request after another, in no global order. Two
+processes' groups (`shanshui serve --workers 2` on PostgreSQL) would deadlock on each other's accounts,
+each waiting the database's deadlock_timeout (1 s) before one is aborted. So every transaction of a
+group writer first takes one PostgreSQL advisory lock: the groups of all processes run one at a time
+(the chain head serialises their postings anyway), while each process parses, validates and answers
+its requests in parallel. SQLite has one writer already (`Database.writing`).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +34,8 @@ from service.db import Database, retryable
 
 Work = Callable[[AsyncSession], Awaitable[Any]]
 MAX_GROUP = 256  # requests per transaction: bounds the time a group holds the write lock
+GROUP_LOCK = 0x5348_4E47  # the advisory lock key every process's group writer takes first ("SHNG")
+_TAKE_GROUP_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 class _Refused(Exception):
@@ -54,6 +65,13 @@ class GroupWriter:
         self.queue: asyncio.Queue[_Request] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
         self.groups = self.requests = 0  # committed so far (the bench reports the mean group size)
+        self.aborted = 0  # transactions the database aborted (deadlock, serialization failure)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> Any:
+        async with self.db.writing() as session:
+            await _group_lock(session, self.db)
+            yield session
 
     async def submit(self, work: Work) -> Any:
         if self.task is None or self.task.done():
@@ -77,6 +95,7 @@ class GroupWriter:
             try:
                 await self._commit(group)
             except Exception as exc:  # the group's transaction failed whole: nothing of it was written
+                self._note(exc)
                 for r in group:
                     if r.done.done():
                         continue
@@ -98,12 +117,13 @@ class GroupWriter:
     async def _together(self, group: list[_Request]) -> None:
         """The common case, every request succeeds: run them one after another, no savepoints."""
         results: list[Any] = []
-        async with self.db.writing() as session:
+        async with self._transaction() as session:
             for r in group:
                 try:
                     results.append(await r.work(session))
                     await session.flush()  # the ORM changes it made, before they are let go
                 except Exception as exc:
+                    self._note(exc)
                     raise _Refused from exc
                 session.expunge_all()  # the next request starts as in a session of its own
         self._acknowledge(list(zip(group, results, strict=True)))
@@ -112,7 +132,7 @@ class GroupWriter:
         """Each request in a savepoint of its own, so that a refusal rolls back that request alone."""
         results: list[tuple[_Request, Any]] = []
         again: list[_Request] = []
-        async with self.db.writing() as session:
+        async with self._transaction() as session:
             for r in group:
                 try:
                     if len(group) == 1:  # its own transaction is its savepoint
@@ -123,6 +143,7 @@ class GroupWriter:
                             results.append((r, await r.work(session)))
                 except DBAPIError as exc:
                     if retryable(exc) and len(group) > 1:
+                        self.aborted += 1  # its savepoint; alone, `_run` counts it
                         again.append(r)  # run again on its own, after this group
                     else:
                         raise_or_fail(r, exc, alone=len(group) == 1)
@@ -133,6 +154,10 @@ class GroupWriter:
         for r in again:
             asyncio.get_running_loop().create_task(self._alone(r))
 
+    def _note(self, exc: Exception) -> None:
+        if isinstance(exc, DBAPIError) and retryable(exc):
+            self.aborted += 1
+
     def _acknowledge(self, results: list[tuple[_Request, Any]]) -> None:
         """Answer the group's requests: only once the group is durable."""
         self.groups += 1
@@ -142,8 +167,18 @@ class GroupWriter:
                 r.done.set_result(result)
 
     async def _alone(self, r: _Request) -> None:
+        async def locked(session: AsyncSession) -> Any:
+            await _group_lock(session, self.db)
+            return await r.work(session)
+
         try:
-            r.done.set_result(await self.retry(self.db, r.work))
+            r.done.set_result(await self.retry(self.db, locked))
         except Exception as exc:
             if not r.done.done():
                 r.done.set_exception(exc)
+
+
+async def _group_lock(session: AsyncSession, db: Database) -> None:
+    """Wait for the other processes' groups (PostgreSQL; released when the transaction ends)."""
+    if not db.is_sqlite:
+        await session.execute(_TAKE_GROUP_LOCK, {"key": GROUP_LOCK})

@@ -14,6 +14,7 @@ import tempfile
 import time
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from service.db import Database
@@ -183,3 +184,42 @@ async def test_orm_changes_of_every_request_in_a_group_are_written(database_url)
     assert isinstance(mixed[2], InsufficientFunds) and [m for i, m in enumerate(mixed) if i != 2] == ["b0", "b1", "b3", "b4"]
     assert keys == {f"a{i}" for i in range(5)} | {"b0", "b1", "b3", "b4"}
     assert writer.groups == 2
+
+
+async def test_groups_of_two_processes_never_deadlock_on_each_others_accounts(client, admin, database_url, is_postgres):
+    """Two processes' group writers (two Database handles: two connection pools, as two workers have),
+    each group locking one fund and then the other's: without the advisory lock every group writer takes
+    first, the two transactions deadlock and PostgreSQL aborts one after its deadlock_timeout."""
+    if not is_postgres:
+        pytest.skip("SQLite has one writer at a time already (Database.writing): nothing to interleave")
+    fund_a, _ = await funded_account(client, admin, "100.00")
+    fund_b, _ = await funded_account(client, admin, "100.00")
+    payees = [(await open_account(client, admin, kind="beneficiary"))["id"] for _ in range(4)]
+    first_locked = [asyncio.Event(), asyncio.Event()]
+    me = actor(1)
+
+    def move(fund: int, payee: int, mine: int | None = None):
+        async def work(session):
+            entry = await ledger.record_entry(session, kind="payment", legs=ledger.transfer(fund, payee, 100),
+                                              actor=me, pending=True)
+            if mine is not None:  # hold this fund until the other group holds its own (or 0.5 s passed)
+                first_locked[mine].set()
+                try:
+                    await asyncio.wait_for(first_locked[1 - mine].wait(), 0.5)
+                except TimeoutError:
+                    pass
+            return entry.id
+        return work
+
+    dbs = [Database(database_url, group_commit=True) for _ in range(2)]
+    writers = [d.group_writer(retrying) for d in dbs]
+    try:
+        outcome = await asyncio.gather(
+            writers[0].submit(move(fund_a, payees[0], mine=0)), writers[0].submit(move(fund_b, payees[1])),
+            writers[1].submit(move(fund_b, payees[2], mine=1)), writers[1].submit(move(fund_a, payees[3])))
+    finally:
+        for d in dbs:
+            await d.dispose()
+    assert len(set(outcome)) == 4
+    assert [w.aborted for w in writers] == [0, 0]  # the database aborted no transaction of theirs
+    assert [(w.groups, w.requests) for w in writers] == [(1, 2), (1, 2)]
