@@ -14,7 +14,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.auth.tokens import authenticate
+from service.auth.tokens import authenticate_bearer
 
 
 class FailedAuthLimiter:
@@ -47,8 +47,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer <token>)")
-        async with state.db.reading() as session:
-            actor = await authenticate(session, token.strip(), state.token_cache)
+        actor = await authenticate_bearer(state.db, token.strip(), state.token_cache)
         if actor is None:
             limiter.record(client)
             raise NotAuthorizedException("the token is unknown, expired or revoked")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +33,20 @@ class TokenCache:
     def __init__(self, ttl: float, size: int = 10_000) -> None:
         self.ttl, self.size = ttl, size
         self._hits: dict[str, tuple[float, datetime | None, Actor]] = {}
+        self._looking_up: dict[str, asyncio.Future[Actor | None]] = {}
+
+    async def once(self, digest: str, look_up: Callable[[], Awaitable[Actor | None]]) -> Actor | None:
+        """Requests arriving with the same token while it is being looked up wait for that look-up
+        instead of each opening a connection (every entry expires together under load)."""
+        running = self._looking_up.get(digest)
+        if running is not None:
+            return await asyncio.shield(running)  # a waiter that goes away leaves the look-up running
+        future: asyncio.Future[Actor | None] = asyncio.ensure_future(look_up())
+        self._looking_up[digest] = future
+        try:
+            return await asyncio.shield(future)
+        finally:
+            self._looking_up.pop(digest, None)
 
     def get(self, digest: str, now: datetime) -> Actor | None:
         hit = self._hits.get(digest)
@@ -106,6 +123,20 @@ async def issue_token(session: AsyncSession, user: User, valid_days: int | None 
     session.add(token)
     await session.flush()
     return token, clear
+
+
+async def authenticate_bearer(db: Any, clear: str, cache: TokenCache) -> Actor | None:
+    """The API's look-up: no database at all while the token is cached, one look-up per token at a time."""
+    digest, now = hash_token(clear), utcnow()
+    cached = cache.get(digest, now)
+    if cached is not None:
+        return cached
+
+    async def look_up() -> Actor | None:
+        async with db.reading() as session:
+            return await authenticate(session, clear, cache, now)
+
+    return await cache.once(digest, look_up)
 
 
 async def authenticate(session: AsyncSession, clear: str, cache: TokenCache | None = None,

@@ -66,3 +66,32 @@ async def test_the_limiter_and_token_cache_belong_to_their_app(client, settings,
         assert (await fresh.get("/api/v1/auth/me", headers={"Authorization": "Bearer wrong"})).status_code == 401
         assert (await fresh.get("/api/v1/auth/me", headers=admin)).status_code == 200
     assert other.state.token_cache is not client.app.state.token_cache
+
+
+async def test_requests_arriving_together_with_one_token_look_it_up_once(token_for, db):
+    """Under load every cached token expires while many requests carry it: they share one look-up
+    (each would otherwise hold a connection of its own), and get the same actor; a hit reads nothing."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from service.auth.tokens import TokenCache, authenticate_bearer
+
+    clear = (await token_for("auditor"))["Authorization"].removeprefix("Bearer ")
+    looked_up: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "api_tokens" in statement:
+            looked_up.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        cache = TokenCache(ttl=60)
+        actors = await asyncio.gather(*(authenticate_bearer(db, clear, cache) for _ in range(20)))
+        again = await authenticate_bearer(db, clear, cache)
+        wrong = await asyncio.gather(*(authenticate_bearer(db, clear + "x", cache) for _ in range(3)))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert len({a.user_id for a in actors}) == 1 and actors[0].role == "auditor" and again == actors[0]
+    assert wrong == [None, None, None]
+    assert len(looked_up) == 2  # the token once, the wrong one once (never cached, but shared while running)
