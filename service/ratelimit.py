@@ -26,7 +26,9 @@ RATE_BUCKET = "public_rate_bucket"  # a route's own budget (e.g. "proofs"), inst
 STORE = "public_rate_limit"
 
 
-def _counted(request: Request[Any, Any, Any]) -> bool:
+async def _counted(request: Request[Any, Any, Any]) -> bool:
+    # async on purpose: Litestar runs a plain function given as check_throttle_handler in a worker
+    # thread, a thread hop on every request of every route
     rule = request.route_handler.opt.get(RATE_LIMITED)
     return bool(rule(request) if callable(rule) else rule)
 

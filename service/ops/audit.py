@@ -40,11 +40,14 @@ PERSONAL_ROUTES = re.compile(r"^/api/v1/(parties|.*statements?)(/|$)")
 
 def _configure() -> None:
     """Audit lines must reach the log even when the server configured nothing (uvicorn leaves the
-    root logger at WARNING): give the logger its own stderr handler, and keep propagating."""
+    root logger at WARNING): give the logger its own stderr handler. It does not propagate: Litestar
+    configures the root logger too, and each line would be written twice (once wrapped in the root's
+    format, which a log shipper cannot parse as JSON)."""
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
+        logger.propagate = False
     logger.setLevel(logging.INFO)
 
 

@@ -79,3 +79,18 @@ async def test_console_sign_in_failure_is_one_structured_line_without_the_passwo
     assert failed[0]["username"] == "nobody-here" and failed[0]["reason"] == "unknown"
     assert failed[0]["method"] == "POST" and failed[0]["path"] == "/console/login"
     assert "not-the-password-123" not in json.dumps(audit_log())
+
+
+async def test_an_audit_line_is_written_once_not_again_through_the_root_logger(client, admin, audit_log):
+    """The audit logger writes its own JSON lines; passing them on to the root logger (which Litestar
+    configures) would print every line a second time, in a format no log shipper parses as JSON."""
+    root = Collect()
+    logging.getLogger().addHandler(root)
+    try:
+        r = await client.post("/api/v1/accounts", headers=admin, json={"code": "audit:once", "name": "Once",
+                                                                       "kind": "fund"})
+    finally:
+        logging.getLogger().removeHandler(root)
+    assert r.status_code == 201, r.text
+    assert [line["route"] for line in audit_log()] == ["/api/v1/accounts"]
+    assert [rec for rec in root.records if rec.name == "shanshui.audit"] == []
