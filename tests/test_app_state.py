@@ -28,3 +28,20 @@ async def test_the_in_flight_idempotency_keys_belong_to_their_app(client, settin
         client.app.state.in_flight.discard((me["user_id"], "in-flight-1"))
     again = await client.post("/api/v1/parties", headers=keyed, json=body)
     assert again.status_code == 201 and again.json() == r.json()  # now this app replays the stored response
+
+
+async def test_what_the_app_loaded_at_start_is_out_of_the_collectors_sight(settings):
+    """A full garbage collection walking every module, compiled statement and schema object stopped all
+    requests in flight for ~100 ms (the write bench's p99); a server's app freezes them once started."""
+    import gc
+
+    gc.unfreeze()
+    async with AsyncTestClient(app=create_app(settings)) as one_of_many:  # a test's app leaves the process alone
+        assert (await one_of_many.get("/health")).status_code == 200
+        assert gc.get_freeze_count() == 0
+    try:
+        async with AsyncTestClient(app=create_app(settings, server=True)) as started:
+            assert (await started.get("/health")).status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as before
