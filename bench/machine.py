@@ -24,6 +24,23 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all cores since boot (Linux /proc/stat); None elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """How busy all cores together were between two `cpu_ticks` (0 to 1): near 1, the run was CPU-bound."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 3)
+
+
 def memory_bytes() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -30,7 +30,8 @@ def ratios_table(r: dict) -> Table:
 
 
 def _lat(s: dict) -> str:
-    return f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms"
+    busy = s.get("machine_cpu_busy")
+    return f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / p99 {s['p99_ms']} ms" + (f"; CPU {busy:.0%}" if busy is not None else "")
 
 
 def figures_table(r: dict) -> Table:

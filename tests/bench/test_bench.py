@@ -154,6 +154,7 @@ def test_quick_run_writes_json_with_every_figure(scratch: str, tmp_path):
                 "statement_one_client"):
         assert w1[key]["requests"] > 0 and w1[key]["errors"] == 0, (key, w1[key])
         assert w1[key]["p50_ms"] is not None and w1[key]["p99_ms"] is not None
+        assert 0 < w1[key]["machine_cpu_busy"] <= 1  # how busy the cores were during the load (Linux)
     assert w1["ledger_entry"]["funds"] == 12 and w1["ledger_entry_hot"]["funds"] == w1["hot_accounts"]["funds"] == 9
     batch = w1["batch"]
     assert batch["status"] == "ok", batch
@@ -262,3 +263,14 @@ def test_sizes_keep_villages_a_multiple_of_counties(households, counties):
     assert 2 <= sizes.counties <= 100 and sizes.villages % sizes.counties == 0
     if counties is not None and households >= 10 * counties:
         assert sizes.counties == counties
+
+
+def test_the_cpu_share_of_a_load_and_what_it_says_about_two_workers():
+    from bench.machine import busy_share, cpu_ticks
+    from bench.run import _headroom
+
+    assert busy_share((100, 1000), (400, 1400)) == 0.75 and busy_share(None, (1, 2)) is None
+    busy, total = cpu_ticks() or (0, 0)
+    assert 0 <= busy <= total
+    assert "CPU-bound" in _headroom({"ledger_entry": {"machine_cpu_busy": 0.97}, "single_payment": {"machine_cpu_busy": 0.93}})
+    assert "headroom left" in _headroom({"ledger_entry": {"machine_cpu_busy": 0.97}, "single_payment": {"machine_cpu_busy": 0.6}})
