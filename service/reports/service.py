@@ -36,6 +36,9 @@ MONEY_FIELDS = {"money_in", "money_out", "to_communities", "to_households", "to_
                 "received", "amount", "debits", "credits", "balance", "running_total",
                 *(f"to_households_{g}" for g in t.GENDERS)}
 FLOW_DIMENSIONS = {"program": "program", "county": "county", "trust": "trust", "period": "period"}
+# The metadata the audit reads (dimensions, reconciliation, the anomaly checks' keys), in journal order:
+# the whole journal's other keys (memo-like ids, purposes, patrol figures) are neither decoded nor joined.
+AUDIT_KEYS = tuple(k for k in journal.ALL_KEYS if k in {*t.DIMENSION_KEYS, *t.RECONCILIATION_KEYS, *anomalies.KEYS})
 
 
 def fmt_money(row: dict[str, Any]) -> dict[str, Any]:
@@ -216,8 +219,10 @@ def _finding(f: anomalies.Finding) -> dict[str, Any]:
 
 
 def _whole_journal(url: URL, seq: int, as_of_date: date | None) -> pl.DataFrame:
-    """What `_enriched` gives for the whole journal, read on connections of its own (no session)."""
-    return t.enrich(journal.read_all(url, seq, as_of_date, detail=False).filter(pl.col("currency") == CURRENCY))
+    """What `_enriched` gives for the whole journal with the audit's metadata keys, read on connections of
+    its own (no session)."""
+    lines = journal.read_all(url, seq, as_of_date, detail=False, keys=AUDIT_KEYS)
+    return t.enrich(lines.filter(pl.col("currency") == CURRENCY))
 
 
 def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | None) -> dict[str, Any]:
