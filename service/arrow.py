@@ -107,6 +107,11 @@ def _exit_with(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
+def reader_started() -> bool:
+    """Whether the SQLite reader process is running (its start-up is paid)."""
+    return _reader is not None
+
+
 def close_reader() -> None:
     """Stop the SQLite reader process (the bench does, to count its memory)."""
     global _reader

@@ -15,6 +15,10 @@ import polars as pl
 from service import money
 
 PAYOUT_KINDS = ["payment", "stipend", "disbursement", "distribution", "levy"]
+# The metadata keys the checks read (as m_<key>); the audit reads no others.
+KEYS = ("payee_party_id", "program_id", "period", "rule", "rule_max", "program_area", "certification_id",
+        "certificate_valid_until", "member_party_id", "stipend_cap", "trust_id", "agreement_id", "agreement_version",
+        "share_limit", "program_period_start", "program_period_end")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ GENDERS = ["female", "male", "other", "unrecorded"]
 DIMENSIONS = ["county", "program", "trust", "period"]
 # The metadata the transparency tables read (dimensions, reversals, patrol work); the rest stays unread.
 TRANSPARENCY_KEYS = ("county_code", "program_id", "trust_id", "period", "reverses_kind", "patrol_days", "incidents")
+# What `enrich` reads to name an entry's dimensions, and what `reconciliation` reads.
+DIMENSION_KEYS = ("county_code", "program_id", "trust_id", "period", "reverses_kind")
+RECONCILIATION_KEYS = ("bank_reference", "reconciled")
 
 
 def enrich(lines: pl.DataFrame) -> pl.DataFrame:

@@ -131,3 +131,13 @@ async def test_broken_chain_is_a_finding_and_as_of_before_it_is_clean(client, db
     assert before["chain"]["ok"]
     early = (await client.get("/api/v1/reports/audit/anomalies?as_of_sequence=2", headers=auditor)).json()
     assert early["chain"]["ok"]
+
+
+async def test_the_audit_reading_only_its_keys_finds_what_reading_every_key_finds(client, db, auditor, monkeypatch):
+    from service.reports import journal
+    from service.reports import service as reports
+
+    await _ledger(db, plant=True)
+    narrow = (await client.get("/api/v1/reports/audit", headers=auditor)).content
+    monkeypatch.setattr(reports, "AUDIT_KEYS", journal.ALL_KEYS)
+    assert (await client.get("/api/v1/reports/audit", headers=auditor)).content == narrow

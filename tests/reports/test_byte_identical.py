@@ -37,3 +37,13 @@ async def test_reports_are_byte_identical_from_columns_and_from_metadata(client,
     now = await _fetch(client, demo, auditor)
     for u, old, new in zip(urls(demo), oracle, now, strict=True):
         assert old == new, u
+
+
+async def test_the_audit_reading_only_its_keys_equals_the_audit_reading_every_key(client, demo, auditor, monkeypatch):
+    audits = [u for u in urls(demo) if "/audit" in u]
+    monkeypatch.setattr(reports, "AUDIT_KEYS", journal.ALL_KEYS)
+    every = [(await client.get(u, headers=auditor)).content for u in audits]
+    monkeypatch.undo()
+    assert reports.AUDIT_KEYS != journal.ALL_KEYS
+    for u, old in zip(audits, every, strict=True):
+        assert (await client.get(u, headers=auditor)).content == old, u
