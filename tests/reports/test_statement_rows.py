@@ -19,7 +19,7 @@ from service.parties.service import benefit_account_id
 from service.reports import journal, statement_rows
 from tests.reports.demo import pay
 
-PERIODS = ("", "&period=2026", "&period=2026-04", "&period=2026-05", "&period=2025")
+PERIODS = ("", "&period=2026", "&period=2026-04", "&period=2026-05", "&period=2025", "&as_of_sequence=35")
 
 
 async def _odd_entries(db, demo) -> None:
