@@ -262,3 +262,12 @@ def test_sizes_keep_villages_a_multiple_of_counties(households, counties):
     assert 2 <= sizes.counties <= 100 and sizes.villages % sizes.counties == 0
     if counties is not None and households >= 10 * counties:
         assert sizes.counties == counties
+
+
+async def test_statement_bench_times_statements_of_generated_households(scratch: str, capsys):
+    from bench import statement
+
+    await load.generate(scratch, synth.Sizes.plan(40, 400))
+    await statement.cpu(scratch, 5, profile=False)
+    out = capsys.readouterr().out
+    assert out.startswith("5 statements") and "CPU mean" in out and out.count("party") == 5
