@@ -95,6 +95,10 @@ class _Published:
     it. A tree that does not give a head's root (another database: tests, a copy) is built anew."""
 
     tree = merkle.Tree([])
+    # The head (size, root) the tree was last built for from scratch although it does not give that
+    # root (published leaves edited behind the triggers): proofs come from the leaves as they are, and
+    # the next statement does not read them all again.
+    built_for: tuple[int, str] | None = None
 
 
 async def published_tree(session: AsyncSession, head: SignedHead, heads: list[SignedHead] | None = None) -> merkle.Tree:
@@ -108,8 +112,10 @@ async def published_tree(session: AsyncSession, head: SignedHead, heads: list[Si
         if tree.size != start:  # another request extended it meanwhile: start again from there
             return await published_tree(session, head, heads)
         tree.extend(more)
-    if tree.root(head.tree_size).hex() != head.root_hash:
+    key = (head.tree_size, head.root_hash)
+    if tree.root(head.tree_size).hex() != head.root_hash and _Published.built_for != key:
         tree = merkle.Tree(await leaves.published(session, head.tree_size))
+        _Published.built_for = key
     _Published.tree = tree
     return tree
 

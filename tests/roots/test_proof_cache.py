@@ -48,3 +48,29 @@ async def test_proofs_follow_new_heads_by_extending_one_tree(client, db, setting
         root = bytes.fromhex(proof["head"]["root_hash"])
         assert merkle.verify_inclusion(proof["leaf_index"], proof["tree_size"], bytes.fromhex(proof["leaf_hash"]),
                                        [bytes.fromhex(p) for p in proof["proof"]], root)
+
+
+async def test_leaves_that_do_not_give_the_heads_root_are_read_once_not_for_every_statement(
+        db, settings, monkeypatch):
+    """Published leaves edited behind the triggers no longer give the signed root: the proofs come from
+    the leaves as they are (and fail the offline check), and the next statement does not read them all again."""
+    await load_demo(db, settings)
+    size = await _publish(db, settings)
+    async with db.reading() as s:
+        head = await roots.get_head(s, size)
+    forged = roots.SignedHead(tree_size=size, root_hash="00" * 32)  # what the leaves no longer give
+    reads = []
+    real = leaves.published
+
+    async def counted(session, upto, after=0):
+        reads.append((upto, after))
+        return await real(session, upto, after)
+
+    monkeypatch.setattr(leaves, "published", counted)
+    async with db.reading() as s:
+        first = await roots.published_tree(s, forged)
+        assert reads and reads[-1] == (size, 0)  # read as it is
+        read = len(reads)
+        again = await roots.published_tree(s, forged)
+    assert again is first and first.root().hex() == head.root_hash != forged.root_hash
+    assert len(reads) == read  # not again for the next statement
