@@ -26,7 +26,7 @@ from service.ledger.models import EntryStatus, JournalEntry, Posting
 from service.reports.journal import _number
 
 FROM_FRAME = False  # True: the older Polars path (the oracle of the equivalence test)
-# The metadata a statement line shows or needs (reverses_kind: a reversal's kind of entry).
+# The text metadata a statement line shows or needs (besides reverses_kind and patrol_days, read apart).
 TEXT = ("rule", "program_id", "period", "agreement_id", "agreement_version", "payment_id")
 
 
