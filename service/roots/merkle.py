@@ -125,11 +125,22 @@ class Tree:
     lookups instead of rehashing the log: level k holds the hashes of the aligned runs of 2**k leaves."""
 
     def __init__(self, hashes: Sequence[bytes]) -> None:
-        self.size = len(hashes)
-        self.levels: list[list[bytes]] = [list(hashes)]
-        while len(self.levels[-1]) > 1:
-            below = self.levels[-1]
-            self.levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+        self.size = 0
+        self.levels: list[list[bytes]] = [[]]
+        self.extend(hashes)
+
+    def extend(self, hashes: Sequence[bytes]) -> None:
+        """Append leaves. A perfect subtree's hash never changes once its last leaf is in, so only
+        the new ones are hashed (and only appended: a proof being read meanwhile stays right)."""
+        self.levels[0].extend(hashes)
+        level = 0
+        while len(self.levels[level]) > 1:
+            if level + 1 == len(self.levels):
+                self.levels.append([])
+            below, above = self.levels[level], self.levels[level + 1]
+            above.extend(node_hash(below[i], below[i + 1]) for i in range(2 * len(above), len(below) - 1, 2))
+            level += 1
+        self.size = len(self.levels[0])
 
     def _mth(self, start: int, end: int) -> bytes:
         """MTH(D[start:end]), `start` aligned as RFC 6962's recursion leaves it."""

@@ -6,11 +6,11 @@ posted before the period ended) or on demand by an admin (everything posted so f
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import hashlib
 import json
 import re
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,18 +89,40 @@ def head_doc(head: SignedHead) -> dict[str, Any]:
             "head_hash": head.head_hash, "signed": head.signed, "signature": head.signature}
 
 
-_TREES: OrderedDict[tuple[int, str], merkle.Tree] = OrderedDict()  # (size, root) -> tree, a few kept
+class _Published:
+    """This process's tree of published leaf hashes. Published leaves are append-only, and so are
+    heads: a new head only extends the tree (its new leaves read and hashed once), it never rebuilds
+    it. A tree that does not give a head's root (another database: tests, a copy) is built anew."""
+
+    tree = merkle.Tree([])
+    # The head (size, root) the tree was last built for from scratch although it does not give that
+    # root (published leaves edited behind the triggers): proofs come from the leaves as they are, and
+    # the next statement does not read them all again.
+    built_for: tuple[int, str] | None = None
 
 
-async def published_tree(session: AsyncSession, head: SignedHead) -> merkle.Tree:
-    """The tree of the published leaf hashes up to `head` (kept in memory: published leaves never change)."""
+async def published_tree(session: AsyncSession, head: SignedHead, heads: list[SignedHead] | None = None) -> merkle.Tree:
+    """A tree of the published leaf hashes that covers `head` (and agrees with it and with `heads`)."""
+    tree = _Published.tree
+    if tree.size < head.tree_size and not _agrees(tree, heads or [head]):
+        tree = merkle.Tree([])
+    if tree.size < head.tree_size:
+        start = tree.size
+        more = await leaves.published(session, head.tree_size, after=start)
+        if tree.size != start:  # another request extended it meanwhile: start again from there
+            return await published_tree(session, head, heads)
+        tree.extend(more)
     key = (head.tree_size, head.root_hash)
-    if key not in _TREES:
-        _TREES[key] = merkle.Tree(await leaves.published(session, head.tree_size))
-        while len(_TREES) > 4:
-            _TREES.popitem(last=False)
-    _TREES.move_to_end(key)
-    return _TREES[key]
+    if tree.root(head.tree_size).hex() != head.root_hash and _Published.built_for != key:
+        tree = merkle.Tree(await leaves.published(session, head.tree_size))
+        _Published.built_for = key
+    _Published.tree = tree
+    return tree
+
+
+def _agrees(tree: merkle.Tree, heads: list[SignedHead]) -> bool:
+    """The tree is a prefix of these heads' tree: some head has its size and root, or it is empty."""
+    return tree.size == 0 or any(h.tree_size == tree.size and tree.root().hex() == h.root_hash for h in heads)
 
 
 async def list_heads(session: AsyncSession, limit: int = 500, offset: int = 0) -> list[SignedHead]:
@@ -132,10 +154,11 @@ async def inclusion(session: AsyncSession, sequences: list[int]) -> dict[int, di
     wanted = sorted(s for s in sequences if heads and s <= heads[-1].tree_size)
     if not wanted:
         return out
-    by_seq = {x.sequence: x for x in await _leaves_of(session, wanted)}
-    tree = await published_tree(session, heads[-1])
+    by_seq = {x.sequence: x for x in await leaves.of(session, wanted)}
+    tree = await published_tree(session, heads[-1], heads)
+    sizes = [h.tree_size for h in heads]
     for s in wanted:
-        head = next(h for h in heads if h.tree_size >= s)
+        head = heads[bisect.bisect_left(sizes, s)]  # the first head covering it
         leaf = by_seq.get(s)
         if leaf is None:
             continue
@@ -143,11 +166,4 @@ async def inclusion(session: AsyncSession, sequences: list[int]) -> dict[int, di
                   "leaf_hash": leaf.hash.hex(), "tree_size": head.tree_size,
                   "proof": [p.hex() for p in tree.inclusion_proof(s - 1, head.tree_size)],
                   "head": head_doc(head)}
-    return out
-
-
-async def _leaves_of(session: AsyncSession, sequences: list[int]) -> list[leaves.Leaf]:
-    out: list[leaves.Leaf] = []
-    for s in sequences:  # a statement has few lines
-        out += await leaves.current(session, s, s)
     return out

@@ -274,3 +274,12 @@ def test_the_cpu_share_of_a_load_and_what_it_says_about_two_workers():
     assert 0 <= busy <= total
     assert "CPU-bound" in _headroom({"ledger_entry": {"machine_cpu_busy": 0.97}, "single_payment": {"machine_cpu_busy": 0.93}})
     assert "headroom left" in _headroom({"ledger_entry": {"machine_cpu_busy": 0.97}, "single_payment": {"machine_cpu_busy": 0.6}})
+
+
+async def test_statement_bench_times_statements_of_generated_households(scratch: str, capsys):
+    from bench import statement
+
+    await load.generate(scratch, synth.Sizes.plan(40, 400))
+    await statement.cpu(scratch, 5, profile=False)
+    out = capsys.readouterr().out
+    assert out.startswith("5 statements") and "CPU mean" in out and out.count("party") == 5

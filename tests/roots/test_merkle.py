@@ -96,3 +96,23 @@ def test_every_proof_verifies_and_a_changed_leaf_fails(leaves, data):
     assert not merkle.verify_inclusion(j, n, changed[j], merkle.inclusion_proof(j, changed), root)
     if j < m:
         assert not merkle.verify_consistency(m, n, old, merkle.root(changed), merkle.consistency_proof(m, changed))
+
+
+@given(leaves=st.lists(st.binary(max_size=4), min_size=1, max_size=70), data=st.data())
+@settings(max_examples=60)
+def test_a_tree_grown_piece_by_piece_proves_as_the_straightforward_construction(leaves, data):
+    """The statement's proofs come from one tree per process, extended as heads are published:
+    every root and proof of a grown tree equals RFC 6962's recursive construction over the leaves."""
+    hashes = [merkle.leaf_hash(x) for x in leaves]
+    tree, done = merkle.Tree([]), 0
+    while done < len(hashes):
+        step = data.draw(st.integers(1, len(hashes) - done))
+        tree.extend(hashes[done:done + step])
+        done += step
+        assert tree.size == done and tree.root() == merkle.root(hashes[:done])
+    for size in range(1, len(hashes) + 1):
+        assert tree.root(size) == merkle.root(hashes[:size])
+        for index in range(size):
+            assert tree.inclusion_proof(index, size) == merkle.inclusion_proof(index, hashes[:size])
+        first = data.draw(st.integers(1, size))
+        assert tree.consistency_proof(first, size) == merkle.consistency_proof(first, hashes[:size])
