@@ -69,7 +69,8 @@ def requires(*roles: Role):
     """Guard: the caller's role must be one of `roles` (admins always pass)."""
     allowed = {Role.ADMIN, *roles}
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async on purpose: Litestar runs a plain guard function in a worker thread, on every request
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         actor = connection.user
         if not isinstance(actor, Actor) or actor.role not in allowed:
             raise PermissionDeniedException(

@@ -64,9 +64,9 @@ def approvers():
     """`requires(Role.APPROVER)`, telling whoever else tries what to do rather than which roles exist."""
     check = requires(Role.APPROVER)
 
-    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         try:
-            check(connection, handler)
+            await check(connection, handler)
         except PermissionDeniedException:
             raise PermissionDeniedException(FOUR_EYES) from None
 

@@ -285,6 +285,19 @@ def test_guard_matches_the_table(method, path, handler):
     assert declared == ACCESS[(method, path)], f"{method} {path}: guard allows {declared}"
 
 
+def test_no_guard_hops_to_a_thread():
+    """Litestar runs a plain (sync) guard function in a worker thread, a hop on every request of its
+    route; every guard is a coroutine function instead (so is the rate limit's predicate)."""
+    import inspect
+
+    from service import ratelimit
+
+    sync = sorted({f"{m} {p}: {getattr(g, '__qualname__', g)}" for m, p, h in ROUTES for g in h.resolve_guards()
+                   if not inspect.iscoroutinefunction(getattr(g, "func", g))})
+    assert not sync, sync
+    assert inspect.iscoroutinefunction(ratelimit._counted)
+
+
 def _pairs(inside: dict[str, Any], outside: dict[str, Any], key: str, roles=("official", "approver")) -> dict:
     return {role: (inside[key], outside[key]) for role in roles}
 
