@@ -36,6 +36,7 @@ from service.parties.routes import PartyController
 from service.patrols.routes import routes as patrol_routes
 from service.reports.routes import routes as report_routes
 from service.roots.routes import routes as roots_routes
+from service.roots.service import warm_published_tree
 from service.settings import Settings, get_settings
 from service.shares.routes import routes as share_routes
 from service.trusts.routes import routes as trust_routes
@@ -94,6 +95,10 @@ def freeze_what_startup_loaded(_: Litestar) -> None:
     gc.freeze()
 
 
+async def warm_statement_proofs(app: Litestar) -> None:
+    await warm_published_tree(app.state.reports_db)  # where statements read (a replica when configured)
+
+
 def create_app(settings: Settings | None = None, *, server: bool = False) -> Litestar:
     """`server`: the app is a server process's one app (service/asgi.py), not one of many in a process."""
     settings = settings or get_settings()
@@ -129,7 +134,7 @@ def create_app(settings: Settings | None = None, *, server: bool = False) -> Lit
         before_send=[security_headers],
         plugins=[*openapi.schema_plugins, PydanticPlugin(prefer_alias=True), problem_plugin],
         exception_handlers=internal_error_handlers,
-        on_startup=[open_db, *([freeze_what_startup_loaded] if server else [])],
+        on_startup=[open_db, *([warm_statement_proofs, freeze_what_startup_loaded] if server else [])],
         on_shutdown=[close_db],
         # Per-app state, never module globals: each app (each worker, each test) has its own.
         state=State({"settings": settings, "token_cache": TokenCache(settings.token_cache_seconds),

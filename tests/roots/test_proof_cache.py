@@ -74,3 +74,24 @@ async def test_leaves_that_do_not_give_the_heads_root_are_read_once_not_for_ever
         again = await roots.published_tree(s, forged)
     assert again is first and first.root().hex() == head.root_hash != forged.root_hash
     assert len(reads) == read  # not again for the next statement
+
+
+async def test_a_server_builds_the_published_tree_at_start_not_at_its_first_statement(db, settings):
+    """Else the first statement after a worker starts reads and hashes every published leaf."""
+    import gc
+
+    from litestar.testing import AsyncTestClient
+
+    from service.app import create_app
+
+    await load_demo(db, settings)
+    size = await _publish(db, settings)
+    roots._Published.tree = merkle.Tree([])
+    try:
+        async with AsyncTestClient(app=create_app(settings, server=True)) as started:
+            assert roots._Published.tree.size == size  # before any statement was asked for
+            assert (await started.get("/health")).status_code == 200
+    finally:
+        gc.unfreeze()  # a server's app freezes the collector's view; the test session does not want that
+    async with db.reading() as s:
+        assert roots._Published.tree.root(size).hex() == (await roots.latest(s)).root_hash
