@@ -9,7 +9,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.actor import Actor
 from service.auth.models import ApiToken, Role, User
 from service.auth.parties import party_exists
-from service.db import utcnow
+from service.db import Database, utcnow
 from service.errors import InvalidField, NotFound
 
 TOKEN_PREFIX = "ssl_"
@@ -125,7 +124,7 @@ async def issue_token(session: AsyncSession, user: User, valid_days: int | None 
     return token, clear
 
 
-async def authenticate_bearer(db: Any, clear: str, cache: TokenCache) -> Actor | None:
+async def authenticate_bearer(db: Database, clear: str, cache: TokenCache) -> Actor | None:
     """The API's look-up: no database at all while the token is cached, one look-up per token at a time."""
     digest, now = hash_token(clear), utcnow()
     cached = cache.get(digest, now)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db import utcnow
+from service.db import Database, utcnow
 from service.errors import Conflict, InvalidField, NotFound
 from service.ledger.models import GENESIS_HASH, EntryStatus, JournalEntry, LedgerHead
 from service.roots import keys, leaves, merkle
@@ -125,7 +125,7 @@ def _agrees(tree: merkle.Tree, heads: list[SignedHead]) -> bool:
     return tree.size == 0 or any(h.tree_size == tree.size and tree.root().hex() == h.root_hash for h in heads)
 
 
-async def warm_published_tree(db: Any) -> None:
+async def warm_published_tree(db: Database) -> None:
     """Build the published tree up to the newest head before the first statement asks for it (a server
     at start): otherwise that statement reads and hashes every published leaf, seconds per million."""
     async with db.reading() as session:
