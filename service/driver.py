@@ -96,14 +96,19 @@ class Driver:
     async def of(cls, session: AsyncSession) -> Driver:
         """The driver of the session's transaction (kept with it: asking the session costs more than
         the statements on SQLite)."""
-        transaction = session.sync_session.get_transaction()
+        # Keyed by the innermost transaction: a SAVEPOINT (`begin_nested`) is emitted by the session
+        # only when it is next asked for its connection, so each nested transaction must ask once.
+        # Keyed by the outer one, a second request of a group ran outside its savepoint and a
+        # refusal left its rows behind.
+        sync = session.sync_session
+        transaction = sync.get_nested_transaction() or sync.get_transaction()
         held = session.info.get("driver")
         if held is not None and held[0] is transaction:
             return held[1]  # type: ignore[no-any-return]
         conn = await session.connection()
         raw = await conn.get_raw_connection()
         driver = cls(conn.dialect, raw.dbapi_connection)
-        session.info["driver"] = (session.sync_session.get_transaction(), driver)
+        session.info["driver"] = (transaction, driver)
         return driver
 
     async def rows(self, stmt: Fixed, values: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -250,6 +255,19 @@ async def insert_row(session: AsyncSession, model: type[T], values: dict[str, An
         row[name] = values[name] if name in values else _default(c)
     [[new_id]] = await driver.rows(stmt, {f"v_{c.key}": row[mapper.get_property_by_column(c).key] for c in columns})
     return held(session, as_loaded(model, {**row, "id": new_id}))
+
+
+async def update_rows(session: AsyncSession, model: type, changes: Sequence[dict[str, Any]]) -> None:
+    """`update_row` for many rows (each dict: the row's "id" and the same columns), one executemany;
+    the session's copies of the rows are not touched (callers hold none)."""
+    if not changes:
+        return
+    driver = await Driver.of(session)
+    table = model.__mapper__.local_table  # type: ignore[attr-defined]
+    names = tuple(sorted(n for n in changes[0] if n != "id"))
+    stmt = fixed(driver.dialect, ("update_row", model, names), lambda: update(table).where(
+        table.c.id == bindparam("v_id")).values({n: bindparam(f"v_{n}") for n in names}))
+    await driver.run_many(stmt, [{f"v_{k}": v for k, v in row.items()} for row in changes])
 
 
 def _default(column: Column) -> Any:

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from litestar import Response
-from sqlalchemy import Integer, String, Text, UniqueConstraint, bindparam, delete, func, insert, select
+from sqlalchemy import Integer, String, Text, UniqueConstraint, bindparam, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,6 +58,28 @@ async def replay(session: AsyncSession, db: Database, user_id: int, key: str, fp
         raise Conflict("this Idempotency-Key was already used for a different request", field=IDEMPOTENCY_HEADER)
     return Response(content=response.encode(), status_code=status_code, media_type="application/json",
                     headers={"Idempotent-Replayed": "true"})
+
+
+_TRY_LOCKS = text("SELECT bool_and(pg_try_advisory_xact_lock(u, hashtext(k))) "
+                  "FROM unnest(CAST(:u AS INTEGER[]), CAST(:k AS TEXT[])) AS t(u, k)")
+
+
+async def all_new(session: AsyncSession, keys: list[tuple[int, str]]) -> bool:
+    """`replay` for a group of requests run as one (service/group_commit.py): True when no (user, key)
+    was stored before and none is held by another process (each is then held until commit)."""
+    if session.get_bind().dialect.name != "sqlite":
+        held = await session.scalar(_TRY_LOCKS, {"u": [u for u, _ in keys], "k": [k for _, k in keys]})
+        if not held:
+            return False
+    table = IdempotencyRecord.__table__
+    seen = await session.execute(select(table.c.user_id, table.c.key).where(table.c.key.in_({k for _, k in keys})))
+    return not set(keys) & {(u, k) for u, k in seen}
+
+
+async def remember_all(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """`remember` for a group of requests run as one: one multi-row insert."""
+    if rows:
+        await session.execute(insert(IdempotencyRecord.__table__), rows)
 
 
 def record_row(user_id: int, key: str, fp: str, status_code: int, body: bytes) -> dict[str, object]:

@@ -13,10 +13,12 @@ number of times; if it still cannot commit the client gets a 409 saying nothing 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from litestar import Request, Response
@@ -28,12 +30,15 @@ from service import idempotency
 from service.auth.actor import Actor
 from service.db import Database, retryable
 from service.errors import Conflict, InvalidField
+from service.group_commit import Batch
 from service.idempotency import IDEMPOTENCY_HEADER
 
 __all__ = ["IDEMPOTENCY_HEADER", "fingerprint", "perform", "retryable", "retrying"]
 
 T = TypeVar("T")
 ATTEMPTS = 5
+# Many requests of one kind written as one command: (actor, validated body) each -> one output each
+Together = Callable[[AsyncSession, list[tuple[Actor, Any]]], Awaitable[Sequence[BaseModel]]]
 
 
 def fingerprint(request: Request, data: Any) -> str:
@@ -79,11 +84,14 @@ async def perform(
     status_code: int = 201,
     remember: bool = True,
     key: str | None = None,
+    together: Together | None = None,
 ) -> Response:
     """Run `operation` in one write transaction, idempotently when the client sent a key.
 
     `remember=False` is for responses that carry a secret (a new token): they are never stored.
     `key` replaces the header's key: the console's one-time form key (a form cannot send a header).
+    `together`: how to write many such requests as one command, when a group commit holds only
+    requests of this kind (service/group_commit.py); `operation` stays the definition of one request.
     """
     db: Database = request.app.state.db
     # (user, key) pairs this app (worker) is running now: a second request with the key answers 409 at
@@ -111,7 +119,8 @@ async def perform(
         in_flight.add(slot)
     try:
         if db.group_commit:
-            return await db.group_writer(retrying).submit(work)  # type: ignore[no-any-return]
+            batch = Batch(_as_one(together), _Item(actor, key, fp, status_code, data)) if together else None
+            return await db.group_writer(retrying).submit(work, batch)  # type: ignore[no-any-return]
         return await retrying(db, work)
     except IntegrityError as exc:
         raise Conflict("the write conflicted with another one; nothing was written, retry",
@@ -119,3 +128,37 @@ async def perform(
     finally:
         if slot:
             in_flight.discard(slot)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One request of a group run as one command."""
+
+    actor: Actor
+    key: str | None
+    fingerprint: str
+    status_code: int
+    data: Any
+
+
+class _SeenKey(Exception):
+    """A key of the group was used before (or is held elsewhere): the group runs request by request,
+    where that request gets its replay or its 409."""
+
+
+@functools.cache
+def _as_one(together: Together) -> Callable[[AsyncSession, list[_Item]], Awaitable[list[Response]]]:
+    """`perform`'s `work` for many requests at once: the same idempotency records and responses."""
+
+    async def run(session: AsyncSession, items: list[_Item]) -> list[Response]:
+        keyed = [(i.actor.user_id, i.key) for i in items if i.key]
+        if keyed and not await idempotency.all_new(session, keyed):
+            raise _SeenKey()
+        bodies = [out.model_dump_json().encode() for out in await together(session, [(i.actor, i.data) for i in items])]
+        await idempotency.remember_all(session, [
+            idempotency.record_row(i.actor.user_id, i.key, i.fingerprint, i.status_code, body)
+            for i, body in zip(items, bodies, strict=True) if i.key])
+        return [Response(content=body, status_code=i.status_code, media_type="application/json")
+                for i, body in zip(items, bodies, strict=True)]
+
+    return run

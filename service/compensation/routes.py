@@ -220,7 +220,7 @@ class PaymentController(Controller):
         async def op(session: AsyncSession, actor: Actor) -> PaymentOut:
             return await comp.enter_payment(session, actor, data)
 
-        return await perform(request, data, op)
+        return await perform(request, data, op, together=comp.enter_payments)
 
     @get("/", guards=[requires(*READERS, Role.COMMUNITY)])
     async def list_payments(

@@ -35,8 +35,8 @@ from service.compensation.schemas import (
     ProgramIn,
     ProgramOut,
 )
-from service.db import fetch_one, utcnow
-from service.driver import first_value, get_row, insert_row, load_all, load_one, update_row
+from service.db import fetch_one, insert_ids, utcnow
+from service.driver import as_loaded, first_value, get_row, insert_row, load_all, load_one, update_row, update_rows
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -288,6 +288,47 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
     await update_row(session, payment, entry_id=entry.id)
     event = await _record_event(session, payment, "enter", None, S.PENDING, actor, computed.rule)
     return payment, event
+
+
+async def enter_payments(session: AsyncSession, items: list[tuple[Actor, PaymentIn]]) -> list[PaymentOut]:
+    """`enter_payment` for many requests at once (a group commit of payments, service/group_commit.py):
+    the same checks, rows and answers, written with a few multi-row statements. Only for the case where
+    every one is accepted: anything `enter_payment` would refuse raises here (then each request is
+    entered on its own and gets its own answer)."""
+    quotes, keys = [], []
+    for actor, data in items:
+        program, party, basis, computed = await quote_payment(session, actor, data)
+        entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
+        rules.check_amount(computed, entered, program.currency)
+        quotes.append((program, party, basis, computed))
+        keys.append(live_key(program.id, party.id, data.period))
+    if len(set(keys)) < len(keys) or await session.scalar(select(func.count()).where(Payment.live_key.in_(keys))):
+        raise Conflict("a payee already has a live payment for the period")  # each request then says which
+    now = utcnow()
+    rows = [dict(
+        program_id=program.id, payee_party_id=party.id, county_code=program.county_code, period=data.period,
+        area_centimu=basis.area_centimu, persons=data.persons, months=data.months, category=data.category,
+        amount=computed.amount, currency=program.currency, rule=computed.rule, status=S.PENDING, live_key=key,
+        batch_id=None, batch_row=None, entry_id=None, reversal_entry_id=None, bank_reference=None, paid_on=None,
+        bank_account_tail=data.bank_account_tail or party.bank_account_tail, memo=data.memo,
+        entered_by=actor.user_id, entered_at=now, updated_at=now,
+    ) for (actor, data), (program, party, basis, computed), key in zip(items, quotes, keys, strict=True)]
+    for row, payment_id in zip(rows, await insert_ids(session, Payment, rows), strict=True):
+        row["id"] = payment_id
+    specs = [ledger.EntrySpec(
+        "payment", ledger.transfer(program.fund_account_id, await _benefit_account(session, party), computed.amount,
+                                   program.currency),
+        data.effective_date, data.memo or f"{program.name}, {data.period}",
+        entry_metadata(program, row["id"], party.id, data.period, computed.rule, None, computed.amount),
+    ) for (_, data), (program, party, _, computed), row in zip(items, quotes, rows, strict=True)]
+    entry_ids = await ledger.record_entries(session, specs, actor=[a for a, _ in items], pending=True)
+    await update_rows(session, Payment, [{"id": row["id"], "entry_id": e} for row, e in zip(rows, entry_ids, strict=True)])
+    events = [dict(payment_id=row["id"], action="enter", from_status=None, to_status=S.PENDING, actor_id=actor.user_id,
+                   at=utcnow(), detail=row["rule"], request_id=actor.request_id)
+              for (actor, _), row in zip(items, rows, strict=True)]
+    await add_events(session, events)
+    return [payment_out(as_loaded(Payment, {**row, "entry_id": e}), [as_loaded(PaymentEvent, event)])
+            for row, e, event in zip(rows, entry_ids, events, strict=True)]
 
 
 async def _record_event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str,

@@ -103,18 +103,13 @@ class LedgerController(Controller):
         """Admin adjustment: a balanced set of postings, posted now or pending (reserving funds)."""
 
         async def op(session: AsyncSession, actor: Actor) -> EntryOut:
-            legs = [
-                ledger.Leg(p.account_id, money.parse(p.amount, p.currency, f"postings[{i}].amount", allow_negative=True),
-                           p.currency)
-                for i, p in enumerate(data.postings)
-            ]
             entry = await ledger.record_entry(
-                session, kind=data.kind, legs=legs, actor=actor, effective_date=data.effective_date,
+                session, kind=data.kind, legs=_legs(data), actor=actor, effective_date=data.effective_date,
                 memo=data.memo, metadata=data.metadata, pending=data.pending,
             )
             return EntryOut.of(entry)  # record_entry returns it with its postings loaded
 
-        return await perform(request, data, op)
+        return await perform(request, data, op, together=_enter_together)
 
     @post("/entries/{entry_id:int}/post", guards=[requires(Role.APPROVER)], status_code=200)
     async def post_entry(self, request: Request, entry_id: Id) -> Response[EntryOut]:
@@ -176,3 +171,19 @@ class LedgerController(Controller):
         """Recompute the hash chain and every account's totals from the newest verified checkpoint (with
         `full`, from genesis, checking every checkpoint too); name the first broken entry."""
         return VerifyOut.of(await verify_ledger(session, full=full))
+
+
+def _legs(data: EntryIn) -> list[ledger.Leg]:
+    return [ledger.Leg(p.account_id, money.parse(p.amount, p.currency, f"postings[{i}].amount", allow_negative=True),
+                       p.currency) for i, p in enumerate(data.postings)]
+
+
+async def _enter_together(session: AsyncSession, items: list[tuple[Actor, EntryIn]]) -> list[EntryOut]:
+    """`create_entry` for a group of requests written as one (service/group_commit.py)."""
+    pending = {data.pending for _, data in items}
+    if len(pending) > 1:
+        raise Conflict("posted and pending entries in one group: entered one by one")
+    specs = [ledger.EntrySpec(data.kind, _legs(data), data.effective_date, data.memo, data.metadata)
+             for _, data in items]
+    entries = await ledger.record_entries_each(session, specs, [actor for actor, _ in items], pending=pending.pop())
+    return [EntryOut.of(entry) for entry in entries]

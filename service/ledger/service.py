@@ -336,9 +336,28 @@ async def record_entry(
 
     Returns it with its postings loaded."""
     spec = EntrySpec(kind, legs, effective_date, memo, metadata, reversal_of_id)
-    [row] = await _write_entries(session, [spec], actor, pending)
-    # Held by the session as if just loaded (no SQL): a later post_pending or change in this
-    # transaction updates this very object. The postings are attached after `add`, so nothing cascades.
+    [row] = await _write_entries(session, [spec], [actor], pending)
+    return _held_entry(session, row, legs)
+
+
+async def record_entries_each(
+    session: AsyncSession, specs: Sequence[EntrySpec], actors: Sequence[Actor], *, pending: bool = False
+) -> list[JournalEntry]:
+    """`record_entry` for many requests written together (a group commit): each entry by its own actor,
+    its funds checked against the balances the entries before it left (as if written one after
+    another), numbered in order. Any refusal raises and nothing is written."""
+    out: list[JournalEntry] = []
+    for i in range(0, len(specs), FEW):
+        part = specs[i:i + FEW]
+        rows = await _write_entries(session, part, actors[i:i + FEW], pending, check_each=True)
+        out += [_held_entry(session, row, spec.legs) for row, spec in zip(rows, part, strict=True)]
+    return out
+
+
+def _held_entry(session: AsyncSession, row: dict[str, Any], legs: Sequence[Leg]) -> JournalEntry:
+    """The entry just written, held by the session as if just loaded (no SQL): a later post_pending or
+    change in this transaction updates this very object. The postings are attached after `add`, so
+    nothing cascades."""
     entry = as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
                                       **{("meta" if k == "metadata" else k): v for k, v in row.items()}})
     make_transient_to_detached(entry)
@@ -350,20 +369,25 @@ async def record_entry(
 
 
 async def record_entries(
-    session: AsyncSession, specs: Sequence[EntrySpec], *, actor: Actor, pending: bool = False
+    session: AsyncSession, specs: Sequence[EntrySpec], *, actor: Actor | Sequence[Actor], pending: bool = False
 ) -> list[int]:
-    """Write many balanced entries in one go, with the same rules as `record_entry`.
+    """Write many balanced entries in one go, with the same rules as `record_entry`; `actor` is the
+    one who enters them all, or each entry's own (requests written together by a group commit).
 
     Accounts are locked once (in id order), all amounts applied, then funds are checked once: if
     the whole set would take a fund below zero, nothing is written. Posted entries are chained in
     the order given. Returns the new entry ids in that order.
     """
+    actors = [actor] * len(specs) if isinstance(actor, Actor) else list(actor)
+    if len(actors) != len(specs):
+        raise ValueError(f"{len(specs)} entries, {len(actors)} actors")
     if len(specs) > FEW:
-        return await _write_many(session, specs, actor, pending)
-    return [row["id"] for row in await _write_entries(session, specs, actor, pending)]
+        return await _write_many(session, specs, actors, pending)
+    return [row["id"] for row in await _write_entries(session, specs, actors, pending)]
 
 
-async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: Actor, pending: bool) -> list[int]:
+async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actors: Sequence[Actor],
+                      pending: bool) -> list[int]:
     """`record_entries` for a batch: the same rules and rows as `_write_entries`, written as columns
     (service/bulk.py): each entry's metadata serialised once, its ids reserved, no per-row SQL."""
     for spec in specs:
@@ -383,7 +407,7 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     columns: dict[str, list[Any]] = {
         "kind": [s.kind for s in specs], "effective_date": [s.effective_date or today for s in specs],
         "posted_at": [None if pending else now] * n, "memo": [s.memo for s in specs],
-        "entered_by": [actor.user_id] * n, "reversal_of_id": [s.reversal_of_id for s in specs]}
+        "entered_by": [a.user_id for a in actors], "reversal_of_id": [s.reversal_of_id for s in specs]}
     chained: dict[str, list[Any]] = {"sequence": [None] * n, "prev_hash": [None] * n, "hash": [None] * n}
     if not pending:  # only posted entries join the chain: as column dicts, the form `_chain` takes
         rows = [{**{k: v[i] for k, v in columns.items()}, "metadata": m} for i, m in enumerate(metas)]
@@ -393,7 +417,7 @@ async def _write_many(session: AsyncSession, specs: Sequence[EntrySpec], actor: 
     await bulk.insert_columns(session, _ENTRIES, {
         "id": ids, **columns,
         "status": [(EntryStatus.PENDING if pending else EntryStatus.POSTED).value] * n, "recorded_at": [now] * n,
-        "metadata": texts, "request_id": [actor.request_id] * n, **chained,
+        "metadata": texts, "request_id": [a.request_id for a in actors], **chained,
         **dimension_columns(metas),
     }, raw=("metadata",))
     legs = [(entry_id, l.account_id, l.currency, l.amount) for entry_id, spec in zip(ids, specs, strict=True)
@@ -443,15 +467,21 @@ def dimension_columns(metas: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]
 
 
 async def _write_entries(
-    session: AsyncSession, specs: Sequence[EntrySpec], actor: Actor, pending: bool
+    session: AsyncSession, specs: Sequence[EntrySpec], actors: Sequence[Actor], pending: bool, *,
+    check_each: bool = False,
 ) -> list[dict[str, Any]]:
+    """`check_each`: funds checked after each entry (requests of a group), not once for the set (a batch)."""
     if not specs:
         return []
     for spec in specs:
         _validate(spec.legs)
     all_legs = [leg for spec in specs for leg in spec.legs]
     accounts = await _lock_accounts(session, all_legs)
-    for leg in all_legs:
+    for spec in specs if check_each else []:
+        for leg in spec.legs:
+            _apply(accounts[leg.account_id], leg.amount, pending=pending)
+        _check_funds(accounts, spec.legs)
+    for leg in [] if check_each else all_legs:
         _apply(accounts[leg.account_id], leg.amount, pending=pending)
     _check_funds(accounts, all_legs)
     await _save_totals(session, accounts)
@@ -462,7 +492,7 @@ async def _write_entries(
              memo=s.memo, metadata=json.loads(json.dumps(s.metadata or {}, sort_keys=True)),
              entered_by=actor.user_id, request_id=actor.request_id, reversal_of_id=s.reversal_of_id,
              sequence=None, prev_hash=None, hash=None)
-        for s in specs
+        for s, actor in zip(specs, actors, strict=True)
     ]
     if not pending:
         await _chain(session, rows, [s.legs for s in specs])

@@ -15,6 +15,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from service.db import Database
@@ -223,3 +225,86 @@ async def test_groups_of_two_processes_never_deadlock_on_each_others_accounts(cl
     assert len(set(outcome)) == 4
     assert [w.aborted for w in writers] == [0, 0]  # the database aborted no transaction of theirs
     assert [(w.groups, w.requests) for w in writers] == [(1, 2), (1, 2)]
+
+
+async def test_a_refused_request_of_a_group_leaves_none_of_its_rows(database_url):
+    """Rows written straight through the driver (service/driver.py) by a request that is then refused
+    are rolled back with its savepoint, whatever its place in the group (the second one's used to stay)."""
+    from service.driver import insert_row
+    from service.idempotency import IdempotencyRecord
+
+    db = Database(database_url, group_commit=True)
+    writer = db.group_writer(retrying)
+
+    def add(key: str, refuse: bool):
+        async def work(session):
+            await insert_row(session, IdempotencyRecord, dict(user_id=2, key=key, fingerprint="d", status_code=201,
+                                                              response="{}"))
+            if refuse:
+                raise InsufficientFunds("refused after writing")
+            return key
+        return work
+
+    try:
+        outcome = await asyncio.gather(*(writer.submit(add(f"d{i}", refuse=i > 0)) for i in range(4)),
+                                       return_exceptions=True)
+        async with db.reading() as s:
+            keys = set(await s.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.user_id == 2)))
+    finally:
+        await db.dispose()
+    assert outcome[0] == "d0" and all(isinstance(o, InsufficientFunds) for o in outcome[1:])
+    assert keys == {"d0"}
+
+
+async def test_entries_written_together_are_checked_one_after_another(client, admin, database_url):
+    """A group's entries each see the balances the ones before them left: an entry that overdraws a fund
+    is refused even if a later one of the group would refill it (a batch, checked once, would pass)."""
+    fund, _ = await funded_account(client, admin, "50.00")
+    other, _ = await funded_account(client, admin, "20.00")
+    payee = (await open_account(client, admin, kind="beneficiary"))["id"]
+    overdraw = ledger.EntrySpec("payment", ledger.transfer(fund, payee, 6000))
+    refill = ledger.EntrySpec("transfer", ledger.transfer(other, fund, 2000))
+    db = Database(database_url)
+    try:
+        with pytest.raises(InsufficientFunds):
+            async with db.writing() as session:
+                await ledger.record_entries_each(session, [overdraw, refill], [actor(1), actor(1)])
+        async with db.writing() as session:
+            entries = await ledger.record_entries_each(session, [refill, overdraw],
+                                                       [actor(1, request_id="first"), actor(1, request_id="second")])
+    finally:
+        await db.dispose()
+    assert [e.request_id for e in entries] == ["first", "second"] and entries[1].sequence == entries[0].sequence + 1
+    assert (await client.get(f"/api/v1/accounts/{fund}/balance", headers=admin)).json()["posted"] == "10.00"
+    assert (await client.get("/api/v1/ledger/verify", headers=admin)).json()["ok"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 4000)), min_size=2, max_size=16))
+async def test_entries_sent_at_once_keep_every_fund_at_or_above_zero(admin, live_server, moves):
+    """Transfers between three funds sent at once (groups written as one, or request by request when
+    one is refused): no fund goes below zero, each accepted answer is the stored entry, the totals are
+    what the accepted entries add up to, and the chain verifies. Every request goes to the served app
+    (the test client answers one at a time; the app's group writer lives in one event loop)."""
+    moves = [(a, b, fen) for a, b, fen in moves if a != b] or [(0, 1, 100)]
+    async with httpx.AsyncClient(base_url=live_server, timeout=60) as http:
+        funds = [(await funded_account(http, admin, "30.00"))[0] for _ in range(3)]
+        answers = await asyncio.gather(*(http.post("/api/v1/ledger/entries", headers=admin, json={
+            "memo": "at once", "postings": [{"account_id": funds[a], "amount": f"{fen / 100:.2f}"},
+                                            {"account_id": funds[b], "amount": f"-{fen / 100:.2f}"}]})
+            for a, b, fen in moves))
+        assert all(r.status_code in (201, 422) for r in answers), [r.text for r in answers]
+        held = {f: 3000 for f in funds}
+        for r in answers:
+            if r.status_code == 201:
+                got = (await http.get(f"/api/v1/ledger/entries/{r.json()['id']}", headers=admin)).json()
+                assert got == r.json()
+                for p in got["postings"]:
+                    held[p["account_id"]] -= int(p["amount"].replace(".", "").replace("-", "")) * (
+                        1 if p["side"] == "debit" else -1)
+            else:
+                assert r.json()["type"].endswith("/insufficient-funds")
+        for f in funds:
+            posted = (await http.get(f"/api/v1/accounts/{f}/balance", headers=admin)).json()["posted"]
+            assert posted == f"{held[f] // 100}.{held[f] % 100:02d}" and held[f] >= 0
+        assert (await http.get("/api/v1/ledger/verify", headers=admin)).json()["ok"]
