@@ -85,6 +85,7 @@ async def perform(
     remember: bool = True,
     key: str | None = None,
     together: Together | None = None,
+    item: Any = None,
 ) -> Response:
     """Run `operation` in one write transaction, idempotently when the client sent a key.
 
@@ -92,6 +93,7 @@ async def perform(
     `key` replaces the header's key: the console's one-time form key (a form cannot send a header).
     `together`: how to write many such requests as one command, when a group commit holds only
     requests of this kind (service/group_commit.py); `operation` stays the definition of one request.
+    Each request gives it `item` (default: `data`) with its actor.
     """
     db: Database = request.app.state.db
     # (user, key) pairs this app (worker) is running now: a second request with the key answers 409 at
@@ -119,7 +121,7 @@ async def perform(
         in_flight.add(slot)
     try:
         if db.group_commit:
-            batch = Batch(_as_one(together), _Item(actor, key, fp, status_code, data)) if together else None
+            batch = Batch(_as_one(together), _Item(actor, key, fp, status_code, data if item is None else item)) if together else None
             return await db.group_writer(retrying).submit(work, batch)  # type: ignore[no-any-return]
         return await retrying(db, work)
     except IntegrityError as exc:

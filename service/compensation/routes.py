@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
@@ -239,16 +239,17 @@ class PaymentController(Controller):
         """One payment with its full trail of transitions (who, when, what)."""
         return await comp.payment_with_events(session, await comp.visible_payment(session, actor, payment_id))
 
-    async def _transition(self, request: Request, data, action) -> Response[PaymentOut]:
+    async def _transition(self, request: Request, data, action, **together: Any) -> Response[PaymentOut]:
         async def op(session: AsyncSession, actor: Actor) -> PaymentOut:
             return await comp.payment_with_events(session, await action(session, actor))
 
-        return await perform(request, data, op, status_code=200)
+        return await perform(request, data, op, status_code=200, **together)
 
     @post("/{payment_id:int}/approve", guards=[approvers()], status_code=200)
     async def approve(self, request: Request, payment_id: Id) -> Response[PaymentOut]:
         """Post the pending entry. The official who entered the payment cannot approve it."""
-        return await self._transition(request, None, lambda s, a: comp.approve(s, a, payment_id))
+        return await self._transition(request, None, lambda s, a: comp.approve(s, a, payment_id),
+                                      together=comp.approve_payments, item=payment_id)
 
     @post("/{payment_id:int}/reject", guards=[approvers()], status_code=200)
     async def reject(self, request: Request, payment_id: Id, data: ReasonIn) -> Response[PaymentOut]:

@@ -13,6 +13,7 @@ from typing import Any
 from pypinyin import lazy_pinyin
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service import money
 from service.auth.actor import Actor
@@ -364,6 +365,31 @@ async def approve(session: AsyncSession, actor: Actor, payment_id: int) -> Payme
     await ledger.post_pendings(session, [payment.entry_id], actor)  # type: ignore[list-item]
     await _move(session, payment, "approve", actor)
     return payment
+
+
+async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]) -> list[PaymentOut]:
+    """`approve` for many requests at once (a group commit of approvals): the same checks, rows and
+    answers (each payment with its events). Only for the case where every one is accepted: anything
+    `approve` would refuse raises here, and each request is then approved on its own."""
+    if len({payment_id for _, payment_id in items}) < len(items):
+        raise Conflict("a payment approved twice in one group")  # each request then gets its own answer
+    payments = [await _locked_payment(session, actor, payment_id) for actor, payment_id in items]
+    targets = [check_transition(p, "approve") for p in payments]
+    await ledger.post_pendings(session, [p.entry_id for p in payments], [a for a, _ in items])  # type: ignore[misc]
+    now = utcnow()
+    await update_rows(session, Payment, [{"id": p.id, "status": t, "updated_at": now}
+                                         for p, t in zip(payments, targets, strict=True)])
+    await add_events(session, [dict(payment_id=p.id, action="approve", from_status=p.status, to_status=t,
+                                    actor_id=actor.user_id, at=utcnow(), detail="", request_id=actor.request_id)
+                               for (actor, _), p, t in zip(items, payments, targets, strict=True)])
+    for p, t in zip(payments, targets, strict=True):
+        set_committed_value(p, "status", t)
+        set_committed_value(p, "updated_at", now)
+    events: dict[int, list[PaymentEvent]] = {p.id: [] for p in payments}
+    for event in await session.scalars(select(PaymentEvent).where(PaymentEvent.payment_id.in_(list(events)))
+                                       .order_by(PaymentEvent.id)):
+        events[event.payment_id].append(event)
+    return [payment_out(p, events[p.id]) for p in payments]
 
 
 async def reject(session: AsyncSession, actor: Actor, payment_id: int, reason: str) -> Payment:

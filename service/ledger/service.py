@@ -535,10 +535,11 @@ _LEGS_SQL = "SELECT entry_id, account_id, amount, currency FROM postings WHERE e
 
 
 async def _pending_entries(
-    session: AsyncSession, entry_ids: Sequence[int], actor: Actor | None
+    session: AsyncSession, entry_ids: Sequence[int], approvers: Mapping[int, Actor] | None
 ) -> tuple[dict[int, dict[str, Any]], dict[int, list[Leg]]]:
     """The entries (column dicts), locked (in id order), with their legs; each must exist and still be
-    pending. Read straight from the driver, one statement each however many entries."""
+    pending, and (to be posted: `approvers`, entry id -> who approves it) not be approved by whoever
+    entered it. Read straight from the driver, one statement each however many entries."""
     ids = sorted(set(entry_ids))
     entries: dict[int, dict[str, Any]] = {}
     for i, kind, status, day, memo, meta, entered_by, reversal_of_id in await bulk.fetch_in(session, _PENDING_SQL, ids):
@@ -548,14 +549,14 @@ async def _pending_entries(
     legs: dict[int, list[Leg]] = defaultdict(list)
     for entry_id, a, m, c in await bulk.fetch_in(session, _LEGS_SQL, list(entries)):
         legs[entry_id].append(Leg(a, m, c))
-    verb = "posted" if actor else "voided"
+    verb = "posted" if approvers is not None else "voided"
     for entry_id in entry_ids:
         entry = entries.get(entry_id)
         if entry is None:
             raise NotFound(f"journal entry {entry_id} not found")
         if entry["status"] != EntryStatus.PENDING:
             raise Conflict(f"entry {entry_id} is {entry['status']}; only a pending entry can be {verb}", field="status")
-        if actor is not None and entry["entered_by"] == actor.user_id:
+        if approvers is not None and entry["entered_by"] == approvers[entry_id].user_id:
             raise Forbidden("four-eyes rule: you cannot approve an entry you entered yourself", field="approved_by")
     return entries, legs
 
@@ -573,12 +574,17 @@ async def _update_entries(session: AsyncSession, changes: list[dict[str, Any]]) 
     _sync_many(session, JournalEntry, {c["id"]: {n: c[n] for n in names} for c in changes})
 
 
-async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: Actor) -> None:
+async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: Actor | Sequence[Actor]) -> None:
     """Approve pending entries, in the order given: each reservation becomes a posting and the entry
-    joins the chain. A second person must do it (the four-eyes rule holds for each)."""
+    joins the chain. A second person must do it (the four-eyes rule holds for each). `actor`: the one
+    who approves them all, or each entry's own (approvals written together by a group commit)."""
     if not entry_ids:
         return
-    entries, legs = await _pending_entries(session, entry_ids, actor)
+    actors = [actor] * len(entry_ids) if isinstance(actor, Actor) else list(actor)
+    if len(actors) != len(entry_ids) or len(set(entry_ids)) != len(entry_ids):
+        raise ValueError("one approver for each entry, and each entry once")
+    by = dict(zip(entry_ids, actors, strict=True))
+    entries, legs = await _pending_entries(session, entry_ids, by)
     all_legs = [leg for entry_id in entry_ids for leg in legs[entry_id]]
     accounts = await _lock_accounts(session, all_legs)
     for leg in all_legs:
@@ -587,7 +593,7 @@ async def post_pendings(session: AsyncSession, entry_ids: Sequence[int], actor: 
     _check_funds(accounts, all_legs)
     await _save_totals(session, accounts)
     now = utcnow()
-    rows = [dict(entries[i], posted_at=now, approved_by=actor.user_id, status=EntryStatus.POSTED.value)
+    rows = [dict(entries[i], posted_at=now, approved_by=by[i].user_id, status=EntryStatus.POSTED.value)
             for i in entry_ids]
     await _chain(session, rows, [legs[i] for i in entry_ids])
     await _update_entries(session, [{k: r[k] for k in ("id", "status", "approved_by", "posted_at", "sequence",

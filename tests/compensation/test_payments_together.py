@@ -131,3 +131,33 @@ async def _refusals_reach_their_own_clients(client, world, auditor, picks, room)
     assert b["available"] == f"{left // 100}.{left % 100:02d}"
     listed = (await client.get(f"/api/v1/payments?program_id={program['id']}", headers=world.official)).json()
     assert sorted(p["id"] for p in listed["items"]) == sorted(r.json()["id"] for r in ok)
+
+
+async def test_approvals_of_a_group_post_what_one_at_a_time_posts(app, world, live_server, db, auditor):
+    """Approvals sent at once post the same entries, events and answers as approvals one at a time; a
+    payment approved twice at once is approved once, and the other request is answered 409."""
+    payees = [h["id"] for h in world.households]
+    async with _http(live_server) as http:
+        together, alone = await make_program(http, world), await make_program(http, world)
+        mine = [r.json()["id"] for r in await _at_once(http, world, together, payees, area_mu="1")]
+        theirs = [r.json()["id"] for r in await _at_once(http, world, alone, payees, area_mu="1")]
+        before = _writer(app).batched
+        approved = await asyncio.gather(*(http.post(f"/api/v1/payments/{i}/approve", headers=world.approver)
+                                          for i in mine))
+        assert _writer(app).batched > before
+        single = [await http.post(f"/api/v1/payments/{i}/approve", headers=world.approver) for i in theirs[1:]]
+        twice = await asyncio.gather(*(http.post(f"/api/v1/payments/{theirs[0]}/approve", headers=world.approver)
+                                       for _ in range(2)))  # in one group or not: one is refused
+        assert sorted(r.status_code for r in twice) == [200, 409]
+        single.insert(0, next(r for r in twice if r.status_code == 200))
+        assert [r.status_code for r in approved] == [200] * 6, [r.text for r in approved]
+        ok = sorted((r.json() for r in approved if r.status_code == 200), key=lambda p: p["id"])
+        assert [_same(p) | {"events": [_same(e) for e in p["events"]]} for p in ok] == \
+               [_same(r.json()) | {"events": [_same(e) for e in r.json()["events"]]} for r in single]
+        for p in ok:
+            got = (await http.get(f"/api/v1/payments/{p['id']}", headers=world.official)).json()
+            assert got == p and [e["action"] for e in got["events"]] == ["enter", "approve"]
+            entry = (await http.get(f"/api/v1/ledger/entries/{p['entry_id']}", headers=auditor)).json()
+            assert entry["status"] == "posted" and entry["approved_by"] == p["events"][1]["actor_id"]
+        assert (await http.get("/api/v1/ledger/verify", headers=auditor)).json()["ok"]
+    assert await _written(db, together["id"]) == await _written(db, alone["id"])
