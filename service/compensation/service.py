@@ -242,10 +242,17 @@ async def enter_payment(session: AsyncSession, actor: Actor, data: PaymentIn) ->
     return payment_out(payment, [event])
 
 
-async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn):
+async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn,
+                        seen: dict[tuple[object, ...], Program] | None = None):
     """Every check of entering a payment (scope, payee, eligibility) and the rule's figure; writes nothing.
-    The console prices its payment form with it, so the form and the API cannot disagree."""
-    program = await visible_program(session, actor, data.program_id)
+    The console prices its payment form with it, so the form and the API cannot disagree. `seen`: the
+    programs already read for the same scope in this transaction (a group of payments asks for a few)."""
+    key = (actor.scope, data.program_id)
+    program = seen.get(key) if seen is not None else None
+    if program is None:
+        program = await visible_program(session, actor, data.program_id)
+        if seen is not None:
+            seen[key] = program
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {data.program_id} not found")
     party = await parties.find_readable(session, actor, data.payee_party_id)
@@ -297,8 +304,9 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     every one is accepted: anything `enter_payment` would refuse raises here (then each request is
     entered on its own and gets its own answer)."""
     quotes, keys = [], []
+    seen: dict[tuple[object, ...], Program] = {}
     for actor, data in items:
-        program, party, basis, computed = await quote_payment(session, actor, data)
+        program, party, basis, computed = await quote_payment(session, actor, data, seen)
         entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
         rules.check_amount(computed, entered, program.currency)
         quotes.append((program, party, basis, computed))
