@@ -44,6 +44,7 @@ from service.ledger.models import Account, AccountKind
 from service.pagination import MAX_ID
 from service.parties import service as parties
 from service.parties.models import Party
+from service.parties.repository import find_all_readable
 
 S = PaymentStatus
 # action -> (statuses it may start from, status it leads to)
@@ -242,12 +243,11 @@ async def enter_payment(session: AsyncSession, actor: Actor, data: PaymentIn) ->
     return payment_out(payment, [event])
 
 
-async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn,
-                        seen: dict[tuple[object, ...], Program] | None = None):
+async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn, seen: Seen | None = None):
     """Every check of entering a payment (scope, payee, eligibility) and the rule's figure; writes nothing.
     The console prices its payment form with it, so the form and the API cannot disagree. `seen`: the
-    programs already read for the same scope in this transaction (a group of payments asks for a few)."""
-    key = (actor.scope, data.program_id)
+    programs and payees already read for the same scope in this transaction (a group of payments)."""
+    key = (actor.scope, "program", data.program_id)
     program = seen.get(key) if seen is not None else None
     if program is None:
         program = await visible_program(session, actor, data.program_id)
@@ -255,7 +255,9 @@ async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn,
             seen[key] = program
     if not actor.in_county(program.county_code):
         raise NotFound(f"program {data.program_id} not found")
-    party = await parties.find_readable(session, actor, data.payee_party_id)
+    party = seen.get((actor.scope, "payee", data.payee_party_id)) if seen is not None else None
+    if party is None:
+        party = await parties.find_readable(session, actor, data.payee_party_id)
     if party is None:
         raise InvalidField("payee_party_id", f"unknown payee {data.payee_party_id}")
     problem = eligibility_problem(program, party, await payee_division(session, party), data.period)
@@ -304,7 +306,11 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     every one is accepted: anything `enter_payment` would refuse raises here (then each request is
     entered on its own and gets its own answer)."""
     quotes, keys = [], []
-    seen: dict[tuple[object, ...], Program] = {}
+    seen: Seen = {}
+    for scope, payees in _by_scope(items).items():  # the payees in one query per scope
+        actor = next(a for a, _ in items if a.scope == scope)
+        for party_id, party in (await find_all_readable(session, actor, payees)).items():
+            seen[(scope, "payee", party_id)] = party
     for actor, data in items:
         program, party, basis, computed = await quote_payment(session, actor, data, seen)
         entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
@@ -324,9 +330,12 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     ) for (actor, data), (program, party, basis, computed), key in zip(items, quotes, keys, strict=True)]
     for row, payment_id in zip(rows, await insert_ids(session, Payment, rows), strict=True):
         row["id"] = payment_id
+    known = dict((await session.execute(select(Account.code, Account.id).where(Account.code.in_(
+        {parties.benefit_account_code(party.id) for _, party, _, _ in quotes})))).tuples().all())
     specs = [ledger.EntrySpec(
-        "payment", ledger.transfer(program.fund_account_id, await _benefit_account(session, party), computed.amount,
-                                   program.currency),
+        "payment", ledger.transfer(program.fund_account_id,
+                                   known.get(parties.benefit_account_code(party.id))
+                                   or await _benefit_account(session, party), computed.amount, program.currency),
         data.effective_date, data.memo or f"{program.name}, {data.period}",
         entry_metadata(program, row["id"], party.id, data.period, computed.rule, None, computed.amount),
     ) for (_, data), (program, party, _, computed), row in zip(items, quotes, rows, strict=True)]
@@ -338,6 +347,16 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     await add_events(session, events)
     return [payment_out(as_loaded(Payment, {**row, "entry_id": e}), [as_loaded(PaymentEvent, event)])
             for row, e, event in zip(rows, entry_ids, events, strict=True)]
+
+
+Seen = dict[tuple[object, ...], Any]  # (actor scope, "program" | "payee", id) -> the row read for it
+
+
+def _by_scope(items: list[tuple[Actor, PaymentIn]]) -> dict[tuple[object, ...], list[int]]:
+    out: dict[tuple[object, ...], list[int]] = {}
+    for actor, data in items:
+        out.setdefault(actor.scope, []).append(data.payee_party_id)
+    return out
 
 
 async def _record_event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str,
