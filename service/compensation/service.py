@@ -306,11 +306,7 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     every one is accepted: anything `enter_payment` would refuse raises here (then each request is
     entered on its own and gets its own answer)."""
     quotes, keys = [], []
-    seen: Seen = {}
-    for scope, payees in _by_scope(items).items():  # the payees in one query per scope
-        actor = next(a for a, _ in items if a.scope == scope)
-        for party_id, party in (await find_all_readable(session, actor, payees)).items():
-            seen[(scope, "payee", party_id)] = party
+    seen = await _read_ahead(session, items)
     for actor, data in items:
         program, party, basis, computed = await quote_payment(session, actor, data, seen)
         entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
@@ -352,11 +348,25 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
 Seen = dict[tuple[object, ...], Any]  # (actor scope, "program" | "payee", id) -> the row read for it
 
 
-def _by_scope(items: list[tuple[Actor, PaymentIn]]) -> dict[tuple[object, ...], list[int]]:
-    out: dict[tuple[object, ...], list[int]] = {}
+async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]]) -> Seen:
+    """What `quote_payment` reads for a group of payments, in one query per actor scope (programs and
+    payees, through the same access rules) and one for the payees' villages (held by the session,
+    where `payee_division` finds them)."""
+    seen: Seen = {}
+    by_scope: dict[tuple[object, ...], list[tuple[Actor, PaymentIn]]] = {}
     for actor, data in items:
-        out.setdefault(actor.scope, []).append(data.payee_party_id)
-    return out
+        by_scope.setdefault(actor.scope, []).append((actor, data))
+    for scope, mine in by_scope.items():
+        actor = mine[0][0]
+        for party_id, party in (await find_all_readable(session, actor, [d.payee_party_id for _, d in mine])).items():
+            seen[(scope, "payee", party_id)] = party
+        ids = [d.program_id for _, d in mine if 1 <= d.program_id <= MAX_ID]
+        for program in await session.scalars(repo.readable_programs(actor).where(Program.id.in_(ids))):
+            seen[(scope, "program", program.id)] = program
+    villages = {p.parent_id for p in seen.values() if isinstance(p, Party) and p.parent_id and not p.division_code}
+    if villages:
+        (await session.scalars(select(Party).where(Party.id.in_(villages)))).all()
+    return seen
 
 
 async def _record_event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str,
