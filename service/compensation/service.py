@@ -364,8 +364,8 @@ async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]
         for program in await session.scalars(repo.readable_programs(actor).where(Program.id.in_(ids))):
             seen[(scope, "program", program.id)] = program
     villages = {p.parent_id for p in seen.values() if isinstance(p, Party) and p.parent_id and not p.division_code}
-    if villages:
-        (await session.scalars(select(Party).where(Party.id.in_(villages)))).all()
+    for village in await session.scalars(select(Party).where(Party.id.in_(villages))) if villages else []:
+        seen[((), "village", village.id)] = village  # kept here: the session holds its rows only weakly
     return seen
 
 
