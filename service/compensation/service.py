@@ -380,6 +380,10 @@ async def _record_event(session: AsyncSession, payment: Payment, action: str, be
 async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
     payment = await load_one(session, Payment, "by_id", lambda: select(Payment).where(Payment.id == bindparam("v_id")),
                              {"v_id": payment_id}, lock=True)
+    return _in_scope(payment, actor, payment_id)
+
+
+def _in_scope(payment: Payment | None, actor: Actor, payment_id: int) -> Payment:
     if payment is None or not actor.in_county(payment.county_code):
         raise NotFound(f"payment {payment_id} not found")
     return payment
@@ -410,7 +414,10 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
     `approve` would refuse raises here, and each request is then approved on its own."""
     if len({payment_id for _, payment_id in items}) < len(items):
         raise Conflict("a payment approved twice in one group")  # each request then gets its own answer
-    payments = [await _locked_payment(session, actor, payment_id) for actor, payment_id in items]
+    locked = {p.id: p for p in await session.scalars(  # in id order, as every writer locks
+        select(Payment).where(Payment.id.in_([i for _, i in items])).order_by(Payment.id)
+        .with_for_update().execution_options(populate_existing=True))}
+    payments = [_in_scope(locked.get(payment_id), actor, payment_id) for actor, payment_id in items]
     targets = [check_transition(p, "approve") for p in payments]
     await ledger.post_pendings(session, [p.entry_id for p in payments], [a for a, _ in items])  # type: ignore[misc]
     now = utcnow()
