@@ -257,6 +257,19 @@ async def insert_row(session: AsyncSession, model: type[T], values: dict[str, An
     return held(session, as_loaded(model, {**row, "id": new_id}))
 
 
+async def insert_rows(session: AsyncSession, model: type, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows of `model` (each dict: the same columns, by column name), one executemany; no
+    ids come back and the session holds none of them."""
+    if not rows:
+        return
+    driver = await Driver.of(session)
+    table = model.__mapper__.local_table  # type: ignore[attr-defined]
+    names = tuple(rows[0])
+    stmt = fixed(driver.dialect, ("insert_rows", model, names), lambda: insert(table).values(
+        {n: bindparam(f"v_{n}") for n in names}))
+    await driver.run_many(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+
+
 async def update_rows(session: AsyncSession, model: type, changes: Sequence[dict[str, Any]]) -> None:
     """`update_row` for many rows (each dict: the row's "id" and the same columns), one executemany;
     the session's copies of the rows are not touched (callers hold none)."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, BigId, Database, IdMixin, utcnow
-from service.driver import Driver, fixed
+from service.driver import Driver, fixed, insert_rows
 from service.errors import Conflict
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -78,8 +78,7 @@ async def all_new(session: AsyncSession, keys: list[tuple[int, str]]) -> bool:
 
 async def remember_all(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     """`remember` for a group of requests run as one: one multi-row insert."""
-    if rows:
-        await session.execute(insert(IdempotencyRecord.__table__), rows)
+    await insert_rows(session, IdempotencyRecord, rows)
 
 
 def record_row(user_id: int, key: str, fp: str, status_code: int, body: bytes) -> dict[str, object]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,7 +37,9 @@ from service.compensation.schemas import (
     ProgramOut,
 )
 from service.db import fetch_one, insert_ids, utcnow
-from service.driver import as_loaded, first_value, get_row, insert_row, load_all, load_one, update_row, update_rows
+from service.driver import (
+    as_loaded, first_value, get_row, insert_row, insert_rows, load_all, load_one, update_row, update_rows,
+)
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
 from service.ledger.models import Account, AccountKind
@@ -506,8 +508,7 @@ async def status_counts(session: AsyncSession, batch_id: int) -> dict[str, int]:
 
 
 async def add_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(PaymentEvent.__table__), rows)
+    await insert_rows(session, PaymentEvent, rows)
 
 
 __all__ = ["PaymentBatch"]
