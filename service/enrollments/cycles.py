@@ -313,22 +313,25 @@ async def commit(session: AsyncSession, actor: Actor, data: CycleIn, with_lines:
     if p.payable.height == 0:
         raise Conflict(f"no household is payable in the {data.period} cycle; see the dry run's exceptions",
                        field="program_id")
-    rep, payment_ids = await batches.commit_with_ids(session, actor, _checked(p), data.effective_date)
+    payable = p.payable
+    parcels = payable["parcels"].to_list()  # a Python list per row: made once, for the lines and the cycle lines
+    rep, payment_ids = await batches.commit_with_ids(session, actor, _checked(p, payable, parcels), data.effective_date)
     cycle = Cycle(program_id=p.program.id, county_code=p.program.county_code, period=p.period, basis_date=p.start,
                   batch_id=rep.batch_id, paid_households=p.payable.height, held_households=p.frame.height - p.payable.height,
                   total=p.total, created_by=actor.user_id, created_at=utcnow())
     session.add(cycle)
     await session.flush()
-    await _cycle_lines(session, p, cycle, payment_ids)
+    await _cycle_lines(session, payable, cycle, payment_ids, parcels)
     return report(p, dry_run=False, with_lines=with_lines, cycle=cycle)
 
 
-def _checked(p: Plan) -> batches.Checked:
+def _checked(p: Plan, payable: pl.DataFrame, parcels: list[list[str] | None]) -> batches.Checked:
+    """The batch lines of `payable` (`p.payable`; `parcels` its parcel codes column as a list)."""
     c = p.program.currency
     lines = []
-    payable, payees = p.payable, p.payees
-    columns = [payable[n].to_list() for n in ("party_id", "area", "persons", "months", "amount", "rule", "enrollment_id",
-                                              "parcels", "parcel_areas")]  # plain columns: no dict per row
+    payees = p.payees
+    columns = [payable[n].to_list() for n in ("party_id", "area", "persons", "months", "amount", "rule", "enrollment_id")]
+    columns += [parcels, payable["parcel_areas"].to_list()]  # plain columns: no dict per row
     bases: dict[tuple[int, int, int], rules.Basis] = {}  # a few distinct (frozen, so shared)
     for i, (pid, area, persons, months, amount, rule, eid, codes, areas) in enumerate(zip(*columns, strict=True)):
         party = payees[pid]
@@ -345,15 +348,17 @@ def _checked(p: Plan) -> batches.Checked:
     return batches.Checked(p.program, p.period, f"cycle {p.period}", digest, lines, p.available)
 
 
-async def _cycle_lines(session: AsyncSession, p: Plan, cycle: Cycle, payment_ids: list[int]) -> None:
-    """One line per paid household; `payment_ids` are its batch's payments, in the order of `p.payable`."""
-    lines = p.payable.select("enrollment_id", "area", "persons", "months", "parcels")
+async def _cycle_lines(session: AsyncSession, payable: pl.DataFrame, cycle: Cycle, payment_ids: list[int],
+                       parcels: list[list[str] | None]) -> None:
+    """One line per paid household (`payable`, `parcels` its parcel codes); `payment_ids` are the
+    batch's payments, in the same order."""
+    lines = payable.select("enrollment_id", "area", "persons", "months")
     nonzero = lambda name: [v or None for v in lines[name].to_list()]  # noqa: E731  (0 is "not this basis")
     await bulk.insert_columns(session, CycleLine.__table__, {  # columns straight to the driver (service/bulk.py)
         "cycle_id": [cycle.id] * lines.height, "enrollment_id": lines["enrollment_id"].to_list(),
         "payment_id": payment_ids, "area_centimu": nonzero("area"),
         "persons": nonzero("persons"), "months": nonzero("months"),
-        "parcels": [list(v or []) for v in lines["parcels"].to_list()]})
+        "parcels": [v or [] for v in parcels]})
 
 
 def cycle_out(c: Cycle) -> CycleOut:
