@@ -91,7 +91,7 @@ async def plan(session: AsyncSession, actor: Actor, program_id: int, period: str
     enrolled, lines, people = await anyio.to_thread.run_sync(read_frames, session.bind.url, program.id, start, end)
     frame, changed, duplicates = basis_in_force(with_period_start(enrolled, start), lines, end)
     frame = _price(frame, program)
-    payees = {row[0]: Payee(*row) for row in people.iter_rows()}
+    payees = dict(zip(people["id"].to_list(), map(Payee._make, zip(*(people[c].to_list() for c in PAYEES))), strict=True))
     pending = set(await session.scalars(select(ChangeRequest.enrollment_id).where(
         ChangeRequest.program_id == program.id, ChangeRequest.status == ChangeStatus.PENDING)))
     taken = set(await session.scalars(select(Payment.payee_party_id).where(
@@ -248,10 +248,18 @@ _area = functools.lru_cache(maxsize=1 << 16)(rules.format_area)
 
 def explain(row: dict, currency: str) -> str:
     """'34.50 CNY per mu per year x 12.50 mu = 431.25 CNY; enrollment 7: parcels A 8.00 mu, B 4.50 mu'."""
-    text = f"{row['rule']} = {_money(row['amount'], currency)} {currency}; enrollment {row['enrollment_id']}"
-    codes = row["parcels"] or []
+    return _explain(row["rule"], row["amount"], row["enrollment_id"], row["parcels"], row["parcel_areas"], currency)
+
+
+def _explain(rule: str, amount: int, enrollment_id: int, codes: list[str] | None, areas: list[int] | None,
+             currency: str) -> str:
+    text = f"{rule} = {_money(amount, currency)} {currency}; enrollment {enrollment_id}"
     if codes:
-        parts = [f"{c} {_area(a)} mu" for c, a in zip(codes, row["parcel_areas"], strict=True)]
+        parts = [f"{c} {_area(a)} mu" for c, a in zip(codes, areas or [], strict=True)]
+        joined = ", ".join(parts)
+        if len(text) + len(joined) + len(f" (+{len(parts)} more)") + 12 <= RULE_TEXT_MAX:
+            # every part fits whatever the loop below would check: it would show them all (the common case)
+            return f"{text}: parcels {joined}"[:RULE_TEXT_MAX]
         shown = ""
         for i, part in enumerate(parts):
             rest = f" (+{len(parts) - i} more)"
@@ -305,41 +313,52 @@ async def commit(session: AsyncSession, actor: Actor, data: CycleIn, with_lines:
     if p.payable.height == 0:
         raise Conflict(f"no household is payable in the {data.period} cycle; see the dry run's exceptions",
                        field="program_id")
-    rep = await batches.commit(session, actor, _checked(p), data.effective_date)
+    payable = p.payable
+    parcels = payable["parcels"].to_list()  # a Python list per row: made once, for the lines and the cycle lines
+    rep, payment_ids = await batches.commit_with_ids(session, actor, _checked(p, payable, parcels), data.effective_date)
     cycle = Cycle(program_id=p.program.id, county_code=p.program.county_code, period=p.period, basis_date=p.start,
                   batch_id=rep.batch_id, paid_households=p.payable.height, held_households=p.frame.height - p.payable.height,
                   total=p.total, created_by=actor.user_id, created_at=utcnow())
     session.add(cycle)
     await session.flush()
-    await _cycle_lines(session, p, cycle)
+    await _cycle_lines(session, payable, cycle, payment_ids, parcels)
     return report(p, dry_run=False, with_lines=with_lines, cycle=cycle)
 
 
-def _checked(p: Plan) -> batches.Checked:
+def _checked(p: Plan, payable: pl.DataFrame, parcels: list[list[str] | None]) -> batches.Checked:
+    """The batch lines of `payable` (`p.payable`; `parcels` its parcel codes column as a list)."""
     c = p.program.currency
     lines = []
-    for i, r in enumerate(p.payable.iter_rows(named=True)):
-        party = p.payees[r["party_id"]]
-        village = p.payees.get(party.parent_id) if party.parent_id else None
+    payees = p.payees
+    columns = [payable[n].to_list() for n in ("party_id", "area", "persons", "months", "amount", "rule", "enrollment_id")]
+    columns += [parcels, payable["parcel_areas"].to_list()]  # plain columns: no dict per row
+    bases: dict[tuple[int, int, int], rules.Basis] = {}  # a few distinct (frozen, so shared)
+    for i, (pid, area, persons, months, amount, rule, eid, codes, areas) in enumerate(zip(*columns, strict=True)):
+        party = payees[pid]
+        village = payees.get(party.parent_id) if party.parent_id else None
+        basis = bases.get((area, persons, months))
+        if basis is None:
+            basis = bases[(area, persons, months)] = rules.Basis(area_centimu=area or None, persons=persons or None,
+                                                                 months=months or None)
         lines.append(batches.Line(
             row=i + 1, village=village.name if village else "", head=party.name, payee=cast(Party, party),
-            division=division(p, party),
-            basis=rules.Basis(area_centimu=r["area"] or None, persons=r["persons"] or None, months=r["months"] or None),
-            amount=r["amount"], rule=explain(r, c), bank_tail=party.bank_account_tail))
+            division=division(p, party), basis=basis, amount=amount, rule=_explain(rule, amount, eid, codes, areas, c),
+            bank_tail=party.bank_account_tail))
     digest = hashlib.sha256(f"cycle:{p.program.id}:{p.period}".encode()).hexdigest()
     return batches.Checked(p.program, p.period, f"cycle {p.period}", digest, lines, p.available)
 
 
-async def _cycle_lines(session: AsyncSession, p: Plan, cycle: Cycle) -> None:
-    paid = dict((await session.execute(select(Payment.payee_party_id, Payment.id).where(
-        Payment.batch_id == cycle.batch_id))).all())
-    lines = p.payable.select("enrollment_id", "party_id", "area", "persons", "months", "parcels")
+async def _cycle_lines(session: AsyncSession, payable: pl.DataFrame, cycle: Cycle, payment_ids: list[int],
+                       parcels: list[list[str] | None]) -> None:
+    """One line per paid household (`payable`, `parcels` its parcel codes); `payment_ids` are the
+    batch's payments, in the same order."""
+    lines = payable.select("enrollment_id", "area", "persons", "months")
     nonzero = lambda name: [v or None for v in lines[name].to_list()]  # noqa: E731  (0 is "not this basis")
     await bulk.insert_columns(session, CycleLine.__table__, {  # columns straight to the driver (service/bulk.py)
         "cycle_id": [cycle.id] * lines.height, "enrollment_id": lines["enrollment_id"].to_list(),
-        "payment_id": [paid[pid] for pid in lines["party_id"].to_list()], "area_centimu": nonzero("area"),
+        "payment_id": payment_ids, "area_centimu": nonzero("area"),
         "persons": nonzero("persons"), "months": nonzero("months"),
-        "parcels": [list(v or []) for v in lines["parcels"].to_list()]})
+        "parcels": [v or [] for v in parcels]})
 
 
 def cycle_out(c: Cycle) -> CycleOut:
