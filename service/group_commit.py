@@ -23,6 +23,11 @@ each waiting the database's deadlock_timeout (1 s) before one is aborted. So eve
 group writer first takes one PostgreSQL advisory lock: the groups of all processes run one at a time
 (the chain head serialises their postings anyway), while each process parses, validates and answers
 its requests in parallel. SQLite has one writer already (`Database.writing`).
+
+A group written as one command (a `Batch`) takes that lock shared: such groups take their row locks
+in one global order (payments, then entries, then accounts in one statement in id order, then the
+chain head), so the groups of several processes may run at the same time; a group run request by
+request waits until none of them runs, and they for it.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ Work = Callable[[AsyncSession], Awaitable[Any]]
 MAX_GROUP = 256  # requests per transaction: bounds the time a group holds the write lock
 GROUP_LOCK = 0x5348_4E47  # the advisory lock key every process's group writer takes first ("SHNG")
 _TAKE_GROUP_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_SHARE_GROUP_LOCK = text("SELECT pg_advisory_xact_lock_shared(:key)")
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,9 @@ class GroupWriter:
         self.batched = 0  # groups run as one command (`Batch`)
 
     @contextlib.asynccontextmanager
-    async def _transaction(self) -> Any:
+    async def _transaction(self, shared: bool = False) -> Any:
         async with self.db.writing() as session:
-            await _group_lock(session, self.db)
+            await _group_lock(session, self.db, shared)
             yield session
 
     async def submit(self, work: Work, batch: Batch | None = None) -> Any:
@@ -155,7 +161,7 @@ class GroupWriter:
     async def _as_one(self, group: list[_Request]) -> None:
         """A group whose requests are all of one `Batch` kind, run as one command."""
         run = group[0].batch.run  # type: ignore[union-attr]  # `_one_kind` checked
-        async with self._transaction() as session:
+        async with self._transaction(shared=True) as session:
             results = await run(session, [r.batch.item for r in group])  # type: ignore[union-attr]
             if len(results) != len(group):  # before the commit: a result for every request, or none
                 raise AssertionError(f"a batch of {len(group)} gave {len(results)} results")
@@ -217,7 +223,7 @@ def _one_kind(group: list[_Request]) -> bool:
     return first is not None and all(r.batch is not None and r.batch.run is first.run for r in group)
 
 
-async def _group_lock(session: AsyncSession, db: Database) -> None:
+async def _group_lock(session: AsyncSession, db: Database, shared: bool = False) -> None:
     """Wait for the other processes' groups (PostgreSQL; released when the transaction ends)."""
     if not db.is_sqlite:
-        await session.execute(_TAKE_GROUP_LOCK, {"key": GROUP_LOCK})
+        await session.execute(_SHARE_GROUP_LOCK if shared else _TAKE_GROUP_LOCK, {"key": GROUP_LOCK})

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from service.db import Database
+from service.group_commit import Batch
 from service.errors import InsufficientFunds
 from service.ledger import service as ledger
 from service.ledger.models import JournalEntry
@@ -225,6 +226,49 @@ async def test_groups_of_two_processes_never_deadlock_on_each_others_accounts(cl
     assert len(set(outcome)) == 4
     assert [w.aborted for w in writers] == [0, 0]  # the database aborted no transaction of theirs
     assert [(w.groups, w.requests) for w in writers] == [(1, 2), (1, 2)]
+
+
+async def test_groups_written_as_one_run_side_by_side_in_two_processes(client, admin, database_url, is_postgres):
+    """Groups written as one command (a `Batch`) take the group lock shared and their row locks in one
+    order (accounts in one statement, in id order): two processes' groups, each over both funds, run at
+    the same time and neither deadlocks. With the lock taken exclusive, each would wait for the other."""
+    if not is_postgres:
+        pytest.skip("SQLite has one writer at a time already (Database.writing): nothing to interleave")
+    fund_a, _ = await funded_account(client, admin, "100.00")
+    fund_b, _ = await funded_account(client, admin, "100.00")
+    payees = [(await open_account(client, admin, kind="beneficiary"))["id"] for _ in range(4)]
+    started, saw, me = [asyncio.Event(), asyncio.Event()], [False, False], actor(1)
+
+    def run_for(mine: int):
+        async def run(session, items):
+            started[mine].set()  # in its transaction, holding the group lock: is the other one in too?
+            try:
+                await asyncio.wait_for(started[1 - mine].wait(), 2)
+                saw[mine] = True
+            except TimeoutError:
+                pass
+            specs = [ledger.EntrySpec("payment", ledger.transfer(fund, payee, 100)) for fund, payee in items]
+            return [e.id for e in await ledger.record_entries_each(session, specs, [me] * len(specs), pending=True)]
+        return run
+
+    async def alone(session):  # one request's own form (not used unless the group fails)
+        raise AssertionError("the groups were not written as one")
+
+    runs = [run_for(0), run_for(1)]
+    dbs = [Database(database_url, group_commit=True) for _ in range(2)]
+    writers = [d.group_writer(retrying) for d in dbs]
+    try:
+        outcome = await asyncio.gather(
+            writers[0].submit(alone, Batch(runs[0], (fund_a, payees[0]))),
+            writers[0].submit(alone, Batch(runs[0], (fund_b, payees[1]))),
+            writers[1].submit(alone, Batch(runs[1], (fund_b, payees[2]))),
+            writers[1].submit(alone, Batch(runs[1], (fund_a, payees[3]))))
+    finally:
+        for d in dbs:
+            await d.dispose()
+    assert saw == [True, True]  # each group saw the other's inside its own transaction
+    assert len(set(outcome)) == 4 and [w.aborted for w in writers] == [0, 0]
+    assert [w.batched for w in writers] == [1, 1]
 
 
 async def test_a_refused_request_of_a_group_leaves_none_of_its_rows(database_url):
