@@ -334,8 +334,8 @@ async def test_entries_sent_at_once_keep_every_fund_at_or_above_zero(admin, live
     async with httpx.AsyncClient(base_url=live_server, timeout=60) as http:
         funds = [(await funded_account(http, admin, "30.00"))[0] for _ in range(3)]
         answers = await asyncio.gather(*(http.post("/api/v1/ledger/entries", headers=admin, json={
-            "memo": "at once", "postings": [{"account_id": funds[a], "amount": f"{fen / 100:.2f}"},
-                                            {"account_id": funds[b], "amount": f"-{fen / 100:.2f}"}]})
+            "memo": "at once", "postings": [{"account_id": funds[a], "amount": f"{fen // 100}.{fen % 100:02d}"},
+                                            {"account_id": funds[b], "amount": f"-{fen // 100}.{fen % 100:02d}"}]})
             for a, b, fen in moves))
         assert all(r.status_code in (201, 422) for r in answers), [r.text for r in answers]
         held = {f: 3000 for f in funds}
