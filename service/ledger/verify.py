@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import arrow, money
-from service.ledger import checkpoints, fastchain
+from service.ledger import checkpoints, fastchain, rollup
 from service.ledger.chain import link
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.ledger.service import entry_bytes
@@ -225,9 +225,14 @@ async def verify_and_checkpoint(db: Any, *, full: bool, progress: Callable[[int,
     write transaction of its own (writers are not held up for the length of the pass)."""
     async with db.reading() as session:
         report = await verify_ledger(session, progress, full=full)
-    if report.ok:
+    if report.ok and report.head_sequence > 0:
+        # the transparency rollup of the entries since the previous one, computed before the write
+        # transaction (those entries cannot change) and stored with the checkpoint, in its transaction
+        async with db.reading() as session:
+            prepared = await rollup.prepare(session, report.head_sequence)
         async with db.writing() as session:
-            await checkpoints.record(session, report.head_sequence, report.head_hash, full=full)
+            if await checkpoints.record(session, report.head_sequence, report.head_hash, full=full) is not None:
+                await rollup.store(session, prepared)
     return report
 
 
