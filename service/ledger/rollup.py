@@ -26,9 +26,9 @@ Why each case stays additive:
   carry their currency.
 
 What is not additive is anything changed in place under a posted entry: a hand-edited posting or
-dimension column (the chain check finds the first; rerunning `dimensions.backfill` over entries
-already in a rollup would need the rollup dropped, `drop_all`), or an account's county or trust code
-edited in the database.
+dimension column (the full chain check finds the first), or an account's county or trust code edited
+in the database. `dimensions.backfill`, which rewrites the dimension columns, forgets every stored
+rollup in its transaction; the next checkpoint stores one again from genesis.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, delete, func, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -67,7 +67,8 @@ def entries(seq: int, currency: str, backend: str, after: int = 0) -> Any:
     originals = (select(r.id.label("reversal_id"), *[getattr(o, c).label(c) for c in carried])
                  .select_from(r).join(o, and_(o.id == r.reversal_of_id, o.status == EntryStatus.POSTED,
                                               o.sequence <= seq))
-                 .where(r.reversal_of_id.is_not(None)).subquery("original"))
+                 .where(r.reversal_of_id.is_not(None), *([r.sequence > after, r.sequence <= seq] if after else []))
+                 .subquery("original"))
     reversal = e.reversal_of_id.is_not(None)
 
     def attributed(col: str) -> ColumnElement[Any]:
@@ -79,13 +80,17 @@ def entries(seq: int, currency: str, backend: str, after: int = 0) -> Any:
     ta, tp = aliased(Account, name="trust_account"), aliased(Posting, name="trust_posting")
     trusts = (select(tp.entry_id.label("entry_id"), func.max(ta.trust_id).label("trust_id"))
               .select_from(ta).join(tp, tp.account_id == ta.id)
-              .where(ta.trust_id.is_not(None), tp.currency == currency)
-              .group_by(tp.entry_id).subquery("entry_trust"))
+              .where(ta.trust_id.is_not(None), tp.currency == currency))
+    if after:  # only the range's entries (a few), not every trust posting of the journal
+        te = aliased(JournalEntry, name="trust_entry")
+        trusts = trusts.join(te, te.id == tp.entry_id).where(te.sequence > after, te.sequence <= seq)
+    trusts = trusts.group_by(tp.entry_id).subquery("entry_trust")
     ca, cp, ce = (aliased(Account, name="county_account"), aliased(Posting, name="county_posting"),
                   aliased(JournalEntry, name="countyless_entry"))
     counties = (select(cp.entry_id.label("entry_id"), func.max(ca.county_code).label("county_code"))
                 .select_from(ce).join(cp, cp.entry_id == ce.id).join(ca, ca.id == cp.account_id)
-                .where(ce.dim_county.is_(None), cp.currency == currency)
+                .where(ce.dim_county.is_(None), cp.currency == currency,
+                       *([ce.sequence > after, ce.sequence <= seq] if after else []))
                 .group_by(cp.entry_id).subquery("entry_county"))
     day = attributed("effective_date")
     if backend == "sqlite":  # dates are ISO text
@@ -238,9 +243,3 @@ async def store(session: AsyncSession, prepared: Prepared) -> RollupPoint | None
                 await bulk.insert_columns(session, table, columns)  # type: ignore[arg-type]
     return point
 
-
-async def drop_all(session: AsyncSession) -> None:
-    """Forget every stored rollup (after rewriting dimension columns of posted entries, e.g. a rerun of
-    `dimensions.backfill`); the next checkpoint stores one again from genesis."""
-    for model in (RollupRow, RollupEffort, RollupPoint):
-        await session.execute(delete(model))

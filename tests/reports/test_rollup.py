@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from service.auth.actor import Actor
 from service.auth.models import User
 from service.db import Database
-from service.ledger import rollup
+from service.ledger import dimensions, rollup
 from service.ledger import service as ledger
 from service.ledger.models import JournalEntry, RollupPoint, RollupRow
 from service.ledger.verify import verify_and_checkpoint
@@ -215,3 +215,25 @@ def test_adding_grains_keeps_groups_that_net_to_zero():
     effort = pl.DataFrame(schema=rollup.EFFORT)
     total, _ = rollup.add([(sums, effort), (sums.with_columns(amount=-pl.col("amount")), effort)])
     assert total.height == 1 and total["amount"].to_list() == [0]
+
+
+async def test_rewriting_the_dimension_columns_forgets_the_rollup(client, db, demo, auditor, monkeypatch):
+    assert (await verify_and_checkpoint(db, full=True)).ok
+    async with db.reading() as s:
+        assert await s.scalar(select(RollupPoint.sequence)) is not None
+    async with db.engine.begin() as conn:
+        await conn.run_sync(dimensions.backfill)
+    async with db.reading() as s:
+        assert await s.scalar(select(RollupPoint.sequence)) is None
+        assert await s.scalar(select(RollupRow.id)) is None
+    await _same_as_oracle(client, auditor, monkeypatch, [None])
+    # the next checkpoint stores the grain from genesis again
+    async with db.writing() as s:
+        await pay(s, kind="payment", src=demo["refs"]["fund:360827:eco-compensation"], party_id=demo["refs"]["hh-daitang-2"],
+                  amount=100, by=demo["actors"]["official:360827"], approver=demo["actors"]["approver:360827"],
+                  day="2026-10-10", memo="after the backfill", county_code="360827", period="2026")
+    again = await verify_and_checkpoint(db, full=False)
+    async with db.reading() as s:
+        point = await s.get(RollupPoint, again.head_sequence)
+        assert point is not None and point.after == 0
+    await _same_as_oracle(client, auditor, monkeypatch, [None])
