@@ -78,20 +78,29 @@ def entries(seq: int, currency: str, backend: str, after: int = 0) -> Any:
     # through the (account_id, entry_id) index), and the largest county code, wanted only for an
     # entry with no county of its own (through the (dim_county, dim_period) index).
     ta, tp = aliased(Account, name="trust_account"), aliased(Posting, name="trust_posting")
-    trusts = (select(tp.entry_id.label("entry_id"), func.max(ta.trust_id).label("trust_id"))
-              .select_from(ta).join(tp, tp.account_id == ta.id)
-              .where(ta.trust_id.is_not(None), tp.currency == currency))
-    if after:  # only the range's entries (a few), not every trust posting of the journal
-        te = aliased(JournalEntry, name="trust_entry")
-        trusts = trusts.join(te, te.id == tp.entry_id).where(te.sequence > after, te.sequence <= seq)
-    trusts = trusts.group_by(tp.entry_id).subquery("entry_trust")
     ca, cp, ce = (aliased(Account, name="county_account"), aliased(Posting, name="county_posting"),
                   aliased(JournalEntry, name="countyless_entry"))
-    counties = (select(cp.entry_id.label("entry_id"), func.max(ca.county_code).label("county_code"))
-                .select_from(ce).join(cp, cp.entry_id == ce.id).join(ca, ca.id == cp.account_id)
-                .where(ce.dim_county.is_(None), cp.currency == currency,
-                       *([ce.sequence > after, ce.sequence <= seq] if after else []))
-                .group_by(cp.entry_id).subquery("entry_county"))
+    if after:
+        # A range after a checkpoint (a few entries): each entry's own postings, through the entry_id
+        # index (a grouped subquery over every trust posting of the journal took longer than the range).
+        trust_id = (select(func.max(ta.trust_id)).select_from(tp).join(ta, ta.id == tp.account_id)
+                    .where(tp.entry_id == e.id, tp.currency == currency, ta.trust_id.is_not(None))
+                    .correlate(e).scalar_subquery())
+        county_code = (select(func.max(ca.county_code)).select_from(cp).join(ca, ca.id == cp.account_id)
+                       .where(cp.entry_id == e.id, cp.currency == currency, e.dim_county.is_(None))
+                       .correlate(e).scalar_subquery())
+        joined: list[tuple[Any, Any]] = []
+    else:
+        trusts = (select(tp.entry_id.label("entry_id"), func.max(ta.trust_id).label("trust_id"))
+                  .select_from(ta).join(tp, tp.account_id == ta.id)
+                  .where(ta.trust_id.is_not(None), tp.currency == currency)
+                  .group_by(tp.entry_id).subquery("entry_trust"))
+        counties = (select(cp.entry_id.label("entry_id"), func.max(ca.county_code).label("county_code"))
+                    .select_from(ce).join(cp, cp.entry_id == ce.id).join(ca, ca.id == cp.account_id)
+                    .where(ce.dim_county.is_(None), cp.currency == currency)
+                    .group_by(cp.entry_id).subquery("entry_county"))
+        trust_id, county_code = trusts.c.trust_id, counties.c.county_code
+        joined = [(trusts, trusts.c.entry_id == e.id), (counties, counties.c.entry_id == e.id)]
     day = attributed("effective_date")
     if backend == "sqlite":  # dates are ISO text
         year, month = func.substr(day, 1, 4), func.substr(day, 1, 7)
@@ -99,12 +108,12 @@ def entries(seq: int, currency: str, backend: str, after: int = 0) -> Any:
         year, month = func.to_char(day, "YYYY"), func.to_char(day, "YYYY-MM")
     sign = case((e.kind == "reversal", -1), else_=1)
     in_range = [e.status == EntryStatus.POSTED, e.sequence <= seq] + ([e.sequence > after] if after else [])
-    return (
+    query = (
         select(
             e.id.label("entry_id"),
-            func.coalesce(attributed("dim_county"), counties.c.county_code).label("county"),
+            func.coalesce(attributed("dim_county"), county_code).label("county"),
             attributed("dim_program").label("program"),
-            func.coalesce(attributed("dim_trust"), cast(trusts.c.trust_id, String)).label("trust"),
+            func.coalesce(attributed("dim_trust"), cast(trust_id, String)).label("trust"),
             func.coalesce(attributed("dim_period"), year).label("period"),
             month.label("month"),
             case((e.kind == "reversal", func.coalesce(e.dim_reverses_kind, "reversal")), else_=e.kind)
@@ -112,10 +121,10 @@ def entries(seq: int, currency: str, backend: str, after: int = 0) -> Any:
             (func.coalesce(attributed("dim_patrol_days"), 0) * sign).label("patrol_days"),
             (func.coalesce(attributed("dim_incidents"), 0) * sign).label("incidents"),
         ).select_from(e).outerjoin(originals, originals.c.reversal_id == e.id)
-        .outerjoin(trusts, trusts.c.entry_id == e.id).outerjoin(counties, counties.c.entry_id == e.id)
-        .where(*in_range)
-        .subquery("entry")
     )
+    for table, on in joined:
+        query = query.outerjoin(table, on)
+    return query.where(*in_range).subquery("entry")
 
 
 def postings_query(seq: int, currency: str, after: int = 0) -> Select:

@@ -10,7 +10,7 @@ import asyncio
 from datetime import date
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 from polars.testing import assert_frame_equal
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -125,7 +125,7 @@ OPS = st.lists(st.one_of(
               st.booleans(), st.integers(1, 12)),
     st.tuples(st.just("post"), st.integers(0, 50)),
     st.tuples(st.just("void"), st.integers(0, 50)),
-    st.tuples(st.just("reverse"), st.integers(0, 50)),
+    st.tuples(st.just("reverse"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("checkpoint")),
 ), min_size=1, max_size=14)
 
@@ -158,6 +158,7 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
             accounts = await _accounts(s, who)
         pending: list[int] = []
         posted: list[int] = []  # entries that may still be reversed
+        legs: dict[int, tuple] = {}
         for op in ops:
             async with db.writing() as s:
                 if op[0] == "pay":
@@ -173,6 +174,7 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
                         s, kind=kind, legs=ledger.transfer(src, acc["payees"][payee], amount, cur), actor=who,
                         effective_date=date(2026, month, 1 + amount % 28), metadata=meta, pending=is_pending)
                     (pending if is_pending else posted).append(entry.id)
+                    legs[entry.id] = (cur, src, acc["payees"][payee], amount, kind)
                 elif op[0] == "post" and pending:
                     entry_id = pending.pop(op[1] % len(pending))
                     await ledger.post_pending(s, entry_id, approver)
@@ -180,7 +182,15 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
                 elif op[0] == "void" and pending:
                     await ledger.void_pending(s, pending.pop(op[1] % len(pending)), approver, "no")
                 elif op[0] == "reverse" and posted:
-                    await ledger.reverse(s, posted.pop(op[1] % len(posted)), approver, "undo")
+                    entry_id = posted.pop(op[1] % len(posted))
+                    if op[2]:  # the service's own reversal
+                        await ledger.reverse(s, entry_id, approver, "undo")
+                    else:  # a reversal written with dimensions of its own (they are not what it reports)
+                        cur, src, dst, amount, kind = legs[entry_id]
+                        await ledger.record_entry(s, kind="reversal", legs=ledger.transfer(dst, src, amount, cur),
+                                                  actor=approver, reversal_of_id=entry_id, effective_date=date(2027, 1, 1),
+                                                  metadata={"reverses_kind": kind, "county_code": "360425",
+                                                            "trust_id": 9, "period": "2027"})
             if op[0] == "checkpoint":
                 assert (await verify_and_checkpoint(db, full=False)).ok
         async with db.reading() as s:
@@ -204,8 +214,15 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
         await db.dispose()
 
 
-@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(OPS, st.integers(0, 10**6))
+# entries with no county of their own in the rollup, reversed after it by a reversal that has dimensions of its own
+@example([("pay", "CNY", 2, 5, "payment", False, False, False, 3), ("pay", "USD", 1, 7, "stipend", True, False, False, 4),
+          ("checkpoint",), ("reverse", 0, False), ("reverse", 0, False)], 10**6)
+# pending at a checkpoint, posted after it, then reversed; a voided one; a stipend from the trust
+@example([("pay", "CNY", 0, 9, "stipend", True, True, True, 5), ("pay", "CNY", 1, 3, "payment", False, True, True, 6),
+          ("checkpoint",), ("post", 0), ("void", 0), ("reverse", 0, True), ("checkpoint",),
+          ("pay", "CNY", 2, 4, "disbursement", True, False, False, 7)], 3)
 def test_the_rollup_and_the_entries_after_it_are_the_grain_from_genesis(database_url, ops, probe):
     asyncio.run(_run(database_url, ops, probe))
 
