@@ -164,6 +164,8 @@ def main() -> None:
     ap.add_argument("--before", action="store_true", help="also time the old code paths")
     ap.add_argument("--figures", help="comma-separated figures to time before the checkpoint "
                     "(default: transparency,audit,verify_full)")
+    ap.add_argument("--after-figures", default="transparency,verify_incremental,audit",
+                    help="figures timed after the 10,000 new entries")
     ap.add_argument("--no-append", action="store_true",
                     help="stop after those figures (no checkpoint, no 10,000 new entries)")
     args = ap.parse_args()
@@ -195,7 +197,7 @@ def main() -> None:
     out["transparency_at_checkpoint"] = measure(url, "transparency")
     print("transparency_at_checkpoint", out["transparency_at_checkpoint"], file=sys.stderr)
     asyncio.run(checkpoint_then_append(url, layout, 10_000, checkpoint=False))
-    for what in ("transparency", "verify_incremental", "audit"):
+    for what in args.after_figures.split(","):
         key = {"transparency": "transparency_after_10k", "verify_incremental": "verify_incremental_after_10k",
                "audit": "audit_after_checkpoint"}[what]
         out[key] = measure(url, what)
