@@ -16,6 +16,11 @@ What `transforms.enrich` does in Polars is done here in SQL, to the same values:
   largest trust id of its accounts (as text), the period to the year of the (attributed) date;
 - a reversal's kind is what it reverses (`dim_reverses_kind`), else "reversal".
 
+Everything before the join with accounts and parties is additive over ranges of the journal, so it is
+kept with each verified checkpoint (service/ledger/rollup.py, which also builds the entries' query): a
+report reads the rollup at the newest checkpoint at or before its sequence and only the entries after
+it, and joins the accounts' and parties' attributes as they are now.
+
 Patrol days and incidents are per stipend entry, not per posting: they come from a second query,
 one row per (cell, month), added to the grain with no money on it (`patrol_days`, `incidents`
 columns), which `transforms.cells` sums instead of counting entries.
