@@ -80,6 +80,8 @@ def entries(seq: int, currency: str, backend: str, after: int = 0) -> Any:
     ta, tp = aliased(Account, name="trust_account"), aliased(Posting, name="trust_posting")
     ca, cp, ce = (aliased(Account, name="county_account"), aliased(Posting, name="county_posting"),
                   aliased(JournalEntry, name="countyless_entry"))
+    trust_id: ColumnElement[Any]
+    county_code: ColumnElement[Any]
     if after:
         # A range after a checkpoint (a few entries): each entry's own postings, through the entry_id
         # index (a grouped subquery over every trust posting of the journal took longer than the range).
