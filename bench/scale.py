@@ -10,7 +10,10 @@ Figures (before = the old code paths, kept switchable for this comparison):
   batches hashing the stored canonical metadata text / reencode: Arrow batches re-encoding every
   entry's metadata / before: row by row), and incremental verify after 10,000 new entries.
 The generator stores metadata in the canonical form the engines write (service/db.py).
-Writes a JSON of the figures to stdout. Run it niced: it uses a whole core for minutes.
+Writes a JSON of the figures to stdout. Run it niced: it uses a whole core for minutes. The load and
+the checkpoint run in child processes too: a measured child's peak RSS would otherwise include the
+parent's resident memory at the fork. `--figures transparency_full` times the report read from the
+whole journal even where a checkpoint's rollup exists.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ def _child(url: str, what: str) -> dict:
             async with db.reading() as s:
                 if what.startswith("transparency"):
                     journal.FROM_METADATA = what.endswith("before")
+                    reports.USE_ROLLUP = not what.endswith("_full")  # _full: the whole journal read, no rollup
                     doc = await reports.transparency(s, k=get_settings().k_anonymity)
                     return {"cells": len(doc["cells"]), "sequence": doc["as_of"]["sequence"]}
                 if what.startswith("audit"):
@@ -71,6 +75,17 @@ def _child(url: str, what: str) -> dict:
 def measure(url: str, what: str) -> dict:
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(_child, url, what).result()
+
+
+def _in_child(fn, *args, **kw):
+    """Run `fn` in a fresh process: a child's peak RSS counts the parent's resident memory at the fork
+    (Linux keeps the larger high-water mark across exec), so the parent must stay small."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args, **kw).result()
+
+
+def _checkpoint_then_append(url: str, layout, n: int, checkpoint: bool = True) -> dict:
+    return asyncio.run(checkpoint_then_append(url, layout, n, checkpoint=checkpoint))
 
 
 async def load(url: str, households: int, postings: int, wipe: bool) -> dict:
@@ -108,6 +123,10 @@ async def create_missing_tables(url: str) -> None:
             await conn.run_sync(Base.metadata.create_all)
     finally:
         await db.dispose()
+
+
+def _load(url: str, households: int, postings: int, wipe: bool) -> dict:
+    return asyncio.run(load(url, households, postings, wipe))
 
 
 async def checkpoint_then_append(url: str, layout, n: int, *, checkpoint: bool = True) -> dict:
@@ -179,7 +198,7 @@ def main() -> None:
         asyncio.run(create_missing_tables(url))  # tables this code has that the loaded schema lacks
         layout = synth.parties_and_accounts(synth.Sizes.plan(args.households, args.postings))[0]
     else:
-        loaded = asyncio.run(load(url, args.households, args.postings, args.wipe))
+        loaded = _in_child(_load, url, args.households, args.postings, args.wipe)
         layout = loaded.pop("layout")
         out["data"] = loaded
     figures = args.figures.split(",") if args.figures else ["transparency", "audit", "verify_full"]
@@ -193,10 +212,10 @@ def main() -> None:
         return
     # A full pass records a checkpoint (and, with it, the transparency rollup up to it); the report at
     # that head reads the rollup alone; after 10,000 new entries, the rollup and those entries.
-    out["full_verify_with_checkpoint"] = asyncio.run(checkpoint_then_append(url, layout, 0))
+    out["full_verify_with_checkpoint"] = _in_child(_checkpoint_then_append, url, layout, 0)
     out["transparency_at_checkpoint"] = measure(url, "transparency")
     print("transparency_at_checkpoint", out["transparency_at_checkpoint"], file=sys.stderr)
-    asyncio.run(checkpoint_then_append(url, layout, 10_000, checkpoint=False))
+    _in_child(_checkpoint_then_append, url, layout, 10_000, False)
     for what in args.after_figures.split(","):
         key = {"transparency": "transparency_after_10k", "verify_incremental": "verify_incremental_after_10k",
                "audit": "audit_after_checkpoint"}[what]

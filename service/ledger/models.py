@@ -222,14 +222,13 @@ class RollupPoint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RollupRow(IdMixin, Base):
-    """The transparency report's postings summed per (entry dimensions, month, kind of entry, account),
-    before any join with the accounts' or parties' attributes (those are joined when a report is read:
-    a party's village or gender may change later). One point's rows cover its (after, sequence]."""
+class RollupCell(IdMixin, Base):
+    """A combination of the transparency report's keys (currency, entry dimensions, month, kind of
+    entry) that some rollup row sums into: the rows carry this id instead of six strings, so a
+    province's rollup is read as three integer columns. Added as new combinations appear, never changed."""
 
-    __tablename__ = "report_rollup_rows"
+    __tablename__ = "report_rollup_cells"
 
-    point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     county: Mapped[str | None] = mapped_column(String)
     program: Mapped[str | None] = mapped_column(String)
@@ -237,6 +236,17 @@ class RollupRow(IdMixin, Base):
     period: Mapped[str | None] = mapped_column(String)
     month: Mapped[str | None] = mapped_column(String)
     effective_kind: Mapped[str | None] = mapped_column(String)
+
+
+class RollupRow(IdMixin, Base):
+    """The transparency report's postings summed per (cell: entry dimensions, month, kind of entry;
+    account), before any join with the accounts' or parties' attributes (those are joined when a report
+    is read: a party's village or gender may change later). One point's rows cover its (after, sequence]."""
+
+    __tablename__ = "report_rollup_rows"
+
+    point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), index=True)
+    cell: Mapped[int] = mapped_column(BigId, ForeignKey("report_rollup_cells.id"))
     account_id: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
 

@@ -45,7 +45,7 @@ from sqlalchemy.orm import aliased
 
 from service.arrow import Schema, read_query
 from service.ledger.models import (
-    Account, EntryStatus, JournalEntry, Posting, RollupEffort, RollupPoint, RollupRow,
+    Account, EntryStatus, JournalEntry, Posting, RollupCell, RollupEffort, RollupPoint, RollupRow,
 )
 
 DIMS = ("county", "program", "trust", "period", "month")
@@ -157,15 +157,6 @@ def grain(url: URL, after: int, seq: int, currency: str) -> tuple[pl.DataFrame, 
     return sums.select(list(SUMS)), effort.select(list(EFFORT))
 
 
-def add(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Grains of adjacent ranges -> the grain of their union (a group present in any part is present,
-    with its sums added: a group whose postings net to zero stays, as in a grain read at once)."""
-    sums = pl.concat([s for s, _ in parts]).group_by(*KEYS, "account_id").agg(pl.col("amount").sum())
-    effort = pl.concat([w for _, w in parts]).group_by(*DIMS).agg(pl.col("patrol_days").sum(),
-                                                                  pl.col("incidents").sum())
-    return sums.select(list(SUMS)), effort.select(list(EFFORT))
-
-
 # --- kept with the checkpoints -------------------------------------------------------------------
 
 
@@ -174,33 +165,64 @@ async def newest_point(session: AsyncSession, at_or_before: int) -> int | None:
     return await session.scalar(select(func.max(RollupPoint.sequence)).where(RollupPoint.sequence <= at_or_before))
 
 
-def stored(url: URL, point: int, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The stored grain of every entry up to `point`: the rows of every point up to it, summed when
-    there are several (a group may have rows in more than one point's range)."""
-    rows, effort = RollupRow, RollupEffort
+CELL: Schema = {"cell": pl.Int64, **{k: pl.String for k in KEYS}}
+ROW: Schema = {"point": pl.Int64, "cell": pl.Int64, "account_id": pl.Int64, "amount": pl.Int64}
+
+
+def stored(url: URL, point: int, currency: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The stored grain of every entry up to `point`, as read: the rows of every point up to it (cell
+    ids, not yet summed across points), the cells of `currency`, and the effort summed."""
+    cells_of = select(RollupCell.id).where(RollupCell.currency == currency)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-read") as pool:
-        read_rows = pool.submit(read_query, url, select(rows.point, *[getattr(rows, c) for c in SUMS])
-                                .where(rows.point <= point, rows.currency == currency), {"point": pl.Int64, **SUMS})
-        read_effort = pool.submit(read_query, url, select(effort.point, *[getattr(effort, c) for c in EFFORT])
-                                  .where(effort.point <= point, effort.currency == currency),
+        read_rows = pool.submit(read_query, url, select(RollupRow.point, RollupRow.cell, RollupRow.account_id,
+                                                        RollupRow.amount)
+                                .where(RollupRow.point <= point, RollupRow.cell.in_(cells_of)), ROW)
+        read_effort = pool.submit(read_query, url, select(RollupEffort.point, *[getattr(RollupEffort, c) for c in EFFORT])
+                                  .where(RollupEffort.point <= point, RollupEffort.currency == currency),
                                   {"point": pl.Int64, **EFFORT})
-        sums, work = read_rows.result(), read_effort.result()
-    several = sums["point"].n_unique() > 1 or work["point"].n_unique() > 1
-    parts = sums.drop("point"), work.drop("point")
-    return add([parts]) if several else parts
+        cells = read_query(url, select(RollupCell.id, *[getattr(RollupCell, k) for k in KEYS])
+                           .where(RollupCell.currency == currency), CELL)
+        rows, work = read_rows.result(), read_effort.result()
+    return rows, cells, _effort([work.drop("point")])
+
+
+def _effort(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return (pl.concat(parts).group_by(*DIMS).agg(pl.col("patrol_days").sum(), pl.col("incidents").sum())
+            .select(list(EFFORT)))
 
 
 def read(url: URL, point: int | None, seq: int, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The grain of every entry up to `seq`: the stored rollup up to `point` (≤ seq) and the entries
-    after it, or (no point) everything read from the journal."""
+    after it, or (no point) everything read from the journal. The stored rows and the entries after
+    them are summed on integer cell ids; the cells' strings are joined once, to the sums."""
     if point is None:
         return grain(url, 0, seq, currency)
-    if point == seq:
-        return stored(url, point, currency)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-delta") as pool:  # while the rollup is read
-        delta = pool.submit(grain, url, point, seq, currency)
-        base = stored(url, point, currency)
-        return add([base, delta.result()])
+        delta = pool.submit(grain, url, point, seq, currency) if seq > point else None
+        rows, cells, effort = stored(url, point, currency)
+        several = rows.height > 0 and rows["point"].n_unique() > 1
+        rows = rows.drop("point")
+        if delta is not None:
+            sums, more = delta.result()
+            keyed = _with_cells(sums, cells)
+            cells = keyed[1]
+            rows, effort = pl.concat([rows, keyed[0]]), _effort([effort, more])
+            several = True
+    if several:
+        rows = rows.group_by("cell", "account_id").agg(pl.col("amount").sum())
+    return rows.join(cells, on="cell", how="inner").select(list(SUMS)), effort
+
+
+def _with_cells(sums: pl.DataFrame, cells: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`sums` (KEYS, account, amount) as (cell, account, amount), and the cells with those that were
+    new given ids of their own (negative: never stored)."""
+    keys = sums.select(list(KEYS)).unique()
+    new = keys.join(cells, on=list(KEYS), how="anti", nulls_equal=True)
+    if new.height:
+        new = new.with_columns(cell=-pl.int_range(1, new.height + 1, dtype=pl.Int64)).select(list(CELL))
+        cells = pl.concat([cells, new])
+    rows = sums.join(cells, on=list(KEYS), how="inner", nulls_equal=True).select("cell", "account_id", "amount")
+    return rows, cells
 
 
 @dataclass
@@ -245,12 +267,28 @@ async def store(session: AsyncSession, prepared: Prepared) -> RollupPoint | None
                         rows=sum(s.height for s, _ in prepared.parts.values()))
     session.add(point)
     await session.flush()
+    tables: dict[str, Any] = {"cells": RollupCell.__table__, "rows": RollupRow.__table__,
+                              "effort": RollupEffort.__table__}
     for currency, (sums, effort) in prepared.parts.items():
-        for table, frame in ((RollupRow.__table__, sums), (RollupEffort.__table__, effort)):
-            if frame.height:
-                columns: dict[str, Any] = {"point": [prepared.sequence] * frame.height,
-                                           "currency": [currency] * frame.height}
-                columns |= {c: frame[c].to_list() for c in frame.columns}
-                await bulk.insert_columns(session, table, columns)  # type: ignore[arg-type]
+        known = (await session.execute(select(RollupCell.id, *[getattr(RollupCell, k) for k in KEYS])
+                                       .where(RollupCell.currency == currency))).all()
+        cells = pl.DataFrame([tuple(r) for r in known], schema=CELL, orient="row")
+        rows, cells = _with_cells(sums, cells)
+        new = cells.filter(pl.col("cell") < 0)
+        if new.height:  # ids of their own, then the rows refer to them
+            ids = pl.Series("id", await bulk.reserve_ids(session, tables["cells"], new.height), pl.Int64)
+            await bulk.insert_columns(session, tables["cells"],
+                                      {"id": ids.to_list(), "currency": [currency] * new.height,
+                                       **{k: new[k].to_list() for k in KEYS}})
+            renumber = pl.DataFrame({"cell": new["cell"], "id": ids})
+            rows = (rows.join(renumber, on="cell", how="left")
+                    .with_columns(cell=pl.coalesce("id", "cell")).drop("id"))
+        for table, columns in ((tables["rows"], {"cell": rows["cell"], "account_id": rows["account_id"],
+                                                      "amount": rows["amount"]}),
+                               (tables["effort"], {"currency": pl.Series([currency] * effort.height),
+                                                         **{c: effort[c] for c in EFFORT}})):
+            n = len(next(iter(columns.values())))
+            if n:
+                await bulk.insert_columns(session, table,
+                                          {"point": [prepared.sequence] * n, **{c: v.to_list() for c, v in columns.items()}})
     return point
-

@@ -16,7 +16,7 @@ from typing import Any
 import asyncio
 
 import anyio
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import arrow, money
@@ -26,6 +26,10 @@ from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEnt
 from service.ledger.service import entry_bytes
 
 CHUNK = 5000
+# Two passes recording at once (the scheduled check and `shanshui verify --checkpoint`) would each link
+# their checkpoint to the same previous one, and store rollups of overlapping ranges: on PostgreSQL the
+# recording transactions take this advisory lock, so the second sees the first's checkpoint.
+CHECKPOINT_LOCK = 0x5348_4350  # "SHCP"
 # Entries to walk from which the Arrow batch path pays for its start-up. On SQLite that start-up is
 # the reader process (service/arrow.py, ~1-2 s the first time); on PostgreSQL, or once the reader
 # runs, one connection: there 18,000 entries walked row by row took 1.1-1.3 s, in batches 0.6 s.
@@ -231,6 +235,8 @@ async def verify_and_checkpoint(db: Any, *, full: bool, progress: Callable[[int,
         async with db.reading() as session:
             prepared = await rollup.prepare(session, report.head_sequence)
         async with db.writing() as session:
+            if session.get_bind().dialect.name == "postgresql":  # one recorder at a time (SQLite: the write lock)
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHECKPOINT_LOCK})
             if await checkpoints.record(session, report.head_sequence, report.head_hash, full=full) is not None:
                 await rollup.store(session, prepared)
     return report

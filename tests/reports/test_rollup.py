@@ -227,11 +227,13 @@ def test_the_rollup_and_the_entries_after_it_are_the_grain_from_genesis(database
     asyncio.run(_run(database_url, ops, probe))
 
 
-def test_adding_grains_keeps_groups_that_net_to_zero():
-    sums = pl.DataFrame({**{k: ["a"] for k in rollup.KEYS}, "account_id": [1], "amount": [5]}, schema=rollup.SUMS)
-    effort = pl.DataFrame(schema=rollup.EFFORT)
-    total, _ = rollup.add([(sums, effort), (sums.with_columns(amount=-pl.col("amount")), effort)])
-    assert total.height == 1 and total["amount"].to_list() == [0]
+def test_keys_become_cell_ids_nulls_included_and_new_ones_are_numbered_below_zero():
+    cells = pl.DataFrame({"cell": [4], **{k: [None if k == "trust" else "a"] for k in rollup.KEYS}}, schema=rollup.CELL)
+    sums = pl.DataFrame({**{k: [None if k == "trust" else "a", "b"] for k in rollup.KEYS}, "account_id": [1, 2],
+                         "amount": [5, 0]}, schema=rollup.SUMS)
+    rows, everything = rollup._with_cells(sums, cells)
+    assert sorted(rows.rows()) == [(-1, 2, 0), (4, 1, 5)]  # a sum of zero is a row as well
+    assert everything.filter(pl.col("cell") == -1)["county"].to_list() == ["b"]
 
 
 async def test_rewriting_the_dimension_columns_forgets_the_rollup(client, db, demo, auditor, monkeypatch):
