@@ -217,8 +217,7 @@ def main() -> None:
     print("transparency_at_checkpoint", out["transparency_at_checkpoint"], file=sys.stderr)
     _in_child(_checkpoint_then_append, url, layout, 10_000, False)
     for what in args.after_figures.split(","):
-        key = {"transparency": "transparency_after_10k", "verify_incremental": "verify_incremental_after_10k",
-               "audit": "audit_after_checkpoint"}[what]
+        key = "audit_after_checkpoint" if what == "audit" else f"{what}_after_10k"
         out[key] = measure(url, what)
         print(key, out[key], file=sys.stderr)
     print(json.dumps(out, indent=2))
