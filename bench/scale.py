@@ -85,7 +85,12 @@ def _in_child(fn, *args, **kw):
 
 
 def _checkpoint_then_append(url: str, layout, n: int, checkpoint: bool = True) -> dict:
-    return asyncio.run(checkpoint_then_append(url, layout, n, checkpoint=checkpoint))
+    from service.arrow import close_reader
+
+    try:
+        return asyncio.run(checkpoint_then_append(url, layout, n, checkpoint=checkpoint))
+    finally:
+        close_reader()  # the SQLite reader process: else this child waits for it at exit
 
 
 async def load(url: str, households: int, postings: int, wipe: bool) -> dict:
@@ -126,7 +131,12 @@ async def create_missing_tables(url: str) -> None:
 
 
 def _load(url: str, households: int, postings: int, wipe: bool) -> dict:
-    return asyncio.run(load(url, households, postings, wipe))
+    from service.arrow import close_reader
+
+    try:
+        return asyncio.run(load(url, households, postings, wipe))
+    finally:
+        close_reader()
 
 
 async def checkpoint_then_append(url: str, layout, n: int, *, checkpoint: bool = True) -> dict:
