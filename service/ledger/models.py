@@ -205,3 +205,63 @@ class CheckpointTotal(Base):
 def _genesis(target: Any, connection: Any, **_: Any) -> None:
     """The chain starts at sequence 0 with the all-zero hash (migrations insert the same row)."""
     connection.execute(target.insert().values(id=1, sequence=0, hash=GENESIS_HASH))
+
+
+class RollupPoint(Base):
+    """A checkpoint whose transparency rollup is stored (service/ledger/rollup.py): the rows of this
+    point hold the report's grain of the entries posted in (`after`, `sequence`], and `after` is the
+    previous point (0 for the first), so the points ≤ S together hold the grain of every entry ≤ S.
+    Written with the checkpoint, in its transaction; never changed afterwards."""
+
+    __tablename__ = "report_rollup_points"
+
+    sequence: Mapped[int] = mapped_column(BigInteger, ForeignKey("ledger_checkpoints.sequence"), primary_key=True,
+                                          autoincrement=False)
+    after: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RollupCell(IdMixin, Base):
+    """A combination of the transparency report's keys (currency, entry dimensions, month, kind of
+    entry) that some rollup row sums into: the rows carry this id instead of six strings, so a
+    province's rollup is read as three integer columns. Added as new combinations appear, never changed."""
+
+    __tablename__ = "report_rollup_cells"
+
+    currency: Mapped[str] = mapped_column(String(3))
+    county: Mapped[str | None] = mapped_column(String)
+    program: Mapped[str | None] = mapped_column(String)
+    trust: Mapped[str | None] = mapped_column(String)
+    period: Mapped[str | None] = mapped_column(String)
+    month: Mapped[str | None] = mapped_column(String)
+    effective_kind: Mapped[str | None] = mapped_column(String)
+
+
+class RollupRow(IdMixin, Base):
+    """The transparency report's postings summed per (cell: entry dimensions, month, kind of entry;
+    account), before any join with the accounts' or parties' attributes (those are joined when a report
+    is read: a party's village or gender may change later). One point's rows cover its (after, sequence]."""
+
+    __tablename__ = "report_rollup_rows"
+
+    point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), index=True)
+    cell: Mapped[int] = mapped_column(BigId, ForeignKey("report_rollup_cells.id"))
+    account_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class RollupEffort(IdMixin, Base):
+    """Patrol days and incidents of the stipend entries of one point's range, per cell and month."""
+
+    __tablename__ = "report_rollup_effort"
+
+    point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    county: Mapped[str | None] = mapped_column(String)
+    program: Mapped[str | None] = mapped_column(String)
+    trust: Mapped[str | None] = mapped_column(String)
+    period: Mapped[str | None] = mapped_column(String)
+    month: Mapped[str | None] = mapped_column(String)
+    patrol_days: Mapped[int] = mapped_column(BigInteger)
+    incidents: Mapped[int] = mapped_column(BigInteger)

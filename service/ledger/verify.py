@@ -16,16 +16,20 @@ from typing import Any
 import asyncio
 
 import anyio
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import arrow, money
-from service.ledger import checkpoints, fastchain
+from service.ledger import checkpoints, fastchain, rollup
 from service.ledger.chain import link
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.ledger.service import entry_bytes
 
 CHUNK = 5000
+# Two passes recording at once (the scheduled check and `shanshui verify --checkpoint`) would each link
+# their checkpoint to the same previous one, and store rollups of overlapping ranges: on PostgreSQL the
+# recording transactions take this advisory lock, so the second sees the first's checkpoint.
+CHECKPOINT_LOCK = 0x5348_4350  # "SHCP"
 # Entries to walk from which the Arrow batch path pays for its start-up. On SQLite that start-up is
 # the reader process (service/arrow.py, ~1-2 s the first time); on PostgreSQL, or once the reader
 # runs, one connection: there 18,000 entries walked row by row took 1.1-1.3 s, in batches 0.6 s.
@@ -225,9 +229,16 @@ async def verify_and_checkpoint(db: Any, *, full: bool, progress: Callable[[int,
     write transaction of its own (writers are not held up for the length of the pass)."""
     async with db.reading() as session:
         report = await verify_ledger(session, progress, full=full)
-    if report.ok:
+    if report.ok and report.head_sequence > 0:
+        # the transparency rollup of the entries since the previous one, computed before the write
+        # transaction (those entries cannot change) and stored with the checkpoint, in its transaction
+        async with db.reading() as session:
+            prepared = await rollup.prepare(session, report.head_sequence)
         async with db.writing() as session:
-            await checkpoints.record(session, report.head_sequence, report.head_hash, full=full)
+            if session.get_bind().dialect.name == "postgresql":  # one recorder at a time (SQLite: the write lock)
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHECKPOINT_LOCK})
+            if await checkpoints.record(session, report.head_sequence, report.head_hash, full=full) is not None:
+                await rollup.store(session, prepared)
     return report
 
 

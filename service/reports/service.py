@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.enrollments import audit as enrollment_audit
 from service import money
 from service.errors import InvalidField, NotFound
+from service.ledger import rollup
 from service.ledger.verify import verify_ledger
 from service.parties.models import Party
 from service.parties.service import benefit_account_id
@@ -32,6 +33,9 @@ from service.reports import anomalies, grain, journal, names, publish, statement
 from service.reports import transforms as t
 
 CURRENCY = "CNY"
+# The transparency grain up to the newest checkpoint ≤ the report's sequence is read from the rollup kept
+# with the checkpoints (service/ledger/rollup.py); False reads it all from the journal (tests compare both).
+USE_ROLLUP = True
 MONEY_FIELDS = {"money_in", "money_out", "to_communities", "to_households", "to_organisations", "stipends",
                 "received", "amount", "debits", "credits", "balance", "running_total",
                 *(f"to_households_{g}" for g in t.GENDERS)}
@@ -130,9 +134,10 @@ async def _transparency(
     check_period(period)
     if journal.FROM_METADATA:  # the older path, kept as the oracle: every posting into Polars, then summed
         j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
-    else:  # postings summed by the database at the report's grain (reports/grain.py)
+    else:  # postings summed at the report's grain (reports/grain.py), up to the newest checkpoint from its rollup
         j = await journal.point(session, as_of_sequence)
-        frame = await anyio.to_thread.run_sync(grain.read, session.get_bind().engine.url, j.sequence, CURRENCY)
+        point = await rollup.newest_point(session, j.sequence) if USE_ROLLUP else None
+        frame = await anyio.to_thread.run_sync(grain.read, session.get_bind().engine.url, j.sequence, CURRENCY, point)
     tables = await anyio.to_thread.run_sync(functools.partial(
         publish.transparency_tables, frame, k, county=county, program=program, trust=trust, period=period))
     villages, counties = await names.village_names(session), await names.county_names(session)
