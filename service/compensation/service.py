@@ -270,6 +270,26 @@ async def quote_payment(session: AsyncSession, actor: Actor, data: PaymentIn, se
     return program, party, basis, rules.compute(rule_of(program), basis)
 
 
+def _payment_values(actor: Actor, data: PaymentIn, program: Program, party: Party, basis: rules.Basis,
+                    computed: Any, now: Any) -> dict[str, Any]:
+    """A new payment's row, entered now and pending (one request, or each of a group)."""
+    return dict(
+        program_id=program.id, payee_party_id=party.id, county_code=program.county_code, period=data.period,
+        area_centimu=basis.area_centimu, persons=data.persons, months=data.months, category=data.category,
+        amount=computed.amount, currency=program.currency, rule=computed.rule, status=S.PENDING,
+        live_key=live_key(program.id, party.id, data.period),
+        bank_account_tail=data.bank_account_tail or party.bank_account_tail, memo=data.memo,
+        entered_by=actor.user_id, entered_at=now, updated_at=now,
+    )
+
+
+def _event_values(payment_id: int, action: str, before: str | None, after: str, actor: Actor,
+                  detail: str = "") -> dict[str, Any]:
+    """One attributed, timestamped event of a payment's trail."""
+    return dict(payment_id=payment_id, action=action, from_status=before, to_status=after, actor_id=actor.user_id,
+                at=utcnow(), detail=detail, request_id=actor.request_id)
+
+
 async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) -> tuple[Payment, PaymentEvent]:
     program, party, basis, computed = await quote_payment(session, actor, data)
     entered = money.parse_positive(data.amount, program.currency) if data.amount is not None else None
@@ -283,13 +303,7 @@ async def _create_payment(session: AsyncSession, actor: Actor, data: PaymentIn) 
     now = utcnow()
     # written through the driver (service/driver.py): the ORM's unit of work cost more than the rest of
     # the payment; the rows and objects are the same
-    payment = await insert_row(session, Payment, dict(
-        program_id=program.id, payee_party_id=party.id, county_code=program.county_code, period=data.period,
-        area_centimu=basis.area_centimu, persons=data.persons, months=data.months, category=data.category,
-        amount=computed.amount, currency=program.currency, rule=computed.rule, status=S.PENDING, live_key=key,
-        bank_account_tail=data.bank_account_tail or party.bank_account_tail, memo=data.memo,
-        entered_by=actor.user_id, entered_at=now, updated_at=now,
-    ))
+    payment = await insert_row(session, Payment, _payment_values(actor, data, program, party, basis, computed, now))
     entry = await ledger.record_entry(
         session, kind="payment", actor=actor, pending=True, effective_date=data.effective_date,
         legs=ledger.transfer(program.fund_account_id, await _benefit_account(session, party), computed.amount,
@@ -318,14 +332,9 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     if len(set(keys)) < len(keys) or await session.scalar(select(func.count()).where(Payment.live_key.in_(keys))):
         raise Conflict("a payee already has a live payment for the period")  # each request then says which
     now = utcnow()
-    rows = [dict(
-        program_id=program.id, payee_party_id=party.id, county_code=program.county_code, period=data.period,
-        area_centimu=basis.area_centimu, persons=data.persons, months=data.months, category=data.category,
-        amount=computed.amount, currency=program.currency, rule=computed.rule, status=S.PENDING, live_key=key,
-        batch_id=None, batch_row=None, entry_id=None, reversal_entry_id=None, bank_reference=None, paid_on=None,
-        bank_account_tail=data.bank_account_tail or party.bank_account_tail, memo=data.memo,
-        entered_by=actor.user_id, entered_at=now, updated_at=now,
-    ) for (actor, data), (program, party, basis, computed), key in zip(items, quotes, keys, strict=True)]
+    rows = [{**_payment_values(actor, data, *quote, now), "batch_id": None, "batch_row": None, "entry_id": None,
+             "reversal_entry_id": None, "bank_reference": None, "paid_on": None}
+            for (actor, data), quote in zip(items, quotes, strict=True)]
     for row, payment_id in zip(rows, await insert_ids(session, Payment, rows), strict=True):
         row["id"] = payment_id
     known = dict((await session.execute(select(Account.code, Account.id).where(Account.code.in_(
@@ -339,8 +348,7 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
     ) for (_, data), (program, party, _, computed), row in zip(items, quotes, rows, strict=True)]
     entry_ids = await ledger.record_entries(session, specs, actor=[a for a, _ in items], pending=True)
     await update_rows(session, Payment, [{"id": row["id"], "entry_id": e} for row, e in zip(rows, entry_ids, strict=True)])
-    events = [dict(payment_id=row["id"], action="enter", from_status=None, to_status=S.PENDING, actor_id=actor.user_id,
-                   at=utcnow(), detail=row["rule"], request_id=actor.request_id)
+    events = [_event_values(row["id"], "enter", None, S.PENDING, actor, row["rule"])
               for (actor, _), row in zip(items, rows, strict=True)]
     await add_events(session, events)
     return [payment_out(as_loaded(Payment, {**row, "entry_id": e}), [as_loaded(PaymentEvent, event)])
@@ -374,9 +382,7 @@ async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]
 async def _record_event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str,
                         actor: Actor, detail: str = "") -> PaymentEvent:
     """The payment's trail: one attributed, timestamped event per transition (through the driver)."""
-    return await insert_row(session, PaymentEvent, dict(
-        payment_id=payment.id, action=action, from_status=before, to_status=after, actor_id=actor.user_id,
-        at=utcnow(), detail=detail, request_id=actor.request_id))
+    return await insert_row(session, PaymentEvent, _event_values(payment.id, action, before, after, actor, detail))
 
 
 async def _locked_payment(session: AsyncSession, actor: Actor, payment_id: int) -> Payment:
@@ -425,8 +431,7 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
     now = utcnow()
     await update_rows(session, Payment, [{"id": p.id, "status": t, "updated_at": now}
                                          for p, t in zip(payments, targets, strict=True)])
-    await add_events(session, [dict(payment_id=p.id, action="approve", from_status=p.status, to_status=t,
-                                    actor_id=actor.user_id, at=utcnow(), detail="", request_id=actor.request_id)
+    await add_events(session, [_event_values(p.id, "approve", p.status, t, actor)
                                for (actor, _), p, t in zip(items, payments, targets, strict=True)])
     for p, t in zip(payments, targets, strict=True):
         set_committed_value(p, "status", t)
