@@ -121,6 +121,7 @@ def backfill(conn: Any) -> None:
     # A transparency rollup stored from the columns as they were is no longer their sum: forgotten, in
     # this transaction (the next checkpoint stores one again from genesis; service/ledger/rollup.py).
     present = sa.inspect(conn).get_table_names()
-    for name in ("report_rollup_rows", "report_rollup_effort", "report_rollup_points", "report_rollup_cells"):
+    for name in ("report_rollup_tables", "report_rollup_rows", "report_rollup_effort", "report_rollup_points",
+                 "report_rollup_cells"):
         if name in present:
             conn.execute(sa.text(f"DELETE FROM {name}"))

@@ -247,8 +247,22 @@ class RollupRow(IdMixin, Base):
 
     point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), index=True)
     cell: Mapped[int] = mapped_column(BigId, ForeignKey("report_rollup_cells.id"))
-    account_id: Mapped[int] = mapped_column(BigInteger)
+    # indexed: the report's tables read the rows of the households paid since a checkpoint (reports/tables.py)
+    account_id: Mapped[int] = mapped_column(BigInteger, index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class RollupTables(Base):
+    """The public report's six tables (figures per group, before suppression) of one currency at this
+    point, as canonical JSON (service/reports/tables.py): a report of the whole ledger starts from them
+    and adds the entries after the point. Written with the checkpoint; never changed afterwards."""
+
+    __tablename__ = "report_rollup_tables"
+
+    point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), primary_key=True,
+                                       autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    tables: Mapped[str] = mapped_column(Text)
 
 
 class RollupEffort(IdMixin, Base):

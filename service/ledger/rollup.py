@@ -45,7 +45,7 @@ from sqlalchemy.orm import aliased
 
 from service.arrow import Schema, read_query
 from service.ledger.models import (
-    Account, EntryStatus, JournalEntry, Posting, RollupCell, RollupEffort, RollupPoint, RollupRow,
+    Account, EntryStatus, JournalEntry, Posting, RollupCell, RollupEffort, RollupPoint, RollupRow, RollupTables,
 )
 
 DIMS = ("county", "program", "trust", "period", "month")
@@ -233,6 +233,7 @@ class Prepared:
     after: int
     sequence: int
     parts: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)  # the report's tables at `sequence`, per currency
 
 
 async def prepare(session: AsyncSession, sequence: int) -> Prepared:
@@ -251,7 +252,37 @@ async def prepare(session: AsyncSession, sequence: int) -> Prepared:
     url = session.get_bind().engine.url
     for currency in sorted(currencies):
         prepared.parts[currency] = await anyio.to_thread.run_sync(grain, url, after, sequence, currency)
+    await _prepare_tables(session, prepared, set(currencies))
     return prepared
+
+
+async def _prepare_tables(session: AsyncSession, prepared: Prepared, currencies: set[str]) -> None:
+    """The public report's tables at the new point (service/reports/tables.py), from the newest stored
+    ones of each currency and the entries since, or from genesis."""
+    import anyio
+
+    from service.reports import tables  # the report's own code: the checkpoint keeps its tables too
+
+    url = session.get_bind().engine.url
+    stored = await newest_tables(session, prepared.after)
+    for currency in sorted(currencies | set(stored)):
+        found = stored.get(currency)
+        before = (found[0], tables.loads(found[1])) if found else None
+        kept = await anyio.to_thread.run_sync(tables.from_parts, url, prepared, currency, before)
+        prepared.tables[currency] = tables.dumps(kept)
+
+
+async def newest_tables(session: AsyncSession, at_or_before: int, currency: str | None = None
+                        ) -> dict[str, tuple[int, str]]:
+    """Per currency, the newest stored report tables at or before this sequence: (point, JSON)."""
+    newest = (select(RollupTables.currency, func.max(RollupTables.point).label("point"))
+              .where(RollupTables.point <= at_or_before).group_by(RollupTables.currency))
+    if currency is not None:
+        newest = newest.where(RollupTables.currency == currency)
+    sub = newest.subquery()
+    rows = await session.execute(select(RollupTables.currency, RollupTables.point, RollupTables.tables).join(
+        sub, and_(sub.c.currency == RollupTables.currency, sub.c.point == RollupTables.point)))
+    return {c: (int(p), text) for c, p, text in rows}
 
 
 async def store(session: AsyncSession, prepared: Prepared) -> RollupPoint | None:
@@ -267,6 +298,8 @@ async def store(session: AsyncSession, prepared: Prepared) -> RollupPoint | None
                         rows=sum(s.height for s, _ in prepared.parts.values()))
     session.add(point)
     await session.flush()
+    session.add_all([RollupTables(point=prepared.sequence, currency=c, tables=text)
+                     for c, text in prepared.tables.items()])
     tables: dict[str, Any] = {"cells": RollupCell.__table__, "rows": RollupRow.__table__,
                               "effort": RollupEffort.__table__}
     for currency, (sums, effort) in prepared.parts.items():

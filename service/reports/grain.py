@@ -114,14 +114,23 @@ def read(url: URL, seq: int, currency: str, point: int | None = None) -> pl.Data
         read_accounts = pool.submit(read_query, url, accounts_query(), ACCOUNT)
         sums, effort = rollup.read(url, point, seq, currency)
         accts = read_accounts.result()
+    return lines(sums, accts, effort)
+
+
+def lines(sums: pl.DataFrame, accts: pl.DataFrame | None, effort: pl.DataFrame | None) -> pl.DataFrame:
+    """Grain sums (rollup.SUMS) with their accounts' attributes (ACCOUNT: every account of the sums, or
+    None when there are no sums), and the patrol figures (EFFORT, or None) on rows of their own."""
+    accts = pl.DataFrame(schema=ACCOUNT) if accts is None else accts
     grain = (
         sums.lazy().join(accts.lazy(), on="account_id", how="left").drop("account_id")
         .with_columns(patrol_days=pl.lit(0, pl.Int64), incidents=pl.lit(0, pl.Int64))
         .collect()
     )
-    work = effort.with_columns(effective_kind=pl.lit("stipend"), amount=pl.lit(0, pl.Int64),
-                               gender_group=pl.lit("unrecorded"))
-    frame = pl.concat([grain, work], how="diagonal_relaxed")
+    parts = [grain]
+    if effort is not None:
+        parts.append(effort.with_columns(effective_kind=pl.lit("stipend"), amount=pl.lit(0, pl.Int64),
+                                         gender_group=pl.lit("unrecorded")))
+    frame = pl.concat(parts, how="diagonal_relaxed")
     beneficiary = pl.col("account_kind") == "beneficiary"
     return frame.with_columns(
         received=pl.when(beneficiary).then(-pl.col("amount")).otherwise(0),

@@ -1,6 +1,7 @@
 """The public transparency tables, with small-cell suppression settled over all of them at once.
 
-Pure: enriched postings frame in, plain Python rows (minor units, None where suppressed) out.
+Pure: the six tables of figures per group (reports/tables.py: from an enriched or grain frame, or kept
+with a checkpoint) in, plain Python rows (minor units, None where suppressed) out.
 
 The full report (every county) is one set of linked figures (`suppression.Linked`):
 
@@ -23,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from service.reports import tables as kept
 from service.reports import transforms as t
 from service.reports.suppression import TOTAL, Linked, protect_linked
 
@@ -52,9 +54,9 @@ def _share(row: dict[str, Any]) -> int | None:
     return (row["to_communities"] + row["to_households"]) * 10_000 // row["money_out"]
 
 
-def _rows(frame: pl.DataFrame, dims: list[str]) -> list[dict[str, Any]]:
+def _rows(cells: pl.DataFrame) -> list[dict[str, Any]]:
     out = []
-    for row in t.cells(frame, dims).iter_rows(named=True):
+    for row in cells.iter_rows(named=True):
         row["share_to_communities_and_households_bp"] = _share(row)
         out.append(row)
     return out
@@ -77,15 +79,19 @@ def _cell_key(r: dict[str, Any]) -> tuple:
 class Protected:
     """Every table of the full report with the figures to hide."""
 
-    def __init__(self, frame: pl.DataFrame, k: int) -> None:
-        self.cells = _rows(frame, t.DIMENSIONS)
+    @classmethod
+    def of(cls, frame: pl.DataFrame, k: int) -> Protected:
+        return cls(kept.of(frame), k)
+
+    def __init__(self, tables: kept.Tables, k: int) -> None:
+        self.cells = _rows(tables["cells"])
         for r in self.cells:
             r["period_kind"] = period_kind(r["period"])
-        self.counties = _rows(frame, ["county"])
-        self.grand = _rows(frame, [])[0]
-        self.villages = t.by_village(frame).to_dicts()
-        self.county_months = t.by_month(frame, ["county"]).to_dicts()
-        self.months = t.by_month(frame).to_dicts()
+        self.counties = _rows(tables["counties"])
+        self.grand = _rows(tables["grand"])[0]
+        self.villages = tables["villages"].to_dicts()
+        self.county_months = tables["county_months"].to_dicts()
+        self.months = tables["months"].to_dicts()
         self.hidden = protect_linked(self._linked(), k)
 
     def _linked(self) -> Linked:
@@ -211,10 +217,10 @@ def _filtered_view(p: Protected, frame: pl.DataFrame, county: str | None, progra
         return bool(keys & p.hidden)
 
     counties = []
-    for r in _rows(scoped, ["county"]):
+    for r in _rows(t.cells(scoped, ["county"])):
         keys = {_cell_key(c) for c in shown if c["county"] == r["county"]}
         counties.append(_hide(r, status(keys, ("county", r["county"]))))
-    grand = _rows(scoped, [])[0] if scoped.height else _empty()
+    grand = _rows(t.cells(scoped, []))[0] if scoped.height else _empty()
     total = _hide(grand, status({_cell_key(c) for c in shown}, ("total",)))
     by_time = program is None and trust is None  # months are protected per county and in total only
     return {
@@ -228,12 +234,19 @@ def transparency_tables(frame: pl.DataFrame, k: int, *, county: str | None = Non
                         trust: str | None = None, period: str | None = None) -> dict[str, Any]:
     """Cells by (county, program, trust, period), county totals, grand total, gender, village and month
     tables, of the whole report or of a view of it (see the module's docstring)."""
-    return view(Protected(frame, k), frame, county=county, program=program, trust=trust, period=period)
+    return view(Protected.of(frame, k), frame, county=county, program=program, trust=trust, period=period)
 
 
-def view(protected: Protected, frame: pl.DataFrame, *, county: str | None = None, program: str | None = None,
+def whole(program: str | None, trust: str | None, period: str | None) -> bool:
+    """A view of whole counties (or of everything): cut from the six tables alone, no frame needed."""
+    return program is None and trust is None and period is None
+
+
+def view(protected: Protected, frame: pl.DataFrame | None, *, county: str | None = None, program: str | None = None,
          trust: str | None = None, period: str | None = None) -> dict[str, Any]:
-    """One report's tables, cut from the protected full report."""
-    if program is None and trust is None and period is None:
+    """One report's tables, cut from the protected full report (a filtered view needs the frame)."""
+    if whole(program, trust, period):
         return _full_view(protected, county)
+    if frame is None:
+        raise ValueError("a view filtered by program, trust or period needs the report's frame")
     return _filtered_view(protected, frame, county, program, trust, period)

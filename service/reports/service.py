@@ -30,6 +30,7 @@ from service.parsing import whole_number
 from service.grievances import audit as grievance_audit
 from service.reports.grievance_figures import figures as grievance_figures
 from service.reports import anomalies, grain, journal, names, publish, statement_rows, statements
+from service.reports import tables as kept
 from service.reports import transforms as t
 
 CURRENCY = "CNY"
@@ -132,14 +133,17 @@ async def _transparency(
     trust: str | None, period: str | None,
 ) -> dict[str, Any]:
     check_period(period)
+    tables: dict[str, Any] | None = None
     if journal.FROM_METADATA:  # the older path, kept as the oracle: every posting into Polars, then summed
         j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
-    else:  # postings summed at the report's grain (reports/grain.py), up to the newest checkpoint from its rollup
+    else:
         j = await journal.point(session, as_of_sequence)
+        tables = await _from_checkpoint(session, j.sequence, k, county) if publish.whole(program, trust, period) else None
+    if tables is None:  # postings summed at the report's grain (reports/grain.py), up to the newest checkpoint from its rollup
         point = await rollup.newest_point(session, j.sequence) if USE_ROLLUP else None
         frame = await anyio.to_thread.run_sync(grain.read, session.get_bind().engine.url, j.sequence, CURRENCY, point)
-    tables = await anyio.to_thread.run_sync(functools.partial(
-        publish.transparency_tables, frame, k, county=county, program=program, trust=trust, period=period))
+        tables = await anyio.to_thread.run_sync(functools.partial(
+            publish.transparency_tables, frame, k, county=county, program=program, trust=trust, period=period))
     villages, counties = await names.village_names(session), await names.county_names(session)
     programs = await names.program_names(session)
 
@@ -179,6 +183,21 @@ async def _transparency(
             "projects and fee accounts.",
         ],
     }
+
+
+async def _from_checkpoint(session: AsyncSession, seq: int, k: int, county: str | None) -> dict[str, Any] | None:
+    """A report of whole counties from the six tables kept with the newest checkpoint at or before
+    `seq` and the entries after it (reports/tables.py); None when no checkpoint has them."""
+    found = (await rollup.newest_tables(session, seq, CURRENCY)).get(CURRENCY) if USE_ROLLUP else None
+    if found is None:
+        return None
+    url = session.get_bind().engine.url
+
+    def compute() -> dict[str, Any]:
+        now = kept.at(url, found[0], kept.loads(found[1]), seq, CURRENCY)
+        return publish.view(publish.Protected(now, k), None, county=county)
+
+    return await anyio.to_thread.run_sync(compute)
 
 
 def transparency_table(doc: dict[str, Any]) -> list[dict[str, Any]]:

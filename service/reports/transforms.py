@@ -127,12 +127,13 @@ def flows(lines: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
     )
 
 
-def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
-    """The transparency figures per combination of `dims` (pass [] for the grand total)."""
+def cell_sums(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
+    """The money and patrol figures per combination of `dims` (pass [] for the grand total), without
+    the household counts: every figure here is a sum, so the sums of two ranges of the journal add up."""
     # Summed by the database (reports/grain.py): patrol figures are on rows of their own, counted once.
     summed = "patrol_days" in lines.columns
     effort_cols = ["patrol_days", "incidents"] if summed else ["entry_id", "kind", "m_patrol_days", "m_incidents"]
-    src = lines.select(*dims, "effective_kind", "account_kind", "amount", "party_id", "party_kind",
+    src = lines.select(*dims, "effective_kind", "account_kind", "amount", "party_kind",
                        "gender_group", "received", "household", *effort_cols).with_columns(
         money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
         money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
@@ -155,22 +156,33 @@ def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
     ]
     aggs += [pl.col("to_households").filter(pl.col("gender_group") == g).sum().alias(f"to_households_{g}")
              for g in GENDERS]
-    counts = HOUSEHOLD_COUNTS
     if dims:
-        main = src.group_by(dims).agg(aggs)
-        effort = stipend_entries.group_by(dims).agg(patrol)
-        out = (main.join(effort, on=dims, how="left", nulls_equal=True)
-               .join(net_households(src, dims), on=dims, how="left", nulls_equal=True))
+        out = src.group_by(dims).agg(aggs).join(stipend_entries.group_by(dims).agg(patrol), on=dims, how="left",
+                                                nulls_equal=True)
     else:
-        out = pl.concat([src.select(aggs), stipend_entries.select(patrol), net_households(src, [])], how="horizontal")
-    out = out.with_columns(pl.col("patrol_days", "incidents", *counts).fill_null(0).cast(pl.Int64))
-    return out.select(*dims, *CELL_FIGURES).sort(dims or "money_in")
+        out = pl.concat([src.select(aggs), stipend_entries.select(patrol)], how="horizontal")
+    return out.with_columns(pl.col("patrol_days", "incidents").fill_null(0).cast(pl.Int64))
+
+
+def cells(lines: pl.DataFrame, dims: list[str] = DIMENSIONS) -> pl.DataFrame:
+    """The transparency figures per combination of `dims` (pass [] for the grand total)."""
+    return with_counts(cell_sums(lines, dims), net_households(lines, dims), dims, HOUSEHOLD_COUNTS).select(
+        *dims, *CELL_FIGURES).sort(dims or "money_in")
 
 
 CELL_FIGURES = ["money_in", "money_out", "to_communities", "to_households", "to_organisations", "stipends",
                 "households", *(f"households_{g}" for g in GENDERS), *(f"to_households_{g}" for g in GENDERS),
                 "patrol_days", "incidents"]
 HOUSEHOLD_COUNTS = ["households", *(f"households_{g}" for g in GENDERS)]
+
+
+def with_counts(sums: pl.DataFrame, counts: pl.DataFrame, keys: list[str], names: list[str]) -> pl.DataFrame:
+    """Each group's sums with its household counts (0 where none counts)."""
+    if keys:
+        out = sums.join(counts.select(*keys, *names), on=keys, how="left", nulls_equal=True)
+    else:
+        out = pl.concat([sums, counts.select(names)], how="horizontal")
+    return out.with_columns(pl.col(names).fill_null(0).cast(pl.Int64))
 
 
 def net_households(lines: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
@@ -187,32 +199,39 @@ def net_households(lines: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
     return per.group_by(dims).agg(counts) if dims else per.select(counts)
 
 
+VILLAGE_KEYS = ["county", "village_id", "village_division"]
+
+
+def village_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """What villages (their committees and their households) received."""
+    return (lines.select(*VILLAGE_KEYS, "account_kind", "party_id", "gender_group", "received", "household")
+            .filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary")))
+
+
+def village_sums(lines: pl.DataFrame) -> pl.DataFrame:
+    return village_lines(lines).group_by(VILLAGE_KEYS).agg(received=pl.col("received").sum())
+
+
 def by_village(lines: pl.DataFrame) -> pl.DataFrame:
     """Money received per village (its committee and its households), with net household counts."""
-    keys = ["county", "village_id", "village_division"]
-    received = (lines.select(*keys, "account_kind", "party_id", "gender_group", "received", "household")
-                .filter(pl.col("village_id").is_not_null() & (pl.col("account_kind") == "beneficiary")))
-    return (
-        received.group_by(keys).agg(received=pl.col("received").sum())
-        .join(net_households(received, keys).select(*keys, "households"), on=keys, how="left", nulls_equal=True)
-        .with_columns(pl.col("households").fill_null(0))
-        .sort("county", "village_id")
-    )
+    return (with_counts(village_sums(lines), net_households(village_lines(lines), VILLAGE_KEYS), VILLAGE_KEYS,
+                        ["households"]).sort("county", "village_id"))
+
+
+def month_sums(lines: pl.DataFrame, dims: list[str] | None = None) -> pl.DataFrame:
+    """Money in and out per month (of the entry, or of the entry a reversal corrects), per `dims` too."""
+    keys = [*(dims or []), "month"]
+    return lines.select(*keys, "account_kind", "amount").with_columns(
+        money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
+        money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
+    ).group_by(keys).agg(pl.col("money_in").sum(), pl.col("money_out").sum())
 
 
 def by_month(lines: pl.DataFrame, dims: list[str] | None = None) -> pl.DataFrame:
-    """Money in and out per month (of the entry, or of the entry a reversal corrects), per `dims`
-    too, with the households paid in it (money out comes from them, so the month is protected)."""
+    """Money in and out per month, per `dims` too, with the households paid in it (money out comes
+    from them, so the month is protected)."""
     keys = [*(dims or []), "month"]
-    src = lines.select(*keys, "account_kind", "amount", "party_id", "gender_group", "received", "household").with_columns(
-        money_in=pl.when(pl.col("account_kind") == "source").then(pl.col("amount")).otherwise(0),
-        money_out=pl.when(pl.col("account_kind").is_in(OUT_KINDS)).then(-pl.col("amount")).otherwise(0),
-    )
-    return (
-        src.group_by(keys).agg(pl.col("money_in").sum(), pl.col("money_out").sum())
-        .join(net_households(src, keys).select(*keys, "households"), on=keys, how="left", nulls_equal=True)
-        .with_columns(pl.col("households").fill_null(0)).sort(keys)
-    )
+    return with_counts(month_sums(lines, dims), net_households(lines, keys), keys, ["households"]).sort(keys)
 
 
 def statement_lines(lines: pl.DataFrame, benefit_account_id: int) -> pl.DataFrame:

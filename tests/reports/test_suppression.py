@@ -213,7 +213,7 @@ def _cell(r: dict) -> dict[str, int | None]:
 @given(L.ledgers())
 def test_no_table_of_any_report_publishes_a_small_cell_or_lets_one_be_worked_out(led):
     frame = led.frame()
-    seen, protected = Published(led), publish.Protected(frame, K)
+    seen, protected = Published(led), publish.Protected.of(frame, K)
     for view in VIEWS:
         seen.add(view, publish.view(protected, frame, **view))
     for key, keep in seen.truth.items():
