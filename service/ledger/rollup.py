@@ -33,6 +33,7 @@ rollup in its transaction; the next checkpoint stores one again from genesis.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,24 +253,14 @@ async def prepare(session: AsyncSession, sequence: int) -> Prepared:
     url = session.get_bind().engine.url
     for currency in sorted(currencies):
         prepared.parts[currency] = await anyio.to_thread.run_sync(grain, url, after, sequence, currency)
-    await _prepare_tables(session, prepared, set(currencies))
+    for keep in TABLE_KEEPERS:
+        await keep(session, prepared)
     return prepared
 
 
-async def _prepare_tables(session: AsyncSession, prepared: Prepared, currencies: set[str]) -> None:
-    """The public report's tables at the new point (service/reports/tables.py), from the newest stored
-    ones of each currency and the entries since, or from genesis."""
-    import anyio
-
-    from service.reports import tables  # the report's own code: the checkpoint keeps its tables too
-
-    url = session.get_bind().engine.url
-    stored = await newest_tables(session, prepared.after)
-    for currency in sorted(currencies | set(stored)):
-        found = stored.get(currency)
-        before = (found[0], tables.loads(found[1])) if found else None
-        kept = await anyio.to_thread.run_sync(tables.from_parts, url, prepared, currency, before)
-        prepared.tables[currency] = tables.dumps(kept)
+# What else a checkpoint keeps, computed from its prepared range: the public report's tables
+# (service/reports/tables.py puts itself here when imported; the ledger does not import the reports).
+TABLE_KEEPERS: list[Callable[[AsyncSession, Prepared], Awaitable[None]]] = []
 
 
 async def newest_tables(session: AsyncSession, at_or_before: int, currency: str | None = None

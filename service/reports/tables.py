@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
+import anyio
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.arrow import Schema, read_query
 from service.db import canonical_json
@@ -141,7 +142,22 @@ def _household_lines(url: URL, point: int, currency: str, party_ids: list[int]) 
         return grain.lines(sums, accounts.result(), None).filter(pl.col("household"))
 
 
-def from_parts(url: URL, prepared: Any, currency: str, stored: tuple[int, Tables] | None) -> Tables:
+async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:
+    """The tables at a checkpoint being recorded, per currency: from the newest stored ones and the
+    entries since, or from genesis. Stored by `rollup.store` with the checkpoint."""
+    url = session.get_bind().engine.url
+    stored = await rollup.newest_tables(session, prepared.after)
+    for currency in sorted(set(prepared.parts) | set(stored)):
+        found = stored.get(currency)
+        before = (found[0], loads(found[1])) if found else None
+        tables = await anyio.to_thread.run_sync(from_parts, url, prepared, currency, before)
+        prepared.tables[currency] = dumps(tables)
+
+
+rollup.TABLE_KEEPERS.append(prepare)
+
+
+def from_parts(url: URL, prepared: rollup.Prepared, currency: str, stored: tuple[int, Tables] | None) -> Tables:
     """The tables at a checkpoint being recorded (`rollup.Prepared`): from the previous stored ones and
     the entries since, or (none stored) from the grain of the whole journal up to it."""
     if stored is not None:
