@@ -24,7 +24,6 @@ grain (`grain.read`): its totals count households within the filter.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import polars as pl
@@ -129,17 +128,18 @@ def at(url: URL, point: int, stored: Tables, seq: int, currency: str) -> Tables:
 
 
 def _household_lines(url: URL, point: int, currency: str, party_ids: list[int]) -> pl.DataFrame:
-    """The stored grain rows (points ≤ `point`) of these households' benefit accounts, as grain lines."""
+    """The stored grain rows (points ≤ `point`) of these households' benefit accounts, as grain lines.
+    Their account ids first, then their rows by those ids: both reads go through an index, whatever
+    the planner thinks of a rollup table just written."""
     if not party_ids:
         return grain.lines(pl.DataFrame(schema=rollup.SUMS), None, None).filter(pl.col("household"))
-    theirs = select(Account.id).where(Account.party_id.in_(party_ids), Account.kind == "beneficiary")
+    accounts = read_query(url, grain.accounts_query().where(Account.party_id.in_(party_ids),
+                                                             Account.kind == "beneficiary"), grain.ACCOUNT)
     rows = (select(*[getattr(RollupCell, k) for k in rollup.KEYS], RollupRow.account_id, RollupRow.amount)
             .join(RollupCell, RollupCell.id == RollupRow.cell)
-            .where(RollupRow.point <= point, RollupCell.currency == currency, RollupRow.account_id.in_(theirs)))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables-accounts") as pool:
-        accounts = pool.submit(read_query, url, grain.accounts_query().where(Account.id.in_(theirs)), grain.ACCOUNT)
-        sums = read_query(url, rows, rollup.SUMS)
-        return grain.lines(sums, accounts.result(), None).filter(pl.col("household"))
+            .where(RollupRow.point <= point, RollupCell.currency == currency,
+                   RollupRow.account_id.in_(accounts["account_id"].to_list())))
+    return grain.lines(read_query(url, rows, rollup.SUMS), accounts, None).filter(pl.col("household"))
 
 
 async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:
