@@ -81,3 +81,15 @@ async def tamper(db, sql: str, **params: Any) -> None:
 
     async with db.engine.begin() as conn, append_only_off(conn, db.is_sqlite):
         await conn.execute(text(sql), params)
+
+
+async def maker_and_checker(session) -> tuple[Any, Any]:
+    """Two admins as actors: one enters, the other approves (the four-eyes rule)."""
+    from service.auth.actor import Actor
+    from service.auth.models import User
+
+    users = [User(name="maker", role="admin"), User(name="checker", role="admin")]
+    session.add_all(users)
+    await session.flush()
+    maker, checker = (Actor(user_id=u.id, name=u.name, role="admin") for u in users)
+    return maker, checker

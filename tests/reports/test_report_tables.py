@@ -13,8 +13,6 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from service.auth.actor import Actor
-from service.auth.models import User
 from service.db import Database
 from service.ledger import rollup
 from service.ledger import service as ledger
@@ -24,6 +22,7 @@ from service.parties.models import Party
 from service.reports import grain
 from service.reports import tables as kept
 from tests.conftest import empty_tables
+from tests.helpers import maker_and_checker
 
 PAYEES = 5  # four households (one a person, one with no village), and the village's committee
 OPS = st.lists(st.one_of(
@@ -59,11 +58,7 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
     try:
         await empty_tables(db)
         async with db.writing() as s:
-            user, checker = User(name="tables test", role="admin"), User(name="tables approver", role="admin")
-            s.add_all([user, checker])
-            await s.flush()
-            who = Actor(user_id=user.id, name=user.name, role="admin")
-            approver = Actor(user_id=checker.id, name=checker.name, role="admin")
+            who, approver = await maker_and_checker(s)
             src, payees = await _payees(s)
         pending: list[int] = []
         posted: list[int] = []

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from service.auth.actor import Actor
-from service.auth.models import User
 from service.db import Database
 from service.ledger import dimensions, rollup
 from service.ledger import service as ledger
@@ -25,6 +24,7 @@ from service.ledger.verify import verify_and_checkpoint
 from service.reports import journal
 from service.reports import service as reports
 from tests.conftest import empty_tables
+from tests.helpers import maker_and_checker
 from service.parties.service import benefit_account_id
 from tests.reports.demo import PROGRAM, pay
 
@@ -150,11 +150,7 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
     try:
         await empty_tables(db)
         async with db.writing() as s:
-            user, checker = User(name="rollup test", role="admin"), User(name="rollup approver", role="admin")
-            s.add_all([user, checker])
-            await s.flush()
-            who = Actor(user_id=user.id, name=user.name, role="admin")
-            approver = Actor(user_id=checker.id, name=checker.name, role="admin")
+            who, approver = await maker_and_checker(s)
             accounts = await _accounts(s, who)
         pending: list[int] = []
         posted: list[int] = []  # entries that may still be reversed
