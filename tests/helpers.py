@@ -93,3 +93,17 @@ async def maker_and_checker(session) -> tuple[Any, Any]:
     await session.flush()
     maker, checker = (Actor(user_id=u.id, name=u.name, role="admin") for u in users)
     return maker, checker
+
+
+async def post_or_void(session, op: tuple, pending: list[int], posted: list[int], approver: Any) -> None:
+    """A property test's ("post", i) or ("void", i) step on the i-th pending entry (none pending: nothing)."""
+    from service.ledger import service as ledger
+
+    if not pending:
+        return
+    entry_id = pending.pop(op[1] % len(pending))
+    if op[0] == "post":
+        await ledger.post_pending(session, entry_id, approver)
+        posted.append(entry_id)
+    else:
+        await ledger.void_pending(session, entry_id, approver, "no")

@@ -22,7 +22,7 @@ from service.parties.models import Party
 from service.reports import grain
 from service.reports import tables as kept
 from tests.conftest import empty_tables
-from tests.helpers import maker_and_checker
+from tests.helpers import maker_and_checker, post_or_void
 
 PAYEES = 5  # four households (one a person, one with no village), and the village's committee
 OPS = st.lists(st.one_of(
@@ -78,12 +78,8 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
                         s, kind="payment", legs=ledger.transfer(payees[op[1]], src, op[2]), actor=who,
                         effective_date=date(2026, 6, 15), metadata={"program_id": "p1", "county_code": "360827"})
                     posted.append(entry.id)
-                elif op[0] == "post" and pending:
-                    entry_id = pending.pop(op[1] % len(pending))
-                    await ledger.post_pending(s, entry_id, approver)
-                    posted.append(entry_id)
-                elif op[0] == "void" and pending:
-                    await ledger.void_pending(s, pending.pop(op[1] % len(pending)), approver, "no")
+                elif op[0] in ("post", "void"):
+                    await post_or_void(s, op, pending, posted, approver)
                 elif op[0] == "reverse" and posted:
                     await ledger.reverse(s, posted.pop(op[1] % len(posted)), approver, "undo")
             if op[0] == "checkpoint":

@@ -24,7 +24,7 @@ from service.ledger.verify import verify_and_checkpoint
 from service.reports import journal
 from service.reports import service as reports
 from tests.conftest import empty_tables
-from tests.helpers import maker_and_checker
+from tests.helpers import maker_and_checker, post_or_void
 from service.parties.service import benefit_account_id
 from tests.reports.demo import PROGRAM, pay
 
@@ -171,12 +171,8 @@ async def _run(url: str, ops: list[tuple], probe: int) -> None:
                         effective_date=date(2026, month, 1 + amount % 28), metadata=meta, pending=is_pending)
                     (pending if is_pending else posted).append(entry.id)
                     legs[entry.id] = (cur, src, acc["payees"][payee], amount, kind)
-                elif op[0] == "post" and pending:
-                    entry_id = pending.pop(op[1] % len(pending))
-                    await ledger.post_pending(s, entry_id, approver)
-                    posted.append(entry_id)
-                elif op[0] == "void" and pending:
-                    await ledger.void_pending(s, pending.pop(op[1] % len(pending)), approver, "no")
+                elif op[0] in ("post", "void"):
+                    await post_or_void(s, op, pending, posted, approver)
                 elif op[0] == "reverse" and posted:
                     entry_id = posted.pop(op[1] % len(posted))
                     if op[2]:  # the service's own reversal
