@@ -119,7 +119,8 @@ def at(url: URL, point: int, stored: Tables, seq: int, currency: str) -> Tables:
         return stored
     sums, effort = rollup.grain(url, point, seq, currency)
     ids = sums["account_id"].unique().to_list()
-    accounts = read_query(url, grain.accounts_query().where(Account.id.in_(ids)), grain.ACCOUNT) if ids else None
+    accounts = (read_query(url, grain.accounts_query().where(Account.id.in_(ids)), grain.ACCOUNT, rollup.INDEXED)
+                if ids else None)
     delta = grain.lines(sums, accounts, effort)
     households = delta.filter(pl.col("household")).select("party_id").unique()
     before = _household_lines(url, point, currency, households["party_id"].to_list())
@@ -129,17 +130,20 @@ def at(url: URL, point: int, stored: Tables, seq: int, currency: str) -> Tables:
 
 def _household_lines(url: URL, point: int, currency: str, party_ids: list[int]) -> pl.DataFrame:
     """The stored grain rows (points ≤ `point`) of these households' benefit accounts, as grain lines.
-    Their account ids first, then their rows by those ids: both reads go through an index, whatever
-    the planner thinks of a rollup table just written."""
+    Their account ids first, then their rows by those ids: both reads go through an index."""
     if not party_ids:
         return grain.lines(pl.DataFrame(schema=rollup.SUMS), None, None).filter(pl.col("household"))
     accounts = read_query(url, grain.accounts_query().where(Account.party_id.in_(party_ids),
-                                                             Account.kind == "beneficiary"), grain.ACCOUNT)
-    rows = (select(*[getattr(RollupCell, k) for k in rollup.KEYS], RollupRow.account_id, RollupRow.amount)
+                                                             Account.kind == "beneficiary"), grain.ACCOUNT, rollup.INDEXED)
+    # Every point's rows, the later ones dropped here: a `point <= ...` in the query lets a planner
+    # with no statistics yet for the rollup just written pick the point index and read every row.
+    rows = (select(*[getattr(RollupCell, k) for k in rollup.KEYS], RollupRow.account_id, RollupRow.amount,
+                   RollupRow.point)
             .join(RollupCell, RollupCell.id == RollupRow.cell)
-            .where(RollupRow.point <= point, RollupCell.currency == currency,
-                   RollupRow.account_id.in_(accounts["account_id"].to_list())))
-    return grain.lines(read_query(url, rows, rollup.SUMS), accounts, None).filter(pl.col("household"))
+            .where(RollupCell.currency == currency, RollupRow.account_id.in_(accounts["account_id"].to_list())))
+    sums = read_query(url, rows, {**rollup.SUMS, "point": pl.Int64}, rollup.INDEXED)
+    sums = sums.filter(pl.col("point") <= point).drop("point")
+    return grain.lines(sums, accounts, None).filter(pl.col("household"))
 
 
 async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:
