@@ -29,7 +29,8 @@ from service.parties.service import benefit_account_id
 from tests.reports.demo import PROGRAM, pay
 
 REPORT = "/api/v1/reports/transparency"
-FORMATS = ("?format=json", "?format=csv", "?format=parquet", "?format=html", "?format=json&county=360827&period=2026",
+FORMATS = ("?format=json", "?format=csv", "?format=parquet", "?format=html", "?format=json&county=360827",
+           "?format=json&county=360827&period=2026",
            f"?format=json&program={PROGRAM}")
 
 
