@@ -8,8 +8,9 @@ checkpoint; run it on a schedule (docs/scale.md). Long walks use the Arrow path 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,26 +148,42 @@ async def _postings(session: AsyncSession, entry_ids: list[int]) -> dict[int, li
 async def _walk_batches(session: AsyncSession, report: VerifyReport, start: int, prev: str, total: int,
                         progress: Callable[[int, int], None] | None) -> str:
     """The same walk over large Arrow batches; an entry the fast path cannot confirm is checked again
-    by `_check_entry` (the reference), which decides whether it is a break."""
+    by `_check_entry` (the reference), which decides whether it is a break. The next batches are read
+    while one is hashed: reading (the database, Arrow, Polars) mostly runs outside the GIL."""
     url = session.get_bind().engine.url
     seq = start + 1
-    while seq <= total:
-        batch = await anyio.to_thread.run_sync(fastchain.read_batch, url, seq, min(total, seq + fastchain.BATCH - 1))
-        n = batch.entries.height
-        if n == 0:
-            break
-        for i, before in fastchain.suspects(batch, seq, prev):
-            entry_id = batch.entries["entry_id"][i]
-            row = (await session.execute(select(*_HASHED).where(JournalEntry.id == entry_id))).one()
-            brk = _check_entry(row, (await _postings(session, [entry_id]))[entry_id], seq + i, before)
-            if brk:
-                report.first_break, report.checked = brk, seq + i - 1
-                return before
-        prev, seq = batch.entries["hash"][-1], seq + n
-        report.checked = seq - 1
-        if progress:
-            progress(report.checked, total)
+    with ThreadPoolExecutor(max_workers=fastchain.READ_AHEAD, thread_name_prefix="chain-read") as pool:
+        for read in _read_ahead(pool, url, seq, total):
+            batch = await asyncio.wrap_future(read)
+            n = batch.entries.height
+            if n == 0:
+                break
+            for i, before in await anyio.to_thread.run_sync(lambda: list(fastchain.suspects(batch, seq, prev))):
+                entry_id = batch.entries["entry_id"][i]
+                row = (await session.execute(select(*_HASHED).where(JournalEntry.id == entry_id))).one()
+                brk = _check_entry(row, (await _postings(session, [entry_id]))[entry_id], seq + i, before)
+                if brk:
+                    report.first_break, report.checked = brk, seq + i - 1
+                    return before
+            prev, seq = batch.entries["hash"][-1], seq + n
+            report.checked = seq - 1
+            if progress:
+                progress(report.checked, total)
     return prev
+
+
+def _read_ahead(pool: ThreadPoolExecutor, url: Any, first: int, total: int) -> Iterator[Future]:
+    """The reads of the sequence ranges [first, total] in batches, `READ_AHEAD` of them under way at
+    once, in order. The walk's own running sequence still decides what each entry should be: a range
+    that lacks entries shows as a break in the next one."""
+    ranges = iter(range(first, total + 1, fastchain.BATCH))
+    pending: deque[Future] = deque()
+    while True:
+        while len(pending) < fastchain.READ_AHEAD and (lo := next(ranges, None)) is not None:
+            pending.append(pool.submit(fastchain.read_batch, url, lo, min(total, lo + fastchain.BATCH - 1)))
+        if not pending:
+            return
+        yield pending.popleft()
 
 
 def _check_entry(entry: Any, postings: list[tuple[int, str, int]], seq: int, prev: str) -> Break | None:

@@ -87,6 +87,26 @@ async def test_incremental_starts_at_the_checkpoint_and_full_finds_what_is_befor
     assert not report.ok and report.first_break.entry_id == more[1]["id"] and report.not_checked == 1
 
 
+@pytest.mark.parametrize("where", ["last batch", "end of a batch, entry gone"])
+async def test_the_batch_walk_reading_ahead_finds_a_break_in_any_batch(client, admin, db, monkeypatch, where):
+    """Batches of three entries, two read ahead while one is hashed: a change in the last batch, and an
+    entry missing at the end of a batch (the next batch starts where it should not), are both named."""
+    monkeypatch.setattr(verify, "FAST_FROM", 0)
+    monkeypatch.setattr(fastchain, "BATCH", 3)
+    fund, payee, posted = await _ledger(client, admin, 10)  # sequences 1 (funding) to 11
+    async with db.reading() as s:
+        assert (await verify_ledger(s, full=True)).ok
+    if where == "last batch":
+        await tamper(db, "UPDATE journal_entries SET memo = 'edited' WHERE id = :e", e=posted[9]["id"])
+    else:  # sequence 6 ends the batch [4, 6]; taken out of the posted entries, the walk must notice
+        await tamper(db, "UPDATE journal_entries SET status = 'voided' WHERE id = :e", e=posted[4]["id"])
+    async with db.reading() as s:
+        report = await verify_ledger(s, full=True)
+    assert not report.ok
+    assert report.first_break.sequence == (11 if where == "last batch" else 6)
+    assert report.checked == (10 if where == "last batch" else 5)
+
+
 async def test_a_tampered_checkpoint_or_a_rewritten_chain_is_named(client, admin, db):
     fund, payee, posted = await _ledger(client, admin, 3)
     assert (await verify_and_checkpoint(db, full=True)).ok
