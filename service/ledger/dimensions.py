@@ -17,7 +17,7 @@ INSERT, ORM or Core, single or executemany: no write path can forget them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,11 +25,26 @@ from typing import Any
 TEXT: dict[str, str] = {
     "dim_county": "county_code", "dim_program": "program_id", "dim_period": "period", "dim_trust": "trust_id",
     "dim_agreement": "agreement_id", "dim_reverses_kind": "reverses_kind",
+    # What the audit's anomaly checks and reconciliation read (migration 0016): with these, the audit
+    # reads no metadata JSON. Limits (rule_max, stipend_cap, share_limit) are kept as their text too:
+    # the reports parse them to minor units as they always did, so a malformed limit still reads as absent.
+    "dim_rule": "rule", "dim_rule_max": "rule_max", "dim_program_area": "program_area",
+    "dim_certification": "certification_id", "dim_certificate_valid_until": "certificate_valid_until",
+    "dim_member_party": "member_party_id", "dim_stipend_cap": "stipend_cap",
+    "dim_agreement_version": "agreement_version", "dim_share_limit": "share_limit",
+    "dim_program_period_start": "program_period_start", "dim_program_period_end": "program_period_end",
+    "dim_bank_reference": "bank_reference", "dim_reconciled": "reconciled",
 }
 # column -> metadata key, for dimensions kept as whole numbers
 NUMBER: dict[str, str] = {"dim_payee_party": "payee_party_id", "dim_patrol_days": "patrol_days",
                           "dim_incidents": "incidents"}
 COLUMNS: dict[str, str] = {**TEXT, **NUMBER}
+# Added by migration 0016 for the audit (no other report reads them).
+AUDIT_ONLY = ("dim_rule", "dim_rule_max", "dim_program_area", "dim_certification", "dim_certificate_valid_until",
+              "dim_member_party", "dim_stipend_cap", "dim_agreement_version", "dim_share_limit",
+              "dim_program_period_start", "dim_program_period_end", "dim_bank_reference", "dim_reconciled")
+# The columns the transparency rollup is summed by (a backfill of any of them forgets it).
+ROLLUP_READS = tuple(c for c in COLUMNS if c not in AUDIT_ONLY)
 INT64 = 2**63
 
 
@@ -88,36 +103,41 @@ def default_for(column: str) -> Callable[[Any], Any]:
 BACKFILL_CHUNK = 20_000
 
 
-def backfill(conn: Any) -> None:
-    """Fill the columns of entries written before them (migration 0009; bulk loads that bypass the
+def backfill(conn: Any, only: Sequence[str] | None = None) -> None:
+    """Fill the columns of entries written before them (migrations 0009, 0016; bulk loads that bypass the
     column defaults), from their metadata, with the same functions. Posted entries are protected by
     the append-only trigger: it is lifted for this one update of derived columns, inside the caller's
-    transaction, and put back. `conn` is a synchronous SQLAlchemy connection."""
+    transaction, and put back. `conn` is a synchronous SQLAlchemy connection. `only`: these columns
+    (none the transparency rollup reads: it is kept), else all of them."""
     import sqlalchemy as sa
 
     from service.ledger import append_only
 
+    filled = list(only) if only is not None else list(COLUMNS)
     entries = sa.table("journal_entries", sa.column("id", sa.BigInteger), sa.column("metadata", sa.JSON),
-                       *[sa.column(c) for c in COLUMNS])
+                       *[sa.column(c) for c in filled])
     pg = conn.dialect.name == "postgresql"
     if pg:
         conn.execute(sa.text("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only"))
     else:
         conn.execute(sa.text("DROP TRIGGER IF EXISTS journal_entries_append_only"))
     update = (entries.update().where(entries.c.id == sa.bindparam("b_id"))
-              .values({c: sa.bindparam(f"b_{c}") for c in COLUMNS}))
+              .values({c: sa.bindparam(f"b_{c}") for c in filled}))
     last = 0
     while True:
         rows = conn.execute(sa.select(entries.c.id, entries.c.metadata).where(entries.c.id > last)
                             .order_by(entries.c.id).limit(BACKFILL_CHUNK)).all()
         if not rows:
             break
-        conn.execute(update, [{"b_id": i, **{f"b_{c}": v for c, v in columns(meta).items()}} for i, meta in rows])
+        conn.execute(update, [{"b_id": i, **{f"b_{c}": v for c, v in columns(meta).items() if c in filled}}
+                              for i, meta in rows])
         last = rows[-1][0]
     if pg:
         conn.execute(sa.text("ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only"))
     else:
         conn.execute(sa.text(append_only.SQLITE[1]))
+    if only is not None and not set(only) & set(ROLLUP_READS):
+        return
     # A transparency rollup stored from the columns as they were is no longer their sum: forgotten, in
     # this transaction (the next checkpoint stores one again from genesis; service/ledger/rollup.py).
     present = sa.inspect(conn).get_table_names()

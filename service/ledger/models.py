@@ -145,6 +145,20 @@ class JournalEntry(IdMixin, Base):
                                                         index=True)
     dim_patrol_days: Mapped[int | None] = mapped_column(BigInteger, default=default_for("dim_patrol_days"))
     dim_incidents: Mapped[int | None] = mapped_column(BigInteger, default=default_for("dim_incidents"))
+    # What the audit reads beyond the report dimensions (the anomaly checks' keys, reconciliation): text.
+    dim_rule: Mapped[str | None] = mapped_column(String, default=default_for("dim_rule"))
+    dim_rule_max: Mapped[str | None] = mapped_column(String, default=default_for("dim_rule_max"))
+    dim_program_area: Mapped[str | None] = mapped_column(String, default=default_for("dim_program_area"))
+    dim_certification: Mapped[str | None] = mapped_column(String, default=default_for("dim_certification"))
+    dim_certificate_valid_until: Mapped[str | None] = mapped_column(String, default=default_for("dim_certificate_valid_until"))
+    dim_member_party: Mapped[str | None] = mapped_column(String, default=default_for("dim_member_party"))
+    dim_stipend_cap: Mapped[str | None] = mapped_column(String, default=default_for("dim_stipend_cap"))
+    dim_agreement_version: Mapped[str | None] = mapped_column(String, default=default_for("dim_agreement_version"))
+    dim_share_limit: Mapped[str | None] = mapped_column(String, default=default_for("dim_share_limit"))
+    dim_program_period_start: Mapped[str | None] = mapped_column(String, default=default_for("dim_program_period_start"))
+    dim_program_period_end: Mapped[str | None] = mapped_column(String, default=default_for("dim_program_period_end"))
+    dim_bank_reference: Mapped[str | None] = mapped_column(String, default=default_for("dim_bank_reference"))
+    dim_reconciled: Mapped[str | None] = mapped_column(String, default=default_for("dim_reconciled"))
 
     postings: Mapped[list[Posting]] = relationship(lazy="raise", order_by="Posting.id")
 

@@ -162,5 +162,9 @@ CHECK_NAMES = ("duplicate_payment", "amount_above_rule", "payee_outside_program_
 
 
 def run_all(enriched: pl.DataFrame) -> list[Finding]:
-    entries = entry_totals(enriched)
+    return run_on_entries(entry_totals(enriched))
+
+
+def run_on_entries(entries: pl.DataFrame) -> list[Finding]:
+    """The checks over one row per entry shaped like `entry_totals`' (sorted by sequence)."""
     return [finding for check in CHECKS for finding in check(entries)]

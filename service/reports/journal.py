@@ -128,6 +128,12 @@ def from_columns(keys: Sequence[str]) -> list[str]:
     return [] if FROM_METADATA else [k for k in keys if k in COLUMN_OF_KEY]
 
 
+def column_schema(typed: Sequence[str]) -> Schema:
+    """How the keys read from their own columns arrive: limits (MONEY_KEYS) as their text, parsed by
+    `_flatten` as the decoded text always was."""
+    return {f"m_{k}": pl.String if k in MONEY_KEYS else SCHEMA[f"m_{k}"] for k in typed}
+
+
 def _entry_columns(detail: bool, keys: Sequence[str] = ALL_KEYS) -> list[Any]:
     """Without `detail`, memo and hash are not even read (null): 4.5 million hashes are 300 MB; and
     the metadata itself only when a key asked for has no column of its own."""
@@ -198,7 +204,7 @@ def read_all(url: URL, seq: int, as_of_date: date | None, detail: bool = True,
              keys: Sequence[str] = ALL_KEYS) -> pl.DataFrame:
     """The whole journal: four plain table reads through ADBC (Arrow, no Python object per row),
     joined by Polars, which is many times faster than the database joining them row by row."""
-    schema = _ENTRY | {f"m_{k}": SCHEMA[f"m_{k}"] for k in from_columns(keys)}
+    schema = _ENTRY | column_schema(from_columns(keys))
     # The four reads run at once: each waits mostly on the database and the driver (no GIL held),
     # so the journal arrives in the time of its longest table, not of all four in turn.
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="journal-read") as pool:
@@ -235,8 +241,9 @@ def _flatten(frame: pl.DataFrame, detail: bool, keys: Sequence[str] = ALL_KEYS) 
     typed = [k for k in keys if f"m_{k}" in frame.columns]
     decoded = [k for k in keys if k not in typed]
     meta = _decode(frame["metadata"], decoded) if decoded else pl.DataFrame()
-    out = (pl.concat([frame, meta], how="horizontal") if decoded else frame).with_columns(
-        *[_mapped(meta[f"m_{k}"], _minor) for k in MONEY_KEYS if k in decoded],
+    texts = pl.concat([frame, meta], how="horizontal") if decoded else frame
+    out = texts.with_columns(
+        *[_mapped(texts[f"m_{k}"], _minor) for k in MONEY_KEYS if k in keys],
         *[_mapped(meta[f"m_{k}"], _number) for k in NUMBER_KEYS if k in decoded],
         *[pl.lit(None, SCHEMA[f"m_{k}"]).alias(f"m_{k}") for k in ALL_KEYS if k not in keys],
     )

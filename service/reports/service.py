@@ -29,7 +29,7 @@ from service.parties.service import benefit_account_id
 from service.parsing import whole_number
 from service.grievances import audit as grievance_audit
 from service.reports.grievance_figures import figures as grievance_figures
-from service.reports import anomalies, grain, journal, names, publish, statement_rows, statements
+from service.reports import anomalies, audit_frames, grain, journal, names, publish, statement_rows, statements
 from service.reports import tables as kept
 from service.reports import transforms as t
 
@@ -43,6 +43,9 @@ MONEY_FIELDS = {"money_in", "money_out", "to_communities", "to_households", "to_
 FLOW_DIMENSIONS = {"program": "program", "county": "county", "trust": "trust", "period": "period"}
 # The metadata the audit reads (dimensions, reconciliation, the anomaly checks' keys), in journal order:
 # the whole journal's other keys (memo-like ids, purposes, patrol figures) are neither decoded nor joined.
+# The audit's tables from entries, postings and accounts each read at its own grain (reports/audit_frames.py);
+# False: from every posting joined with its entry's metadata and its account (the oracle; tests compare both).
+AUDIT_PER_ENTRY = True
 AUDIT_KEYS = tuple(k for k in journal.ALL_KEYS if k in {*t.DIMENSION_KEYS, *t.RECONCILIATION_KEYS, *anomalies.KEYS})
 
 
@@ -211,8 +214,8 @@ def transparency_table(doc: dict[str, Any]) -> list[dict[str, Any]]:
 # --- audit ------------------------------------------------------------------------------------
 
 
-def _flows_doc(frame: pl.DataFrame, by: str | None) -> dict[str, Any]:
-    links = t.flows(frame, by).to_dicts()
+def _flows_doc(flows: pl.DataFrame, by: str | None) -> dict[str, Any]:
+    links = flows.to_dicts()
     nodes = sorted({l["source"] for l in links} | {l["target"] for l in links})
     index = {n: i for i, n in enumerate(nodes)}
     return {
@@ -251,15 +254,31 @@ def _whole_journal(url: URL, seq: int, as_of_date: date | None) -> pl.DataFrame:
 
 def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | None) -> dict[str, Any]:
     """Everything the audit computes from the journal (in a worker thread)."""
-    frame = _whole_journal(url, seq, as_of_date)
-    tb = t.trial_balance(frame)
+    # The older path, kept as the oracle (every posting enriched); also taken when a key has no column.
+    if not AUDIT_PER_ENTRY or journal.FROM_METADATA or not set(AUDIT_KEYS) <= set(journal.COLUMN_OF_KEY):
+        frame = _whole_journal(url, seq, as_of_date)
+        return _audit_doc(t.trial_balance(frame), t.flows(frame, flows_by), t.reconciliation(frame),
+                          anomalies.run_all(frame), flows_by)
+    entries, postings, accounts = audit_frames.read(url, seq, as_of_date, CURRENCY, AUDIT_KEYS)
+    per_entry = audit_frames.per_entry(entries, postings, accounts)
+    del entries
+    findings = anomalies.run_on_entries(per_entry.sort("sequence"))
+    if flows_by in ("county", "trust", "period"):
+        per_entry = audit_frames.with_dimensions(per_entry)
+    return _audit_doc(audit_frames.trial_balance(postings, accounts, CURRENCY),
+                      audit_frames.flows(per_entry, postings, accounts, flows_by),
+                      audit_frames.reconciliation(per_entry), findings, flows_by)
+
+
+def _audit_doc(tb: pl.DataFrame, flows: pl.DataFrame, reconciliation: pl.DataFrame,
+               findings: list[anomalies.Finding], flows_by: str | None) -> dict[str, Any]:
     debits, credits = int(tb["debits"].sum() or 0), int(tb["credits"].sum() or 0)
     return {
         "trial_balance": {"accounts": fmt_money_rows(tb.drop("net")), "total_debits": money.format(debits),
                           "total_credits": money.format(credits), "balanced": debits == credits},
-        "flows": _flows_doc(frame, flows_by),
-        "reconciliation": [fmt_money(r) for r in t.reconciliation(frame).to_dicts()],
-        "findings": anomalies.run_all(frame),
+        "flows": _flows_doc(flows, flows_by),
+        "reconciliation": [fmt_money(r) for r in reconciliation.to_dicts()],
+        "findings": findings,
     }
 
 

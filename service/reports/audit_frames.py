@@ -1,0 +1,190 @@
+"""The audit's tables computed per entry and per account, not per posting.
+
+The older path (`journal.read_all` + `transforms.enrich`, kept as the oracle) joins every entry's
+metadata and every account's and party's columns to every posting: at ten million postings that frame
+is most of the audit's time and memory. Here each table is read once at its own grain:
+
+- entries: one row each, the metadata keys the audit reads from their typed columns (no JSON);
+- postings: four integer columns (entry, id, account, amount) and nothing else;
+- accounts with their party and the party's parent: one row per account, where each account's node in
+  the flows, county, trust and payee division are worked out once.
+
+Postings are summed per entry (money moved, the payee's division, the flows' source account) and per
+account (trial balance) and only those sums meet the entries. Every figure is the one the oracle
+computes: tests/reports/test_audit_frames.py compares the two on the demo ledger and planted anomalies.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Select, select
+from sqlalchemy.engine import URL
+
+from service.arrow import Schema, read_query
+from service.ledger.models import Account, EntryStatus, JournalEntry, Posting
+from service.parties.models import Party
+from service.reports import journal
+from service.reports import transforms as t
+
+_ENTRY: Schema = {"entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
+                  "entered_by": pl.Int64, "approved_by": pl.Int64, "reversal_of_id": pl.Int64}
+_POSTING: Schema = {"posting_id": pl.Int64, "entry_id": pl.Int64, "account_id": pl.Int64, "amount": pl.Int64}
+_ACCOUNT: Schema = {"account_id": pl.Int64, "account_code": pl.String, "account_kind": pl.String,
+                    "account_county": pl.String, "account_trust_id": pl.Int64, "party_id": pl.Int64}
+_PARTY: Schema = {"party_id": pl.Int64, "party_kind": pl.String, "party_county": pl.String,
+                  "party_division": pl.String, "parent_id": pl.Int64}
+
+
+def _entries_query(seq: int, as_of_date: date | None, keys: tuple[str, ...]) -> Select:
+    e = JournalEntry
+    q = select(e.id, e.sequence, e.kind, e.effective_date, e.entered_by, e.approved_by, e.reversal_of_id,
+               *[getattr(e, journal.COLUMN_OF_KEY[k]) for k in keys]
+               ).where(e.status == EntryStatus.POSTED, e.sequence <= seq)
+    return q if as_of_date is None else q.where(e.effective_date <= as_of_date)
+
+
+def read(url: URL, seq: int, as_of_date: date | None, currency: str,
+         keys: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entries with their `keys` as m_<key>, postings in `currency` of those entries, accounts with
+    their party and its parent); the four reads at once, as `journal.read_all` does."""
+    entry_schema = _ENTRY | journal.column_schema(keys)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-read") as pool:
+        entries = pool.submit(read_query, url, _entries_query(seq, as_of_date, keys), entry_schema)
+        postings = pool.submit(read_query, url, select(Posting.id, Posting.entry_id, Posting.account_id,
+                                                       Posting.amount).where(Posting.currency == currency), _POSTING)
+        accounts = pool.submit(read_query, url, select(Account.id, Account.code, Account.kind, Account.county_code,
+                                                       Account.trust_id, Account.party_id), _ACCOUNT)
+        parties = pool.submit(read_query, url, select(Party.id, Party.kind, Party.county_code, Party.division_code,
+                                                      Party.parent_id), _PARTY)
+        e, p = entries.result(), postings.result()
+        a = _accounts(accounts.result(), parties.result())
+    p = p.join(e.select("entry_id"), on="entry_id", how="semi")
+    e = e.join(p.select("entry_id").unique(), on="entry_id", how="semi")  # the oracle sees entries by their postings
+    typed = [k for k in keys if k in journal.MONEY_KEYS]
+    e = e.with_columns(*[journal._mapped(e[f"m_{k}"], journal._minor) for k in typed])
+    return e, p, a
+
+
+def _accounts(accounts: pl.DataFrame, parties: pl.DataFrame) -> pl.DataFrame:
+    """Per account: what the oracle joins to each of its postings, worked out once."""
+    parents = parties.select(parent_id="party_id", parent_kind="party_kind", parent_division="party_division")
+    a = accounts.join(parties, on="party_id", how="left").join(parents, on="parent_id", how="left")
+    is_village, parent_is_village = pl.col("party_kind") == "community", pl.col("parent_kind") == "community"
+    a = a.with_columns(
+        village_id=pl.when(is_village).then(pl.col("party_id")).when(parent_is_village).then(pl.col("parent_id")),
+        village_division=pl.when(is_village).then(pl.col("party_division"))
+        .when(parent_is_village).then(pl.col("parent_division")),
+    )
+    a = a.with_columns(
+        target=t.node_label(pl.col("account_kind"), pl.col("account_code"), pl.col("party_kind"), pl.col("village_id")),
+        payee_where=pl.coalesce("party_division", "village_division", "party_county"),
+    )
+    # The flows' nodes as numbers (households share their village's): grouped as integers, named at the end.
+    return a.with_columns(target_id=pl.col("target").rank("dense")).select(
+        "account_id", "account_code", "account_kind", "account_county", "account_trust_id", "target", "target_id",
+        "payee_where")
+
+
+def per_entry(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """One row per entry: `transforms.enrich`'s entry-level columns, the money it moved (sum of debits),
+    the payee's division (its first beneficiary posting's) and the flows' source (largest debit)."""
+    legs = postings.join(accounts.select("account_id", "account_kind", "account_county", "account_trust_id",
+                                         "payee_where"), on="account_id", how="left")
+    beneficiary = pl.col("account_kind") == "beneficiary"
+    sums = legs.group_by("entry_id").agg(
+        moved=pl.col("amount").clip(lower_bound=0).sum(),
+        payee_division=pl.col("payee_where").filter(beneficiary).sort_by(pl.col("posting_id").filter(beneficiary))
+        .first(),
+        entry_county=pl.col("account_county").max(),
+        entry_trust=pl.col("account_trust_id").max().cast(pl.String),
+    )
+    source = (
+        legs.filter(pl.col("amount") > 0).sort(["entry_id", "amount", "posting_id"], descending=[False, True, False])
+        .group_by("entry_id", maintain_order=True).agg(source_id=pl.col("account_id").first())
+    )
+    return _enriched(entries).join(sums, on="entry_id", how="left").join(source, on="entry_id", how="left")
+
+
+def _enriched(entries: pl.DataFrame) -> pl.DataFrame:
+    """`transforms.enrich` on entries: a reversal takes the metadata and date of the entry it reverses."""
+    carried = [c for c in [*t.META_COLS, "attributed_date"] if c in entries.columns or c == "attributed_date"]
+    reversed_ids = entries.select(pl.col("reversal_of_id").drop_nulls().unique())
+    out = entries.with_columns(attributed_date=pl.col("effective_date"))
+    if reversed_ids.height:
+        originals = (out.join(reversed_ids.rename({"reversal_of_id": "entry_id"}), on="entry_id", how="semi")
+                     .select("entry_id", *carried)
+                     .rename({"entry_id": "reversal_of_id", **{c: f"{c}_orig" for c in carried}}))
+        out = out.join(originals, on="reversal_of_id", how="left").with_columns(
+            [pl.when(pl.col("reversal_of_id").is_not_null()).then(pl.col(f"{c}_orig")).otherwise(pl.col(c)).alias(c)
+             for c in carried]
+        ).drop([f"{c}_orig" for c in carried])
+    return out.with_columns(
+        effective_kind=pl.when(pl.col("kind") == "reversal").then(pl.col("m_reverses_kind").fill_null("reversal"))
+        .otherwise(pl.col("kind")),
+        program=pl.col("m_program_id"),
+        is_reversed=pl.col("entry_id").is_in(reversed_ids["reversal_of_id"].implode()),
+    )
+
+
+def with_dimensions(entries: pl.DataFrame) -> pl.DataFrame:
+    """County, trust and period as `enrich` names them (they need the entry's postings' accounts)."""
+    return entries.with_columns(
+        county=pl.coalesce(pl.col("m_county_code"), pl.col("entry_county")),
+        trust=pl.coalesce(pl.col("m_trust_id"), pl.col("entry_trust")),
+        period=pl.coalesce(pl.col("m_period"), pl.col("attributed_date").dt.strftime("%Y")),
+    )
+
+
+def trial_balance(postings: pl.DataFrame, accounts: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """`transforms.trial_balance`, summed per account before the account's columns are joined."""
+    sums = postings.group_by("account_id").agg(
+        debits=pl.col("amount").clip(lower_bound=0).sum(),
+        credits=(-pl.col("amount")).clip(lower_bound=0).sum(),
+        net=pl.col("amount").sum(),
+    )
+    return (
+        sums.join(accounts.select("account_id", "account_code", "account_kind"), on="account_id", how="left")
+        .with_columns(currency=pl.lit(currency))
+        .select("account_id", "account_code", "account_kind", "currency", "debits", "credits", "net")
+        .with_columns(balance=pl.when(pl.col("account_kind") == "source").then(pl.col("net")).otherwise(-pl.col("net")))
+        .sort("account_code")
+    )
+
+
+def flows(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame, by: str | None) -> pl.DataFrame:
+    """`transforms.flows`: each credit, from its entry's largest debit's account to the credited
+    account's node, summed per (by, source, target) with accounts and nodes as numbers, named after."""
+    dims = [by] if by else []
+    sources = entries.select("entry_id", "source_id", *dims).filter(pl.col("source_id").is_not_null())
+    legs = (postings.filter(pl.col("amount") < 0).select("entry_id", "account_id", "amount")
+            .join(sources, on="entry_id", how="inner")
+            .join(accounts.select("account_id", "target_id"), on="account_id", how="left"))
+    summed = legs.group_by(*dims, "source_id", "target_id").agg(
+        amount=(-pl.col("amount")).sum(), entries=pl.col("entry_id").n_unique())
+    codes = accounts.select(source_id="account_id", source="account_code")
+    names = accounts.select("target_id", "target").unique("target_id")
+    keys = [*dims, "source", "target"]
+    return (
+        summed.join(codes, on="source_id", how="left").join(names, on="target_id", how="left")
+        .select(*keys, "amount", "entries").filter(pl.col("amount") != 0).sort(keys)
+    )
+
+
+def reconciliation(entries: pl.DataFrame) -> pl.DataFrame:
+    """`transforms.reconciliation` on entries (each entry's amount is the money it moved)."""
+    payouts = entries.filter(pl.col("effective_kind").is_in(["payment", "stipend", "disbursement", "distribution"])
+                             & (pl.col("kind") != "reversal"))
+    status = (
+        pl.when(pl.col("is_reversed")).then(pl.lit("reversed"))
+        .when(pl.col("m_reconciled").is_in(["true", "1", "yes"])).then(pl.lit("reconciled"))
+        .when(pl.col("m_bank_reference").is_not_null()).then(pl.lit("paid_out"))
+        .otherwise(pl.lit("awaiting_bank_reference"))
+    )
+    return (
+        payouts.with_columns(status=status)
+        .group_by("kind", "status").agg(entries=pl.len().cast(pl.Int64), amount=pl.col("moved").sum())
+        .sort("kind", "status")
+    )
