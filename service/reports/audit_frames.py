@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, select
+
+from sqlalchemy import ColumnElement, Select, case, null, or_, select
 from sqlalchemy.engine import URL
 
 from service.arrow import Schema, read_query
@@ -38,21 +40,52 @@ _PARTY: Schema = {"party_id": pl.Int64, "party_kind": pl.String, "party_county":
                   "party_division": pl.String, "parent_id": pl.Int64}
 
 
+# Keys a check reads only beside another key (a finding's facts): read only where that key is set.
+# Every payment and stipend carries a rule text, which the checks look at only where a limit is broken.
+ONLY_WITH = {"rule": "rule_max", "member_party_id": "stipend_cap", "certification_id": "certificate_valid_until",
+             "agreement_version": "share_limit"}
+
+
+def _key_column(key: str) -> ColumnElement[Any]:
+    e, column = JournalEntry, getattr(JournalEntry, journal.COLUMN_OF_KEY[key])
+    if key not in ONLY_WITH:
+        return column
+    beside = getattr(e, journal.COLUMN_OF_KEY[ONLY_WITH[key]])
+    return case((beside.is_not(None), column), else_=null()).label(column.key)
+
+
+# Keys nearly every entry carries (the flows' dimensions, the duplicate check's payee): read with the
+# entries. The others are read apart, only for the entries that carry one: a column of 4.5 million
+# nulls costs as much to fetch as a column of values.
+COMMON = ("county_code", "period", "program_id", "trust_id", "payee_party_id")
+
+
 def _entries_query(seq: int, as_of_date: date | None, keys: tuple[str, ...]) -> Select:
     e = JournalEntry
     q = select(e.id, e.sequence, e.kind, e.effective_date, e.entered_by, e.approved_by, e.reversal_of_id,
-               *[getattr(e, journal.COLUMN_OF_KEY[k]) for k in keys]
-               ).where(e.status == EntryStatus.POSTED, e.sequence <= seq)
+               *[_key_column(k) for k in keys]).where(e.status == EntryStatus.POSTED, e.sequence <= seq)
+    return q if as_of_date is None else q.where(e.effective_date <= as_of_date)
+
+
+def _rare_query(seq: int, as_of_date: date | None, keys: tuple[str, ...]) -> Select:
+    e = JournalEntry
+    q = select(e.id, *[_key_column(k) for k in keys]).where(
+        e.status == EntryStatus.POSTED, e.sequence <= seq,
+        or_(*[getattr(e, journal.COLUMN_OF_KEY[k]).is_not(None) for k in keys if k not in ONLY_WITH]))
     return q if as_of_date is None else q.where(e.effective_date <= as_of_date)
 
 
 def read(url: URL, seq: int, as_of_date: date | None, currency: str,
          keys: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(entries with their `keys` as m_<key>, postings in `currency` of those entries, accounts with
-    their party and its parent); the four reads at once, as `journal.read_all` does."""
-    entry_schema = _ENTRY | journal.column_schema(keys)
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="audit-read") as pool:
-        entries = pool.submit(read_query, url, _entries_query(seq, as_of_date, keys), entry_schema)
+    their party and its parent); the reads at once, as `journal.read_all` does."""
+    common = tuple(k for k in keys if k in COMMON)
+    rare = tuple(k for k in keys if k not in COMMON)
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="audit-read") as pool:
+        entries = pool.submit(read_query, url, _entries_query(seq, as_of_date, common),
+                              _ENTRY | journal.column_schema(common))
+        extra = pool.submit(read_query, url, _rare_query(seq, as_of_date, rare),
+                            {"entry_id": pl.Int64} | journal.column_schema(rare)) if rare else None
         postings = pool.submit(read_query, url, select(Posting.id, Posting.entry_id, Posting.account_id,
                                                        Posting.amount).where(Posting.currency == currency), _POSTING)
         accounts = pool.submit(read_query, url, select(Account.id, Account.code, Account.kind, Account.county_code,
@@ -60,6 +93,8 @@ def read(url: URL, seq: int, as_of_date: date | None, currency: str,
         parties = pool.submit(read_query, url, select(Party.id, Party.kind, Party.county_code, Party.division_code,
                                                       Party.parent_id), _PARTY)
         e, p = entries.result(), postings.result()
+        if extra is not None:
+            e = e.join(extra.result(), on="entry_id", how="left")
         a = _accounts(accounts.result(), parties.result())
     p = p.join(e.select("entry_id"), on="entry_id", how="semi")
     e = e.join(p.select("entry_id").unique(), on="entry_id", how="semi")  # the oracle sees entries by their postings
@@ -91,16 +126,22 @@ def _accounts(accounts: pl.DataFrame, parties: pl.DataFrame) -> pl.DataFrame:
 def per_entry(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     """One row per entry: `transforms.enrich`'s entry-level columns, the money it moved (sum of debits),
     the payee's division (its first beneficiary posting's) and the flows' source (largest debit)."""
-    legs = postings.join(accounts.select("account_id", "account_kind", "account_county", "account_trust_id",
-                                         "payee_where"), on="account_id", how="left")
+    # Accounts' text as numbers while postings are summed (a county's rank keeps max() the same), named after.
+    county_rank = pl.col("account_county").rank("dense").cast(pl.Int64)
+    codes = accounts.select("account_id", "account_kind", "account_trust_id", county_rank=county_rank)
+    legs = postings.join(codes, on="account_id", how="left")
     beneficiary = pl.col("account_kind") == "beneficiary"
     sums = legs.group_by("entry_id").agg(
         moved=pl.col("amount").clip(lower_bound=0).sum(),
-        payee_division=pl.col("payee_where").filter(beneficiary).sort_by(pl.col("posting_id").filter(beneficiary))
+        payee_account=pl.col("account_id").filter(beneficiary).sort_by(pl.col("posting_id").filter(beneficiary))
         .first(),
-        entry_county=pl.col("account_county").max(),
+        county_rank=pl.col("county_rank").max(),
         entry_trust=pl.col("account_trust_id").max().cast(pl.String),
     )
+    counties = accounts.select(county_rank=county_rank, entry_county="account_county").unique("county_rank")
+    payees = accounts.select(payee_account="account_id", payee_division="payee_where")
+    sums = (sums.join(counties, on="county_rank", how="left").join(payees, on="payee_account", how="left")
+            .drop("county_rank", "payee_account"))
     source = (
         legs.filter(pl.col("amount") > 0).sort(["entry_id", "amount", "posting_id"], descending=[False, True, False])
         .group_by("entry_id", maintain_order=True).agg(source_id=pl.col("account_id").first())
