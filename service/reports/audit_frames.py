@@ -123,30 +123,66 @@ def _accounts(accounts: pl.DataFrame, parties: pl.DataFrame) -> pl.DataFrame:
         "payee_where")
 
 
+def lookup(table: pl.DataFrame, key: str, ids: pl.Series) -> pl.DataFrame:
+    """`table`'s other columns for each of `ids` (its `key` values), in the order of `ids`. Ids are
+    dense (database sequences): the rows are taken by position, where a hash join of ten million
+    postings with their accounts cost ten times more; sparse ids fall back to the join."""
+    top = max(int(table.select(pl.col(key).max().fill_null(0)).item()), int(ids.max() or 0)) + 1  # type: ignore[arg-type]
+    if top > 4 * max(table.height, len(ids)) + 1024:
+        return ids.rename(key).to_frame().join(table, on=key, how="left", maintain_order="left").drop(key)
+    dense = pl.DataFrame({key: pl.arange(0, top, eager=True, dtype=pl.Int64)}).join(
+        table, on=key, how="left", maintain_order="left")
+    return dense.select(pl.exclude(key).gather(ids))
+
+
+def in_posting_order(postings: pl.DataFrame) -> pl.DataFrame:
+    """Postings by id (a no-op for a table read in order), each entry's together marked so where it is
+    (postings are written entry by entry): summing per entry then takes the sorted path."""
+    out = postings.sort("posting_id")
+    return out.with_columns(pl.col("entry_id").set_sorted()) if out["entry_id"].is_sorted() else out
+
+
 def per_entry(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     """One row per entry: `transforms.enrich`'s entry-level columns, the money it moved (sum of debits),
-    the payee's division (its first beneficiary posting's) and the flows' source (largest debit)."""
+    the payee's division (its first beneficiary posting's) and the flows' source (largest debit).
+    `postings` in posting order (`in_posting_order`)."""
     # Accounts' text as numbers while postings are summed (a county's rank keeps max() the same), named after.
     county_rank = pl.col("account_county").rank("dense").cast(pl.Int64)
-    codes = accounts.select("account_id", "account_kind", "account_trust_id", county_rank=county_rank)
-    legs = postings.join(codes, on="account_id", how="left")
-    beneficiary = pl.col("account_kind") == "beneficiary"
-    sums = legs.group_by("entry_id").agg(
-        moved=pl.col("amount").clip(lower_bound=0).sum(),
-        payee_account=pl.col("account_id").filter(beneficiary).sort_by(pl.col("posting_id").filter(beneficiary))
-        .first(),
-        county_rank=pl.col("county_rank").max(),
-        entry_trust=pl.col("account_trust_id").max().cast(pl.String),
-    )
-    counties = accounts.select(county_rank=county_rank, entry_county="account_county").unique("county_rank")
-    payees = accounts.select(payee_account="account_id", payee_division="payee_where")
-    sums = (sums.join(counties, on="county_rank", how="left").join(payees, on="payee_account", how="left")
-            .drop("county_rank", "payee_account"))
+    codes = accounts.select("account_id", is_payee=pl.col("account_kind") == "beneficiary",
+                            account_trust_id="account_trust_id", county_rank=county_rank)
+    legs = pl.concat([postings, lookup(codes, "account_id", postings["account_id"])], how="horizontal")
+    sums = legs.group_by("entry_id", maintain_order=True).agg(
+        moved=pl.col("amount").clip(lower_bound=0).sum(), county_rank=pl.col("county_rank").max(),
+        entry_trust=pl.col("account_trust_id").max())
+    # first in posting order: the oracle's frame is in posting order
+    payee = legs.filter(pl.col("is_payee")).group_by("entry_id").agg(payee_account=pl.col("account_id").first())
     source = (
         legs.filter(pl.col("amount") > 0).sort(["entry_id", "amount", "posting_id"], descending=[False, True, False])
         .group_by("entry_id", maintain_order=True).agg(source_id=pl.col("account_id").first())
     )
-    return _enriched(entries).join(sums, on="entry_id", how="left").join(source, on="entry_id", how="left")
+    out = _beside(by_id(entries), sums)
+    ids = out["entry_id"]
+    out = pl.concat([out, lookup(payee, "entry_id", ids), lookup(source, "entry_id", ids)], how="horizontal")
+    counties = accounts.select(county_rank=county_rank, entry_county="account_county").unique("county_rank")
+    payees = accounts.select(payee_account="account_id", payee_division="payee_where")
+    out = pl.concat([out.drop("county_rank"), lookup(counties.drop_nulls("county_rank"), "county_rank", out["county_rank"]),
+                     lookup(payees, "payee_account", out["payee_account"])], how="horizontal")
+    return _enriched(out.drop("payee_account").with_columns(pl.col("entry_trust").cast(pl.String)))
+
+
+def by_id(entries: pl.DataFrame) -> pl.DataFrame:
+    """Entries by id (read in that order, unless rows were moved by an update)."""
+    if entries["entry_id"].is_sorted():
+        return entries.with_columns(pl.col("entry_id").set_sorted())
+    return entries.sort("entry_id")
+
+
+def _beside(entries: pl.DataFrame, sums: pl.DataFrame) -> pl.DataFrame:
+    """Entries with their sums: side by side when both hold the same entries in the same order (postings
+    read in order), else joined."""
+    if entries["entry_id"].equals(sums["entry_id"]):
+        return pl.concat([entries, sums.drop("entry_id")], how="horizontal")
+    return entries.join(sums, on="entry_id", how="left")
 
 
 def _enriched(entries: pl.DataFrame) -> pl.DataFrame:
@@ -200,9 +236,10 @@ def flows(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame,
     account's node, summed per (by, source, target) with accounts and nodes as numbers, named after."""
     dims = [by] if by else []
     sources = entries.select("entry_id", "source_id", *dims).filter(pl.col("source_id").is_not_null())
-    legs = (postings.filter(pl.col("amount") < 0).select("entry_id", "account_id", "amount")
-            .join(sources, on="entry_id", how="inner")
-            .join(accounts.select("account_id", "target_id"), on="account_id", how="left"))
+    credits = postings.filter(pl.col("amount") < 0).select("entry_id", "account_id", "amount")
+    legs = pl.concat([credits, lookup(accounts.select("account_id", "target_id"), "account_id", credits["account_id"]),
+                      lookup(sources, "entry_id", credits["entry_id"])], how="horizontal"
+                     ).filter(pl.col("source_id").is_not_null())
     summed = legs.group_by(*dims, "source_id", "target_id").agg(
         amount=(-pl.col("amount")).sum(), entries=pl.col("entry_id").n_unique())
     codes = accounts.select(source_id="account_id", source="account_code")

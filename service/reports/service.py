@@ -260,6 +260,7 @@ def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | N
         return _audit_doc(t.trial_balance(frame), t.flows(frame, flows_by), t.reconciliation(frame),
                           anomalies.run_all(frame), flows_by)
     entries, postings, accounts = audit_frames.read(url, seq, as_of_date, CURRENCY, AUDIT_KEYS)
+    postings = audit_frames.in_posting_order(postings)
     per_entry = audit_frames.per_entry(entries, postings, accounts)
     del entries
     findings = anomalies.run_on_entries(per_entry.sort("sequence"))
