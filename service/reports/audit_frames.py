@@ -94,13 +94,20 @@ def read(url: URL, seq: int, as_of_date: date | None, currency: str,
                                                       Party.parent_id), _PARTY)
         e, p = entries.result(), postings.result()
         if extra is not None:
-            e = e.join(extra.result(), on="entry_id", how="left")
+            e = _with_rare(e, extra.result())
         a = _accounts(accounts.result(), parties.result())
-    p = p.join(e.select("entry_id"), on="entry_id", how="semi")
-    e = e.join(p.select("entry_id").unique(), on="entry_id", how="semi")  # the oracle sees entries by their postings
+    p = p.filter(members(e["entry_id"], p["entry_id"]))
+    e = e.filter(members(p["entry_id"], e["entry_id"]))  # the oracle sees entries by their postings
     typed = [k for k in keys if k in journal.MONEY_KEYS]
     e = e.with_columns(*[journal._mapped(e[f"m_{k}"], journal._minor) for k in typed])
     return e, p, a
+
+
+def _with_rare(entries: pl.DataFrame, rare: pl.DataFrame) -> pl.DataFrame:
+    """The rarer keys beside each entry (null where it has none: no join when no entry has any)."""
+    if rare.height:
+        return entries.join(rare, on="entry_id", how="left", maintain_order="left")
+    return entries.with_columns(*[pl.lit(None, dtype).alias(c) for c, dtype in rare.schema.items() if c != "entry_id"])
 
 
 def _accounts(accounts: pl.DataFrame, parties: pl.DataFrame) -> pl.DataFrame:
@@ -133,6 +140,17 @@ def lookup(table: pl.DataFrame, key: str, ids: pl.Series) -> pl.DataFrame:
     dense = pl.DataFrame({key: pl.arange(0, top, eager=True, dtype=pl.Int64)}).join(
         table, on=key, how="left", maintain_order="left")
     return dense.select(pl.exclude(key).gather(ids))
+
+
+def members(keys: pl.Series, ids: pl.Series) -> pl.Series:
+    """For each of `ids`: is it among `keys`? Dense ids: a flag per id set by position (semi joins of ten
+    million postings with their entries held gigabytes of hash tables); sparse ones: a hash look-up."""
+    keys = keys.drop_nulls()
+    top = max(int(keys.max() or 0), int(ids.max() or 0)) + 1  # type: ignore[arg-type]
+    if top > 4 * max(len(keys), len(ids)) + 1024:
+        return ids.is_in(keys.implode()).fill_null(False)
+    flags = pl.repeat(False, top, dtype=pl.Boolean, eager=True).scatter(keys, True)
+    return flags.gather(ids).fill_null(False)
 
 
 def in_posting_order(postings: pl.DataFrame) -> pl.DataFrame:
