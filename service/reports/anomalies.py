@@ -45,8 +45,10 @@ def entry_totals(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _live_payouts(entries: pl.DataFrame, kinds: list[str] = PAYOUT_KINDS) -> pl.DataFrame:
-    return entries.filter(pl.col("kind").is_in(kinds) & ~pl.col("is_reversed"))
+def _live_payouts(entries: pl.DataFrame, kinds: list[str] = PAYOUT_KINDS) -> pl.LazyFrame:
+    """Lazy: each check then reads only its own columns of a province's millions of entries (an eager
+    filter copied every column of nearly every entry, once per check)."""
+    return entries.lazy().filter(pl.col("kind").is_in(kinds) & ~pl.col("is_reversed"))
 
 
 def duplicates(entries: pl.DataFrame) -> list[Finding]:
@@ -54,7 +56,7 @@ def duplicates(entries: pl.DataFrame) -> list[Finding]:
     groups = (
         _live_payouts(entries, ["payment"]).drop_nulls(keys)
         .group_by(keys).agg(pl.col("sequence").sort(), pl.col("moved").sum()).filter(pl.col("sequence").list.len() > 1)
-        .sort(keys)
+        .sort(keys).collect()
     )
     return [
         Finding("duplicate_payment",
@@ -66,7 +68,8 @@ def duplicates(entries: pl.DataFrame) -> list[Finding]:
 
 
 def above_rule(entries: pl.DataFrame) -> list[Finding]:
-    rows = _live_payouts(entries).filter(pl.col("m_rule_max").is_not_null() & (pl.col("moved") > pl.col("m_rule_max")))
+    rows = _live_payouts(entries).filter(pl.col("m_rule_max").is_not_null() & (pl.col("moved") > pl.col("m_rule_max"))
+                                         ).collect()
     return [
         Finding("amount_above_rule",
                 f"{money.format(r['moved'])} paid where the program rule allows at most {money.format(r['m_rule_max'])}",
@@ -79,7 +82,7 @@ def outside_area(entries: pl.DataFrame) -> list[Finding]:
     rows = _live_payouts(entries).filter(
         pl.col("m_program_area").is_not_null()
         & ~pl.col("payee_division").fill_null("").str.starts_with(pl.col("m_program_area"))
-    )
+    ).collect()
     return [
         Finding("payee_outside_program_area",
                 f"payee in division {r['payee_division'] or 'unknown'} is outside the program area {r['m_program_area']}",
@@ -99,7 +102,7 @@ def self_approved(entries: pl.DataFrame) -> list[Finding]:
 
 def after_certificate_expiry(entries: pl.DataFrame) -> list[Finding]:
     rows = _live_payouts(entries).filter(pl.col("m_certificate_valid_until").is_not_null()).filter(
-        pl.col("effective_date").dt.strftime("%Y-%m-%d") > pl.col("m_certificate_valid_until"))
+        pl.col("effective_date").dt.strftime("%Y-%m-%d") > pl.col("m_certificate_valid_until")).collect()
     return [
         Finding("paid_after_certificate_expired",
                 f"paid on {r['effective_date']} but certificate {r['m_certification_id']} expired "
@@ -114,7 +117,7 @@ def stipend_above_cap(entries: pl.DataFrame) -> list[Finding]:
     groups = (
         _live_payouts(entries, ["stipend"]).filter(pl.col("m_stipend_cap").is_not_null()).drop_nulls(keys)
         .group_by(keys).agg(pl.col("sequence").sort(), pl.col("moved").sum(), cap=pl.col("m_stipend_cap").min())
-        .filter(pl.col("moved") > pl.col("cap")).sort(keys)
+        .filter(pl.col("moved") > pl.col("cap")).sort(keys).collect()
     )
     return [
         Finding("stipend_above_cap",
@@ -127,7 +130,7 @@ def stipend_above_cap(entries: pl.DataFrame) -> list[Finding]:
 
 def beyond_share(entries: pl.DataFrame) -> list[Finding]:
     rows = _live_payouts(entries, ["disbursement", "distribution"]).filter(
-        pl.col("m_share_limit").is_not_null() & (pl.col("moved") > pl.col("m_share_limit")))
+        pl.col("m_share_limit").is_not_null() & (pl.col("moved") > pl.col("m_share_limit"))).collect()
     return [
         Finding("disbursement_beyond_share",
                 f"{money.format(r['moved'])} paid out where agreement {r['m_agreement_id']} "
@@ -144,7 +147,7 @@ def outside_period(entries: pl.DataFrame) -> list[Finding]:
     rows = _live_payouts(entries).filter(
         (pl.col("m_program_period_start").is_not_null() & (day < pl.col("m_program_period_start")))
         | (pl.col("m_program_period_end").is_not_null() & (day > pl.col("m_program_period_end")))
-    )
+    ).collect()
     return [
         Finding("outside_program_period",
                 f"effective {r['effective_date']} is outside the program period "
