@@ -25,7 +25,7 @@ from typing import Any
 TEXT: dict[str, str] = {
     "dim_county": "county_code", "dim_program": "program_id", "dim_period": "period", "dim_trust": "trust_id",
     "dim_agreement": "agreement_id", "dim_reverses_kind": "reverses_kind",
-    # What the audit's anomaly checks and reconciliation read (migration 0016): with these, the audit
+    # What the audit's anomaly checks and reconciliation read (migration 0017): with these, the audit
     # reads no metadata JSON. Limits (rule_max, stipend_cap, share_limit) are kept as their text too:
     # the reports parse them to minor units as they always did, so a malformed limit still reads as absent.
     "dim_rule": "rule", "dim_rule_max": "rule_max", "dim_program_area": "program_area",
@@ -39,7 +39,7 @@ TEXT: dict[str, str] = {
 NUMBER: dict[str, str] = {"dim_payee_party": "payee_party_id", "dim_patrol_days": "patrol_days",
                           "dim_incidents": "incidents"}
 COLUMNS: dict[str, str] = {**TEXT, **NUMBER}
-# Added by migration 0016 for the audit (no other report reads them).
+# Added by migration 0017 for the audit (no other report reads them).
 AUDIT_ONLY = ("dim_rule", "dim_rule_max", "dim_program_area", "dim_certification", "dim_certificate_valid_until",
               "dim_member_party", "dim_stipend_cap", "dim_agreement_version", "dim_share_limit",
               "dim_program_period_start", "dim_program_period_end", "dim_bank_reference", "dim_reconciled")
@@ -104,7 +104,7 @@ BACKFILL_CHUNK = 20_000
 
 
 def backfill(conn: Any, only: Sequence[str] | None = None) -> None:
-    """Fill the columns of entries written before them (migrations 0009, 0016; bulk loads that bypass the
+    """Fill the columns of entries written before them (migrations 0009, 0017; bulk loads that bypass the
     column defaults), from their metadata, with the same functions. Posted entries are protected by
     the append-only trigger: it is lifted for this one update of derived columns, inside the caller's
     transaction, and put back. `conn` is a synchronous SQLAlchemy connection. `only`: these columns

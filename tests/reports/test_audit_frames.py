@@ -1,6 +1,6 @@
 """The audit computed per entry and per account (reports/audit_frames.py) is byte for byte the audit
 computed from every posting enriched with its entry's metadata (the oracle), on the demo ledger and
-on the planted anomalies; and the audit's typed columns (migration 0016) hold what the metadata says."""
+on the planted anomalies; and the audit's typed columns (migration 0017) hold what the metadata says."""
 
 from __future__ import annotations
 
