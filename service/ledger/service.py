@@ -516,8 +516,8 @@ _POSTING_COLUMNS = ("entry_id", "account_id", "currency", "amount")
 
 async def _insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     """Insert new entries, their report dimensions filled from the metadata; their ids in order."""
-    if len(rows) > 1:
-        return await insert_ids(session, JournalEntry, rows)  # the column defaults fill the dimensions
+    if len(rows) > 1:  # dimensions computed once per row (the column defaults would decode them once per column)
+        return await insert_ids(session, JournalEntry, [{**r, **dimensions.columns(r["metadata"])} for r in rows])
     driver = await Driver.of(session)
     names = [*rows[0], *dimensions.COLUMNS]
     stmt = fixed(driver.dialect, ("insert_entry", tuple(names)), lambda: insert(_ENTRIES).values(
