@@ -59,8 +59,9 @@ def upgrade() -> None:
 
 
 def backfill(conn: sa.Connection) -> None:
-    """Fill the dimension columns of existing entries from their metadata (the write path's function)."""
-    dimensions.backfill(conn)
+    """Fill the dimension columns of existing entries from their metadata (the write path's function):
+    the columns this migration adds, not those later ones add (0017 fills its own)."""
+    dimensions.backfill(conn, only=dimensions.ROLLUP_READS)
 
 
 def downgrade() -> None:
