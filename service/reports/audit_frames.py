@@ -273,12 +273,7 @@ def reconciliation(entries: pl.DataFrame) -> pl.DataFrame:
     """`transforms.reconciliation` on entries (each entry's amount is the money it moved)."""
     payouts = entries.filter(pl.col("effective_kind").is_in(["payment", "stipend", "disbursement", "distribution"])
                              & (pl.col("kind") != "reversal"))
-    status = (
-        pl.when(pl.col("is_reversed")).then(pl.lit("reversed"))
-        .when(pl.col("m_reconciled").is_in(["true", "1", "yes"])).then(pl.lit("reconciled"))
-        .when(pl.col("m_bank_reference").is_not_null()).then(pl.lit("paid_out"))
-        .otherwise(pl.lit("awaiting_bank_reference"))
-    )
+    status = t.reconciliation_status(pl.col("is_reversed"), pl.col("m_reconciled"), pl.col("m_bank_reference"))
     return (
         payouts.with_columns(status=status)
         .group_by("kind", "status").agg(entries=pl.len().cast(pl.Int64), amount=pl.col("moved").sum())

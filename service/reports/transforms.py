@@ -249,6 +249,14 @@ def statement_lines(lines: pl.DataFrame, benefit_account_id: int) -> pl.DataFram
     )
 
 
+def reconciliation_status(reversed_: pl.Expr, reconciled: pl.Expr, bank: pl.Expr) -> pl.Expr:
+    """Where a paid-out entry stands: reversed, reconciled, paid out (a bank reference), or waiting for one."""
+    return (pl.when(reversed_).then(pl.lit("reversed"))
+            .when(reconciled.is_in(["true", "1", "yes"])).then(pl.lit("reconciled"))
+            .when(bank.is_not_null()).then(pl.lit("paid_out"))
+            .otherwise(pl.lit("awaiting_bank_reference")))
+
+
 def reconciliation(lines: pl.DataFrame) -> pl.DataFrame:
     """Paid-out entries (payments, stipends, disbursements, distributions) by reconciliation status."""
     payouts = lines.filter(pl.col("effective_kind").is_in(["payment", "stipend", "disbursement", "distribution"])
@@ -258,14 +266,8 @@ def reconciliation(lines: pl.DataFrame) -> pl.DataFrame:
         reversed=pl.col("is_reversed").first(), bank=pl.col("m_bank_reference").first(),
         reconciled=pl.col("m_reconciled").first(),
     )
-    status = (
-        pl.when(pl.col("reversed")).then(pl.lit("reversed"))
-        .when(pl.col("reconciled").is_in(["true", "1", "yes"])).then(pl.lit("reconciled"))
-        .when(pl.col("bank").is_not_null()).then(pl.lit("paid_out"))
-        .otherwise(pl.lit("awaiting_bank_reference"))
-    )
     return (
-        entries.with_columns(status=status)
+        entries.with_columns(status=reconciliation_status(pl.col("reversed"), pl.col("reconciled"), pl.col("bank")))
         .group_by("kind", "status").agg(entries=pl.len().cast(pl.Int64), amount=pl.col("amount").sum())
         .sort("kind", "status")
     )
