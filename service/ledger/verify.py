@@ -83,6 +83,8 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
     cp = None if full or problems else await checkpoints.latest(session)
     if cp is not None and cp.sequence <= total:
         start, prev = cp.sequence, cp.entry_hash
+    else:
+        cp = None
     report.checked = report.from_checkpoint = start
     prev = await _walk(session, report, start, prev, total, progress)
     if head is None:
@@ -100,8 +102,8 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
         p = problems[0]
         report.first_break = Break(p.sequence, None, p.reason, expected=p.expected, found=p.found)
     if totals:
-        report.account_mismatches = (await _account_mismatches(session) if start == 0
-                                     else await checkpoints.mismatches_since(session, start))
+        report.account_mismatches = (await _account_mismatches(session) if cp is None
+                                     else await checkpoints.mismatches_since(session, cp))
     return report
 
 

@@ -186,3 +186,97 @@ def test_the_fast_walk_hashes_canonical_text_as_stored_and_re_encodes_the_rest(s
     altered = [dict(r) for r in rows]
     altered[2]["metadata"] = altered[2]["metadata"].replace("2026", "2025")
     assert suspects(altered) == [2]
+
+
+# --- the checkpoint's check sum: every account confirmed in one scan --------------------------------
+
+from sqlalchemy import BigInteger, literal, select  # noqa: E402
+
+from service.ledger import checkpoints  # noqa: E402
+
+EDGES = [0, 1, 2, checkpoints.PRIME - 1, checkpoints.PRIME, checkpoints.PRIME + 1, 2**40 + 7, 10**15]
+
+
+async def test_the_check_sum_is_the_same_integer_in_python_and_in_the_database(db):
+    async with db.reading() as s:
+        for account_id in (1, 2, 2**31 + 5, 10**9 + 7):
+            for i, v in enumerate(EDGES):
+                totals = (v, EDGES[-1 - i], EDGES[(i + 3) % len(EDGES)], i)
+                sql = checkpoints._check_sum_sql(literal(account_id, BigInteger), [literal(t, BigInteger) for t in totals])
+                assert int(await s.scalar(select(sql))) == checkpoints.check_sum_of(account_id, totals)
+
+
+def test_changing_any_one_total_changes_the_check_sum():
+    for account_id in (1, 77, 10**9 + 7):
+        for field in range(4):
+            for v in EDGES:
+                for delta in (1, -1, checkpoints.PRIME, 10**12):
+                    if v + delta < 0:
+                        continue
+                    before = [5, 6, 7, 8]
+                    after = list(before)
+                    before[field], after[field] = v, v + delta
+                    assert checkpoints.check_sum_of(account_id, before) != checkpoints.check_sum_of(account_id, after)
+    assert checkpoints.check_sum_of(12, (0, 0, 0, 0)) == 0  # an account that never moved adds nothing
+
+
+async def _three_accounts(client, admin, db):
+    fund, payee, _ = await _ledger(client, admin, 2)
+    other = (await open_account(client, admin, kind="beneficiary"))["id"]
+    await post_entry(client, admin, [(fund, "4.00"), (other, "-4.00")])
+    assert (await verify_and_checkpoint(db, full=False)).ok
+    # after the checkpoint: one posted entry, one pending one; `other` does not move
+    await post_entry(client, admin, [(fund, "3.00"), (payee, "-3.00")])
+    await post_entry(client, admin, [(fund, "1.50"), (payee, "-1.50")], pending=True)
+    return fund, payee, other
+
+
+async def test_with_nothing_wrong_the_check_sum_alone_confirms_every_account(client, admin, db, monkeypatch):
+    await _three_accounts(client, admin, db)
+
+    async def exact(*_a, **_k):
+        raise AssertionError("the exact comparison should not be needed")
+
+    monkeypatch.setattr(checkpoints, "compare_since", exact)
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    assert report.ok and report.from_checkpoint == 4
+
+
+@pytest.mark.parametrize("edit", [
+    "UPDATE accounts SET debits_posted = debits_posted + 1 WHERE id = :other",  # an account that did not move
+    "UPDATE accounts SET credits_pending = credits_pending + 100 WHERE id = :other",
+    "UPDATE accounts SET debits_pending = debits_pending - 1 WHERE id = :fund",  # one that did
+    # moved between two accounts: the plain sums of all totals still agree
+    "UPDATE accounts SET credits_posted = credits_posted + (CASE WHEN id = :other THEN 7 ELSE -7 END) "
+    "WHERE id IN (:other, :payee)",
+])
+async def test_a_hand_edited_account_total_is_named_after_the_check_sum_differs(client, admin, db, edit):
+    fund, payee, other = await _three_accounts(client, admin, db)
+    await tamper(db, edit, fund=fund, payee=payee, other=other)
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    named = {m["account_id"] for m in report.account_mismatches}
+    assert not report.ok and report.from_checkpoint == 4
+    assert named == ({other} if ":other" in edit and ":payee" not in edit else
+                     {fund} if ":fund" in edit else {other, payee})
+
+
+async def test_a_checkpoint_made_before_the_check_sum_is_compared_account_by_account(client, admin, db):
+    fund, payee, other = await _three_accounts(client, admin, db)
+    await tamper(db, "UPDATE ledger_checkpoints SET totals_check = NULL")
+    async with db.reading() as s:
+        assert (await verify_ledger(s)).ok
+    await tamper(db, "UPDATE accounts SET debits_posted = debits_posted + 1 WHERE id = :a", a=other)
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    assert [m["account_id"] for m in report.account_mismatches] == [other]
+
+
+async def test_a_wrong_check_sum_only_costs_the_exact_comparison(client, admin, db):
+    await _three_accounts(client, admin, db)
+    await tamper(db, "UPDATE ledger_checkpoints SET totals_check = totals_check + 1")
+    async with db.reading() as s:
+        report = await verify_ledger(s)
+    assert report.first_break is None
+    assert [m["code"] for m in report.account_mismatches] == ["(all accounts)"]  # said, not passed over
