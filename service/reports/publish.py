@@ -13,8 +13,9 @@ The full report (every county) is one set of linked figures (`suppression.Linked
 
 A filtered report (county, program, trust, period) is a view of that same protected set: its cells
 are the full report's cells, hidden alike; a total of the view is the full report's figure when it is
-the same figure (a whole county, the whole report), and otherwise is shown only when every cell under
-it is shown (then it adds nothing a reader could not add up). So no combination of reports reveals
+the same figure (a whole county, the whole report), and otherwise is shown only when every figure
+under it is shown (a county's row: its cells; the view's total: its county rows), so it adds nothing a
+reader could not add up. So no combination of reports reveals
 more than the full report, which reveals no hidden figure.
 """
 
@@ -209,19 +210,22 @@ def _filtered_view(p: Protected, frame: pl.DataFrame, county: str | None, progra
     shown = [r for r in p.cells if keep(r)]
     scoped = t.in_scope(frame, county=county, program=program, trust=trust, period=period)
 
-    def status(keys: set, same_as: tuple) -> bool:
+    def status(keys: set, county: Any) -> bool:
         """Hidden unless every cell under it is shown; the full report's say when it is the same figure."""
-        whole = {_cell_key(r) for r in p.cells if same_as == ("total",) or ("county", r["county"]) == same_as}
-        if keys == whole:
-            return same_as in p.hidden
+        if keys == {_cell_key(r) for r in p.cells if r["county"] == county}:
+            return ("county", county) in p.hidden
         return bool(keys & p.hidden)
 
     counties = []
     for r in _rows(t.cells(scoped, ["county"])):
         keys = {_cell_key(c) for c in shown if c["county"] == r["county"]}
-        counties.append(_hide(r, status(keys, ("county", r["county"]))))
+        counties.append(_hide(r, status(keys, r["county"])))
     grand = _rows(t.cells(scoped, []))[0] if scoped.height else _empty()
-    total = _hide(grand, status({_cell_key(c) for c in shown}, ("total",)))
+    everything = {_cell_key(c) for c in shown} == {_cell_key(r) for r in p.cells}
+    # the sum of the county rows above it: shown when they all are (a county's row may be its full
+    # total, shown around hidden cells), unless it is the full report's own total
+    hidden = ("total",) in p.hidden if everything else any(r["suppressed"] for r in counties)
+    total = _hide(grand, hidden)
     by_time = program is None and trust is None  # months are protected per county and in total only
     return {
         "cells": p.cell_rows(keep), "county_totals": counties, "total": total,

@@ -49,14 +49,14 @@ def ledgers(draw) -> Ledger:
             vid = 100 + 10 * i + j
             led.parties[vid] = {"kind": "community", "county": c, "village": vid, "gender": None}
             villages.append(vid)
-    for h in range(draw(st.integers(1, 14))):
+    for h in range(draw(st.integers(1, 30))):
         vid = draw(st.sampled_from(villages))
         led.parties[200 + h] = {"kind": "household", "county": led.parties[vid]["county"], "village": vid,
                                 "gender": draw(st.sampled_from(GENDERS))}
     for c in counties:
         led.parties[300 + COUNTIES.index(c)] = {"kind": "organisation", "county": c, "village": None, "gender": None}
         led.funding[c] = draw(st.integers(0, 10_000_000))
-    for _ in range(draw(st.integers(1, 25))):
+    for _ in range(draw(st.integers(1, 60))):
         who = draw(st.sampled_from(sorted(led.parties)))
         month = draw(st.integers(1, 12))
         reversed_on = draw(st.one_of(st.none(), st.integers(month, 12)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,7 +127,7 @@ class Published:
         name = tuple(sorted(view.items()))
         for r in tables["cells"]:
             key = ("cell", r["county"], r["program"], r["trust"], r["period"])
-            self.figure(key, r, lambda p, r=r: (p.county, p.program, p.trust, p.period) == key[1:], **_cell(r))
+            self.figure(key, r, lambda p, cell=key[1:]: (p.county, p.program, p.trust, p.period) == cell, **_cell(r))
         whole_county = set(view) == {"county"}
         counties = []
         for r in tables["county_totals"]:
@@ -212,6 +214,29 @@ def _cell(r: dict) -> dict[str, int | None]:
 @settings(max_examples=100, deadline=None)
 @given(L.ledgers())
 def test_no_table_of_any_report_publishes_a_small_cell_or_lets_one_be_worked_out(led):
+    _check_every_table(led)
+
+
+def test_a_county_view_of_one_period_shows_its_total_as_its_county_row():
+    """Found by a wider search: a county paid only in 2026 periods, its total shown around two hidden
+    cells. The view (county, 2026) showed that total as the county's row but hid it as the view's
+    total, which is the same figure, so the 'hidden' total was there to read."""
+    led = L.Ledger(funding={"360001": 5_000_000, "360002": 5_000_000})
+    for vid, county in ((100, "360001"), (110, "360002")):
+        led.parties[vid] = {"kind": "community", "county": county, "village": vid, "gender": None}
+    for h in range(16):
+        county, vid = ("360001", 100) if h < 10 else ("360002", 110)
+        led.parties[200 + h] = {"kind": "household", "county": county, "village": vid, "gender": "female"}
+    cells = [("P1", 0, 6), ("P2", 6, 8), (None, 8, 10), ("P1", 10, 16)]  # program, households [a, b)
+    for program, a, b in cells:
+        for h in range(a, b):
+            county = "360001" if h < 10 else "360002"
+            led.payments.append(L.Payment(200 + h, county, program, None, "2026" if h < 10 else "2025",
+                                          date(2026, 3, 1), 10_000 + h, None))
+    _check_every_table(led)
+
+
+def _check_every_table(led: L.Ledger) -> None:
     frame = led.frame()
     seen, protected = Published(led), publish.Protected.of(frame, K)
     for view in VIEWS:
