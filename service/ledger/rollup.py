@@ -176,19 +176,43 @@ CELL: Schema = {"cell": pl.Int64, **{k: pl.String for k in KEYS}}
 ROW: Schema = {"point": pl.Int64, "cell": pl.Int64, "account_id": pl.Int64, "amount": pl.Int64}
 
 
-def stored(url: URL, point: int, currency: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+@dataclass(frozen=True)
+class Scope:
+    """A filtered report's cells: equal county, program and trust where given; `period` a prefix
+    ("2026" takes "2026" and "2026-05"), as the reports filter them."""
+
+    county: str | None = None
+    program: str | None = None
+    trust: str | None = None
+    period: str | None = None
+
+    def of(self, table: Any) -> list[ColumnElement[bool]]:
+        """The conditions on a table with the cells' dimension columns."""
+        out = [getattr(table, d) == v for d in ("county", "program", "trust") if (v := getattr(self, d)) is not None]
+        if self.period is not None:
+            out.append(table.period.startswith(self.period, autoescape=True))
+        return out
+
+
+EVERYTHING = Scope()
+
+
+def stored(url: URL, point: int, currency: str, scope: Scope = EVERYTHING
+           ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The stored grain of every entry up to `point`, as read: the rows of every point up to it (cell
-    ids, not yet summed across points), the cells of `currency`, and the effort summed."""
-    cells_of = select(RollupCell.id).where(RollupCell.currency == currency)
+    ids, not yet summed across points), the cells of `currency`, and the effort summed; with a
+    `scope`, only its cells (a county's report reads its own rows, not the province's)."""
+    cell_is = [RollupCell.currency == currency, *scope.of(RollupCell)]
+    cells_of = select(RollupCell.id).where(*cell_is)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rollup-read") as pool:
         read_rows = pool.submit(read_query, url, select(RollupRow.point, RollupRow.cell, RollupRow.account_id,
                                                         RollupRow.amount)
                                 .where(RollupRow.point <= point, RollupRow.cell.in_(cells_of)), ROW)
         read_effort = pool.submit(read_query, url, select(RollupEffort.point, *[getattr(RollupEffort, c) for c in EFFORT])
-                                  .where(RollupEffort.point <= point, RollupEffort.currency == currency),
+                                  .where(RollupEffort.point <= point, RollupEffort.currency == currency,
+                                         *scope.of(RollupEffort)),
                                   {"point": pl.Int64, **EFFORT})
-        cells = read_query(url, select(RollupCell.id, *[getattr(RollupCell, k) for k in KEYS])
-                           .where(RollupCell.currency == currency), CELL)
+        cells = read_query(url, select(RollupCell.id, *[getattr(RollupCell, k) for k in KEYS]).where(*cell_is), CELL)
         rows, work = read_rows.result(), read_effort.result()
     return rows, cells, _effort([work.drop("point")])
 
@@ -198,15 +222,18 @@ def _effort(parts: list[pl.DataFrame]) -> pl.DataFrame:
             .select(list(EFFORT)))
 
 
-def read(url: URL, point: int | None, seq: int, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read(url: URL, point: int | None, seq: int, currency: str, scope: Scope = EVERYTHING
+         ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The grain of every entry up to `seq`: the stored rollup up to `point` (≤ seq) and the entries
     after it, or (no point) everything read from the journal. The stored rows and the entries after
-    them are summed on integer cell ids; the cells' strings are joined once, to the sums."""
+    them are summed on integer cell ids; the cells' strings are joined once, to the sums. With a
+    `scope`, the stored rows are only its cells'; the entries after the point are all there (few),
+    for the report to filter."""
     if point is None:
         return grain(url, 0, seq, currency)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-delta") as pool:  # while the rollup is read
         delta = pool.submit(grain, url, point, seq, currency) if seq > point else None
-        rows, cells, effort = stored(url, point, currency)
+        rows, cells, effort = stored(url, point, currency, scope)
         several = rows.height > 0 and rows["point"].n_unique() > 1
         rows = rows.drop("point")
         if delta is not None:

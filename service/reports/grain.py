@@ -105,14 +105,16 @@ def accounts_query() -> Select:
     )
 
 
-def read(url: URL, seq: int, currency: str, point: int | None = None) -> pl.DataFrame:
+def read(url: URL, seq: int, currency: str, point: int | None = None,
+         scope: rollup.Scope = rollup.EVERYTHING) -> pl.DataFrame:
     """The grain frame: what `transforms.enrich` gives, summed, with `received`, `household` and the
     stipend entries' patrol figures (on rows of their own, with no money). With `point` (a checkpoint
     ≤ seq with a stored rollup), the sums up to it are read from the rollup and only the entries after
-    it from the journal (service/ledger/rollup.py)."""
+    it from the journal (service/ledger/rollup.py); with a `scope` too, only the rollup's rows of the
+    cells in it (rows outside it may remain: filter with `transforms.in_scope`)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grain-accounts") as pool:
         read_accounts = pool.submit(read_query, url, accounts_query(), ACCOUNT)
-        sums, effort = rollup.read(url, point, seq, currency)
+        sums, effort = rollup.read(url, point, seq, currency, scope)
         accts = read_accounts.result()
     return lines(sums, accts, effort)
 

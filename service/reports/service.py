@@ -141,7 +141,7 @@ async def _transparency(
         j, frame = await _enriched(session, as_of_sequence, keys=t.TRANSPARENCY_KEYS)
     else:
         j = await journal.point(session, as_of_sequence)
-        tables = await _from_checkpoint(session, j.sequence, k, county) if publish.whole(program, trust, period) else None
+        tables = await _from_checkpoint(session, j.sequence, k, rollup.Scope(county, program, trust, period))
     if tables is None:  # postings summed at the report's grain (reports/grain.py), up to the newest checkpoint from its rollup
         point = await rollup.newest_point(session, j.sequence) if USE_ROLLUP else None
         frame = await anyio.to_thread.run_sync(grain.read, session.get_bind().engine.url, j.sequence, CURRENCY, point)
@@ -188,17 +188,21 @@ async def _transparency(
     }
 
 
-async def _from_checkpoint(session: AsyncSession, seq: int, k: int, county: str | None) -> dict[str, Any] | None:
-    """A report of whole counties from the six tables kept with the newest checkpoint at or before
-    `seq` and the entries after it (reports/tables.py); None when no checkpoint has them."""
+async def _from_checkpoint(session: AsyncSession, seq: int, k: int, scope: rollup.Scope) -> dict[str, Any] | None:
+    """A report from the six tables kept with the newest checkpoint at or before `seq` and the entries
+    after it (reports/tables.py); None when no checkpoint has them. A filtered report also reads the
+    grain of its own cells (its totals count households within the filter)."""
     found = (await rollup.newest_tables(session, seq, CURRENCY)).get(CURRENCY) if USE_ROLLUP else None
     if found is None:
         return None
-    url = session.get_bind().engine.url
+    url, whole = session.get_bind().engine.url, publish.whole(scope.program, scope.trust, scope.period)
+    point = None if whole else await rollup.newest_point(session, seq)
 
     def compute() -> dict[str, Any]:
-        now = kept.at(url, found[0], kept.loads(found[1]), seq, CURRENCY)
-        return publish.view(publish.Protected(now, k), None, county=county)
+        protected = publish.Protected(kept.at(url, found[0], kept.loads(found[1]), seq, CURRENCY), k)
+        frame = None if whole else grain.read(url, seq, CURRENCY, point, scope)
+        return publish.view(protected, frame, county=scope.county, program=scope.program, trust=scope.trust,
+                            period=scope.period)
 
     return await anyio.to_thread.run_sync(compute)
 

@@ -31,7 +31,7 @@ from tests.reports.demo import PROGRAM, pay
 REPORT = "/api/v1/reports/transparency"
 FORMATS = ("?format=json", "?format=csv", "?format=parquet", "?format=html", "?format=json&county=360827",
            "?format=json&county=360827&period=2026",
-           f"?format=json&program={PROGRAM}")
+           "?format=json&period=2026", f"?format=json&program={PROGRAM}")
 
 
 async def _fetch(client, auditor, urls: list[str]) -> list[bytes]:
