@@ -70,13 +70,14 @@ async def problems(session: AsyncSession, through: int | None = None) -> list[Pr
 
 
 def posted_sums(after: int):
-    """Per account, debits and credits of the postings of entries posted after sequence `after`."""
+    """Per account, debits and credits of the postings of entries posted after sequence `after`. The
+    entries are picked first (IN): as a join, SQLite walked all postings in account order instead."""
+    entries = select(JournalEntry.id).where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > after)
     return (
         select(Posting.account_id.label("account_id"),
                func.coalesce(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), 0).label("dp"),
                func.coalesce(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), 0).label("cp"))
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > after)
+        .where(Posting.entry_id.in_(entries))
         .group_by(Posting.account_id).subquery()
     )
 
