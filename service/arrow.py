@@ -18,9 +18,10 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from urllib.parse import quote
 
 import polars as pl
-from sqlalchemy import CompoundSelect, Select, literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, TextualSelect, literal, select, union_all
 from sqlalchemy.engine import URL
 
 # A column's type: polars takes the class (pl.Int64) as well as an instance (pl.Datetime("us", "UTC")).
@@ -32,7 +33,7 @@ _reader: ProcessPoolExecutor | None = None
 _reader_lock = threading.Lock()
 
 
-def read_query(url: URL, q: Select, schema: Schema, pg_settings: dict[str, str] | None = None) -> pl.DataFrame:
+def read_query(url: URL, q: Select | TextualSelect, schema: Schema, pg_settings: dict[str, str] | None = None) -> pl.DataFrame:
     """The rows of `q` as a frame with `schema` (columns renamed in order, cast). `pg_settings` are
     PostgreSQL settings for this read's own connection (e.g. the memory a large GROUP BY may hash in)."""
     names = list(schema)
@@ -48,10 +49,11 @@ def read_query(url: URL, q: Select, schema: Schema, pg_settings: dict[str, str] 
         from sqlalchemy.dialects import postgresql
 
         sql = str(q.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-        uri = url.set(drivername="postgresql")
-        if pg_settings:
-            uri = uri.update_query_dict({"options": " ".join(f"-c{k}={v}" for k, v in pg_settings.items())})
-        frame = pl.read_database_uri(sql, uri.render_as_string(hide_password=False), engine="adbc")
+        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        if pg_settings:  # libpq reads %20 as the space between options, not the "+" SQLAlchemy writes
+            options = quote(" ".join(f"-c{k}={v}" for k, v in pg_settings.items()), safe="")
+            uri += ("&" if "?" in uri else "?") + f"options={options}"
+        frame = pl.read_database_uri(sql, uri, engine="adbc")
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     return frame.select([_cast(frame, n, t) for n, t in schema.items()])
 

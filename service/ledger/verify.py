@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import arrow, money
-from service.ledger import checkpoints, fastchain, rollup
+from service.ledger import checkpoints, dbchain, fastchain, rollup
 from service.ledger.chain import link
 from service.ledger.models import GENESIS_HASH, Account, EntryStatus, JournalEntry, LedgerHead, Posting
 from service.ledger.service import entry_bytes
@@ -157,21 +157,39 @@ async def _walk_batches(session: AsyncSession, report: VerifyReport, start: int,
     with ThreadPoolExecutor(max_workers=fastchain.READ_AHEAD, thread_name_prefix="chain-read") as pool:
         for read in _read_ahead(pool, url, seq, total):
             batch = await asyncio.wrap_future(read)
-            n = batch.entries.height
+            n = batch.count if isinstance(batch, dbchain.Checked) else batch.entries.height
             if n == 0:
                 break
-            for i, before in await anyio.to_thread.run_sync(lambda: list(fastchain.suspects(batch, seq, prev))):
-                entry_id = batch.entries["entry_id"][i]
+            for i, entry_id, before in await anyio.to_thread.run_sync(_suspects, batch, seq, prev):
                 row = (await session.execute(select(*_HASHED).where(JournalEntry.id == entry_id))).one()
                 brk = _check_entry(row, (await _postings(session, [entry_id]))[entry_id], seq + i, before)
                 if brk:
                     report.first_break, report.checked = brk, seq + i - 1
                     return before
-            prev, seq = batch.entries["hash"][-1], seq + n
+            last = batch.last_hash if isinstance(batch, dbchain.Checked) else batch.entries["hash"][-1]
+            prev, seq = last or "", seq + n
             report.checked = seq - 1
             if progress:
                 progress(report.checked, total)
     return prev
+
+
+def _read_range(url: Any, lo: int, hi: int) -> fastchain.Batch | dbchain.Checked:
+    """One range of the walk: checked by PostgreSQL itself (dbchain), else read for the Arrow path."""
+    if url.get_backend_name() == "postgresql" and dbchain.IN_DATABASE:
+        try:
+            return dbchain.check_range(url, lo, hi)
+        except Exception:  # noqa: BLE001  the accelerator refused the range (e.g. a prev_hash that is not hex)
+            pass
+    return fastchain.read_batch(url, lo, hi)
+
+
+def _suspects(batch: fastchain.Batch | dbchain.Checked, first: int, prev: str) -> list[tuple[int, int, str]]:
+    """(index in the range, entry id, hash before it) of each entry the fast paths could not confirm."""
+    if isinstance(batch, dbchain.Checked):
+        return batch.suspects(prev)
+    ids = batch.entries["entry_id"]
+    return [(i, ids[i], before) for i, before in fastchain.suspects(batch, first, prev)]
 
 
 def _read_ahead(pool: ThreadPoolExecutor, url: Any, first: int, total: int) -> Iterator[Future]:
@@ -182,7 +200,7 @@ def _read_ahead(pool: ThreadPoolExecutor, url: Any, first: int, total: int) -> I
     pending: deque[Future] = deque()
     while True:
         while len(pending) < fastchain.READ_AHEAD and (lo := next(ranges, None)) is not None:
-            pending.append(pool.submit(fastchain.read_batch, url, lo, min(total, lo + fastchain.BATCH - 1)))
+            pending.append(pool.submit(_read_range, url, lo, min(total, lo + fastchain.BATCH - 1)))
         if not pending:
             return
         yield pending.popleft()
