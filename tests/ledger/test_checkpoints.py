@@ -280,3 +280,26 @@ async def test_a_wrong_check_sum_only_costs_the_exact_comparison(client, admin, 
         report = await verify_ledger(s)
     assert report.first_break is None
     assert [m["code"] for m in report.account_mismatches] == ["(all accounts)"]  # said, not passed over
+
+
+@pytest.mark.parametrize("edit, named", [
+    (None, set()),
+    ("UPDATE accounts SET debits_pending = debits_pending + 5 WHERE id = :fund", {"fund"}),
+    ("UPDATE accounts SET credits_posted = credits_posted - 1 WHERE id = :payee", {"payee"}),
+    ("UPDATE postings SET amount = amount * 3 WHERE entry_id = :voided", set()),  # voided: in no total
+    ("UPDATE postings SET amount = amount * 3 WHERE entry_id = :pending", {"fund", "payee"}),
+])
+async def test_the_full_pass_sums_posted_pending_and_voided_entries_apart(client, admin, db, edit, named):
+    """From genesis, every account's totals against its postings: posted ones, pending ones in the
+    pending totals, voided ones in neither."""
+    fund, payee, _ = await _ledger(client, admin, 3)
+    pending = (await post_entry(client, admin, [(fund, "2.00"), (payee, "-2.00")], pending=True)).json()["id"]
+    voided = (await post_entry(client, admin, [(fund, "4.00"), (payee, "-4.00")], pending=True)).json()["id"]
+    approver = await client.post("/api/v1/ledger/entries/%d/void" % voided, json={"reason": "typo"}, headers=admin)
+    assert approver.status_code == 200, approver.text
+    if edit:
+        await tamper(db, edit, fund=fund, payee=payee, pending=pending, voided=voided)
+    async with db.reading() as s:
+        report = await verify_ledger(s, full=True)
+    ids = {"fund": fund, "payee": payee}
+    assert {m["account_id"] for m in report.account_mismatches} == {ids[n] for n in named}
