@@ -178,9 +178,12 @@ def _read_range(url: Any, lo: int, hi: int) -> fastchain.Batch | dbchain.Checked
     """One range of the walk: checked by PostgreSQL itself (dbchain), else read for the Arrow path."""
     if url.get_backend_name() == "postgresql" and dbchain.IN_DATABASE:
         try:
-            return dbchain.check_range(url, lo, hi)
+            checked = dbchain.check_range(url, lo, hi)
         except Exception:  # noqa: BLE001  the accelerator refused the range (e.g. a prev_hash that is not hex)
             pass
+        else:  # many unconfirmed (metadata stored before its text was canonical): re-encoded in bulk instead
+            if len(checked.found) <= dbchain.FEW_SUSPECTS:
+                return checked
     return fastchain.read_batch(url, lo, hi)
 
 
