@@ -3,7 +3,8 @@
 By default verification starts from the newest checkpoint (`checkpoints.py`): it trusts what a
 previous pass verified and hashes only what came after. `full=True` starts from genesis, re-checks
 every checkpoint against the recomputed chain, and is what finds an entry altered before the newest
-checkpoint; run it on a schedule (docs/scale.md). Long walks use the Arrow path (`fastchain.py`).
+checkpoint; run it on a schedule (docs/scale.md). Long walks are checked range by range by PostgreSQL
+itself (`dbchain.py`), or read for the Arrow path (`fastchain.py`).
 """
 
 from __future__ import annotations
@@ -149,9 +150,10 @@ async def _postings(session: AsyncSession, entry_ids: list[int]) -> dict[int, li
 
 async def _walk_batches(session: AsyncSession, report: VerifyReport, start: int, prev: str, total: int,
                         progress: Callable[[int, int], None] | None) -> str:
-    """The same walk over large Arrow batches; an entry the fast path cannot confirm is checked again
-    by `_check_entry` (the reference), which decides whether it is a break. The next batches are read
-    while one is hashed: reading (the database, Arrow, Polars) mostly runs outside the GIL."""
+    """The same walk over large ranges, each checked by the database (PostgreSQL) or read as Arrow
+    batches; an entry a fast path cannot confirm is checked again by `_check_entry` (the reference),
+    which decides whether it is a break. The next ranges are under way while one is walked: the
+    database, Arrow and Polars mostly run outside the GIL."""
     url = session.get_bind().engine.url
     seq = start + 1
     with ThreadPoolExecutor(max_workers=fastchain.READ_AHEAD, thread_name_prefix="chain-read") as pool:
