@@ -123,13 +123,15 @@ async def mismatches_since(session: AsyncSession, cp: Checkpoint) -> list[dict]:
     """Accounts whose totals are not the checkpoint's plus what was posted after it (and the pending
     entries' sums). With the checkpoint's check sum, one scan of the accounts confirms them all; the
     exact comparison runs only when that finds a difference."""
-    if cp.totals_check is None or await _corrected_check_sum(session, cp.sequence) != cp.totals_check:
-        out = await compare_since(session, cp.sequence)
-        if not out and cp.totals_check is not None:  # e.g. an account row deleted: no row left to name
-            out.append({"account_id": None, "code": "(all accounts)", "stored": (await _corrected_check_sum(
-                session, cp.sequence),), "from_postings": (cp.totals_check,)})
-        return out
-    return []
+    if cp.totals_check is None:
+        return await compare_since(session, cp.sequence)
+    check = await _corrected_check_sum(session, cp.sequence)
+    if check == cp.totals_check:
+        return []
+    out = await compare_since(session, cp.sequence)
+    if not out:  # e.g. an account row deleted: no row left to name
+        out.append({"account_id": None, "code": "(all accounts)", "stored": (check,), "from_postings": (cp.totals_check,)})
+    return out
 
 
 async def _corrected_check_sum(session: AsyncSession, sequence: int) -> int:
