@@ -136,12 +136,14 @@ def backfill(conn: Any, only: Sequence[str] | None = None) -> None:
         conn.execute(sa.text("ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only"))
     else:
         conn.execute(sa.text(append_only.SQLITE[1]))
-    if only is not None and not set(only) & set(ROLLUP_READS):
-        return
-    # A transparency rollup stored from the columns as they were is no longer their sum: forgotten, in
-    # this transaction (the next checkpoint stores one again from genesis; service/ledger/rollup.py).
+    # Tables stored from the columns as they were are no longer their sums: forgotten, in this
+    # transaction (the next checkpoint stores them again from genesis; service/ledger/rollup.py). The
+    # audit's read every column; the transparency rollup only its own.
+    names = ["report_audit_tables"]
+    if only is None or set(only) & set(ROLLUP_READS):
+        names += ["report_rollup_tables", "report_rollup_rows", "report_rollup_effort", "report_rollup_points",
+                  "report_rollup_cells"]
     present = sa.inspect(conn).get_table_names()
-    for name in ("report_rollup_tables", "report_rollup_rows", "report_rollup_effort", "report_rollup_points",
-                 "report_rollup_cells"):
+    for name in names:
         if name in present:
             conn.execute(sa.text(f"DELETE FROM {name}"))

@@ -151,7 +151,8 @@ class JournalEntry(IdMixin, Base):
     dim_program_area: Mapped[str | None] = mapped_column(String, default=default_for("dim_program_area"))
     dim_certification: Mapped[str | None] = mapped_column(String, default=default_for("dim_certification"))
     dim_certificate_valid_until: Mapped[str | None] = mapped_column(String, default=default_for("dim_certificate_valid_until"))
-    dim_member_party: Mapped[str | None] = mapped_column(String, default=default_for("dim_member_party"))
+    # indexed: the audit from a checkpoint re-reads the stipends of the members the new entries pay
+    dim_member_party: Mapped[str | None] = mapped_column(String, default=default_for("dim_member_party"), index=True)
     dim_stipend_cap: Mapped[str | None] = mapped_column(String, default=default_for("dim_stipend_cap"))
     dim_agreement_version: Mapped[str | None] = mapped_column(String, default=default_for("dim_agreement_version"))
     dim_share_limit: Mapped[str | None] = mapped_column(String, default=default_for("dim_share_limit"))
@@ -276,6 +277,20 @@ class RollupTables(Base):
     and adds the entries after the point. Written with the checkpoint; never changed afterwards."""
 
     __tablename__ = "report_rollup_tables"
+
+    point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), primary_key=True,
+                                       autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    tables: Mapped[str] = mapped_column(Text)
+
+
+class AuditTables(Base):
+    """The audit's tables that add up over the journal (flows for each grouping, reconciliation, and the
+    anomaly findings) of one currency at this point, as canonical JSON (service/reports/audit_kept.py):
+    an audit of the whole ledger starts from them and adds the entries after the point. Written with the
+    checkpoint; never changed afterwards."""
+
+    __tablename__ = "report_audit_tables"
 
     point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), primary_key=True,
                                        autoincrement=False)

@@ -46,7 +46,8 @@ from sqlalchemy.orm import aliased
 
 from service.arrow import Schema, read_query
 from service.ledger.models import (
-    Account, EntryStatus, JournalEntry, Posting, RollupCell, RollupEffort, RollupPoint, RollupRow, RollupTables,
+    Account, AuditTables, EntryStatus, JournalEntry, Posting, RollupCell, RollupEffort, RollupPoint, RollupRow,
+    RollupTables,
 )
 
 DIMS = ("county", "program", "trust", "period", "month")
@@ -268,6 +269,7 @@ class Prepared:
     sequence: int
     parts: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)  # the report's tables at `sequence`, per currency
+    audit: dict[str, str] = field(default_factory=dict)  # the audit's additive tables at `sequence`, per currency
 
 
 async def prepare(session: AsyncSession, sequence: int) -> Prepared:
@@ -291,21 +293,23 @@ async def prepare(session: AsyncSession, sequence: int) -> Prepared:
     return prepared
 
 
-# What else a checkpoint keeps, computed from its prepared range: the public report's tables
-# (service/reports/tables.py puts itself here when imported; the ledger does not import the reports).
+# What else a checkpoint keeps, computed from its prepared range: the public report's tables and the
+# audit's (service/reports/tables.py and audit_kept.py put themselves here when imported; the ledger
+# does not import the reports).
 TABLE_KEEPERS: list[Callable[[AsyncSession, Prepared], Awaitable[None]]] = []
 
 
-async def newest_tables(session: AsyncSession, at_or_before: int, currency: str | None = None
-                        ) -> dict[str, tuple[int, str]]:
-    """Per currency, the newest stored report tables at or before this sequence: (point, JSON)."""
-    newest = (select(RollupTables.currency, func.max(RollupTables.point).label("point"))
-              .where(RollupTables.point <= at_or_before).group_by(RollupTables.currency))
+async def newest_tables(session: AsyncSession, at_or_before: int, currency: str | None = None,
+                        kept: type[RollupTables] | type[AuditTables] = RollupTables) -> dict[str, tuple[int, str]]:
+    """Per currency, the newest stored report tables (`kept`: the public report's or the audit's) at or
+    before this sequence: (point, JSON)."""
+    newest = (select(kept.currency, func.max(kept.point).label("point"))
+              .where(kept.point <= at_or_before).group_by(kept.currency))
     if currency is not None:
-        newest = newest.where(RollupTables.currency == currency)
+        newest = newest.where(kept.currency == currency)
     sub = newest.subquery()
-    rows = await session.execute(select(RollupTables.currency, RollupTables.point, RollupTables.tables).join(
-        sub, and_(sub.c.currency == RollupTables.currency, sub.c.point == RollupTables.point)))
+    rows = await session.execute(select(kept.currency, kept.point, kept.tables).join(
+        sub, and_(sub.c.currency == kept.currency, sub.c.point == kept.point)))
     return {c: (int(p), text) for c, p, text in rows}
 
 
@@ -324,6 +328,8 @@ async def store(session: AsyncSession, prepared: Prepared) -> RollupPoint | None
     await session.flush()
     session.add_all([RollupTables(point=prepared.sequence, currency=c, tables=text)
                      for c, text in prepared.tables.items()])
+    session.add_all([AuditTables(point=prepared.sequence, currency=c, tables=text)
+                     for c, text in prepared.audit.items()])
     tables: dict[str, Any] = {"cells": RollupCell.__table__, "rows": RollupRow.__table__,
                               "effort": RollupEffort.__table__}
     for currency, (sums, effort) in prepared.parts.items():

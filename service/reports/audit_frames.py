@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -26,6 +27,7 @@ from sqlalchemy import ColumnElement, Select, case, null, or_, select
 from sqlalchemy.engine import URL
 
 from service.arrow import Schema, read_query
+from service.ledger.rollup import INDEXED
 from service.ledger.models import Account, EntryStatus, JournalEntry, Posting
 from service.parties.models import Party
 from service.reports import journal
@@ -75,10 +77,13 @@ def _rare_query(seq: int, as_of_date: date | None, keys: tuple[str, ...]) -> Sel
     return q if as_of_date is None else q.where(e.effective_date <= as_of_date)
 
 
-def read(url: URL, seq: int, as_of_date: date | None, currency: str,
-         keys: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def read(url: URL, seq: int, as_of_date: date | None, currency: str, keys: tuple[str, ...],
+         where: Sequence[ColumnElement[bool]] = ()) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(entries with their `keys` as m_<key>, postings in `currency` of those entries, accounts with
-    their party and its parent); the reads at once, as `journal.read_all` does."""
+    their party and its parent); the reads at once, as `journal.read_all` does. `where`: only the
+    entries it picks (e.g. those after a checkpoint), their postings and the accounts those touch."""
+    if where:
+        return _read_some(url, seq, currency, keys, where)
     common = tuple(k for k in keys if k in COMMON)
     rare = tuple(k for k in keys if k not in COMMON)
     with ThreadPoolExecutor(max_workers=5, thread_name_prefix="audit-read") as pool:
@@ -86,18 +91,54 @@ def read(url: URL, seq: int, as_of_date: date | None, currency: str,
                               _ENTRY | journal.column_schema(common))
         extra = pool.submit(read_query, url, _rare_query(seq, as_of_date, rare),
                             {"entry_id": pl.Int64} | journal.column_schema(rare)) if rare else None
-        postings = pool.submit(read_query, url, select(Posting.id, Posting.entry_id, Posting.account_id,
-                                                       Posting.amount).where(Posting.currency == currency), _POSTING)
-        accounts = pool.submit(read_query, url, select(Account.id, Account.code, Account.kind, Account.county_code,
-                                                       Account.trust_id, Account.party_id), _ACCOUNT)
-        parties = pool.submit(read_query, url, select(Party.id, Party.kind, Party.county_code, Party.division_code,
-                                                      Party.parent_id), _PARTY)
+        postings = pool.submit(read_query, url, _postings_query(currency), _POSTING)
+        accounts = pool.submit(read_query, url, _accounts_query(), _ACCOUNT)
+        parties = pool.submit(read_query, url, _parties_query(), _PARTY)
         e, p = entries.result(), postings.result()
         if extra is not None:
             e = _with_rare(e, extra.result())
         a = _accounts(accounts.result(), parties.result())
+    return _matched(e, p, a, keys)
+
+
+def _postings_query(currency: str) -> Select:
+    return select(Posting.id, Posting.entry_id, Posting.account_id, Posting.amount).where(Posting.currency == currency)
+
+
+def _accounts_query() -> Select:
+    return select(Account.id, Account.code, Account.kind, Account.county_code, Account.trust_id, Account.party_id)
+
+
+def _parties_query() -> Select:
+    return select(Party.id, Party.kind, Party.county_code, Party.division_code, Party.parent_id)
+
+
+def _read_some(url: URL, seq: int, currency: str, keys: tuple[str, ...],
+               where: Sequence[ColumnElement[bool]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`read` of a few entries, through indexes: the entries, their postings, then their accounts and
+    those accounts' parties and the parties' parents, each by id."""
+    e_q = _entries_query(seq, None, keys).where(*where)
+    e = read_query(url, e_q, _ENTRY | journal.column_schema(keys), INDEXED)
+    ids = select(JournalEntry.id).where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence <= seq, *where)
+    p = read_query(url, _postings_query(currency).where(Posting.entry_id.in_(ids)), _POSTING, INDEXED)
+    accounts = _by_ids(url, _accounts_query(), Account.id, p["account_id"], _ACCOUNT)
+    parties = _by_ids(url, _parties_query(), Party.id, accounts["party_id"], _PARTY)
+    parents = parties["parent_id"].filter(~parties["parent_id"].is_in(parties["party_id"].implode()))
+    parties = pl.concat([parties, _by_ids(url, _parties_query(), Party.id, parents, _PARTY)])
+    return _matched(e, p, _accounts(accounts, parties), keys)
+
+
+def _by_ids(url: URL, q: Select, column: Any, ids: pl.Series, schema: Schema) -> pl.DataFrame:
+    wanted = ids.drop_nulls().unique().sort().to_list()
+    return read_query(url, q.where(column.in_(wanted)), schema, INDEXED) if wanted else pl.DataFrame(schema=schema)
+
+
+def _matched(e: pl.DataFrame, p: pl.DataFrame, a: pl.DataFrame, keys: tuple[str, ...]
+             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Postings of the entries read and entries with postings (the oracle sees entries by their
+    postings), the limits parsed to minor units."""
     p = p.filter(members(e["entry_id"], p["entry_id"]))
-    e = e.filter(members(p["entry_id"], e["entry_id"]))  # the oracle sees entries by their postings
+    e = e.filter(members(p["entry_id"], e["entry_id"]))
     typed = [k for k in keys if k in journal.MONEY_KEYS]
     e = e.with_columns(*[journal._mapped(e[f"m_{k}"], journal._minor) for k in typed])
     return e, p, a
@@ -238,10 +279,15 @@ def trial_balance(postings: pl.DataFrame, accounts: pl.DataFrame, currency: str)
     sums = postings.group_by("account_id").agg(
         debits=pl.col("amount").clip(lower_bound=0).sum(),
         credits=(-pl.col("amount")).clip(lower_bound=0).sum(),
-        net=pl.col("amount").sum(),
     )
+    return balances(sums, accounts, currency)
+
+
+def balances(sums: pl.DataFrame, accounts: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """The trial balance from each account's debits and credits (`account_id`, `debits`, `credits`)."""
     return (
-        sums.join(accounts.select("account_id", "account_code", "account_kind"), on="account_id", how="left")
+        sums.with_columns(net=pl.col("debits") - pl.col("credits"))
+        .join(accounts.select("account_id", "account_code", "account_kind"), on="account_id", how="left")
         .with_columns(currency=pl.lit(currency))
         .select("account_id", "account_code", "account_kind", "currency", "debits", "credits", "net")
         .with_columns(balance=pl.when(pl.col("account_kind") == "source").then(pl.col("net")).otherwise(-pl.col("net")))
@@ -251,7 +297,13 @@ def trial_balance(postings: pl.DataFrame, accounts: pl.DataFrame, currency: str)
 
 def flows(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame, by: str | None) -> pl.DataFrame:
     """`transforms.flows`: each credit, from its entry's largest debit's account to the credited
-    account's node, summed per (by, source, target) with accounts and nodes as numbers, named after."""
+    account's node, summed per (by, source, target), the links that net to nothing left out."""
+    return shown_flows(flow_sums(entries, postings, accounts, by), by)
+
+
+def flow_sums(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame, by: str | None) -> pl.DataFrame:
+    """Every link's sums, zero ones included (sums over ranges of the journal add up), with accounts and
+    nodes grouped as numbers and named after."""
     dims = [by] if by else []
     sources = entries.select("entry_id", "source_id", *dims).filter(pl.col("source_id").is_not_null())
     credits = postings.filter(pl.col("amount") < 0).select("entry_id", "account_id", "amount")
@@ -259,14 +311,16 @@ def flows(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame,
                       lookup(sources, "entry_id", credits["entry_id"])], how="horizontal"
                      ).filter(pl.col("source_id").is_not_null())
     summed = legs.group_by(*dims, "source_id", "target_id").agg(
-        amount=(-pl.col("amount")).sum(), entries=pl.col("entry_id").n_unique())
+        amount=(-pl.col("amount")).sum(), entries=pl.col("entry_id").n_unique().cast(pl.Int64))
     codes = accounts.select(source_id="account_id", source="account_code")
     names = accounts.select("target_id", "target").unique("target_id")
-    keys = [*dims, "source", "target"]
-    return (
-        summed.join(codes, on="source_id", how="left").join(names, on="target_id", how="left")
-        .select(*keys, "amount", "entries").filter(pl.col("amount") != 0).sort(keys)
-    )
+    return (summed.join(codes, on="source_id", how="left").join(names, on="target_id", how="left")
+            .select(*dims, "source", "target", "amount", "entries"))
+
+
+def shown_flows(sums: pl.DataFrame, by: str | None) -> pl.DataFrame:
+    keys = [*([by] if by else []), "source", "target"]
+    return sums.filter(pl.col("amount") != 0).sort(keys)
 
 
 def reconciliation(entries: pl.DataFrame) -> pl.DataFrame:

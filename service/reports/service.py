@@ -29,7 +29,7 @@ from service.parties.service import benefit_account_id
 from service.parsing import whole_number
 from service.grievances import audit as grievance_audit
 from service.reports.grievance_figures import figures as grievance_figures
-from service.reports import anomalies, audit_frames, grain, journal, names, publish, statement_rows, statements
+from service.reports import anomalies, audit_frames, audit_kept, grain, journal, names, publish, statement_rows, statements
 from service.reports import tables as kept
 from service.reports import transforms as t
 
@@ -46,6 +46,9 @@ FLOW_DIMENSIONS = {"program": "program", "county": "county", "trust": "trust", "
 # The audit's tables from entries, postings and accounts each read at its own grain (reports/audit_frames.py);
 # False: from every posting joined with its entry's metadata and its account (the oracle; tests compare both).
 AUDIT_PER_ENTRY = True
+# An audit of the whole ledger starts from the tables kept with the newest checkpoint (reports/audit_kept.py);
+# False: always from genesis (tests compare both).
+AUDIT_FROM_CHECKPOINT = True
 AUDIT_KEYS = tuple(k for k in journal.ALL_KEYS if k in {*t.DIMENSION_KEYS, *t.RECONCILIATION_KEYS, *anomalies.KEYS})
 
 
@@ -256,10 +259,17 @@ def _whole_journal(url: URL, seq: int, as_of_date: date | None) -> pl.DataFrame:
     return t.enrich(lines.filter(pl.col("currency") == CURRENCY))
 
 
-def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | None) -> dict[str, Any]:
-    """Everything the audit computes from the journal (in a worker thread)."""
+def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | None,
+                  begin: audit_kept.Start | None = None) -> dict[str, Any]:
+    """Everything the audit computes from the journal (in a worker thread): from the tables kept at
+    `begin` when given, else from genesis."""
+    if begin is not None:
+        found = audit_kept.tables(url, begin, seq, CURRENCY, AUDIT_KEYS, flows_by)
+        if found is not None:
+            tb, flows, reconciliation, findings = found
+            return _audit_doc(tb, flows, reconciliation, findings, flows_by)
     # The older path, kept as the oracle (every posting enriched); also taken when a key has no column.
-    if not AUDIT_PER_ENTRY or journal.FROM_METADATA or not set(AUDIT_KEYS) <= set(journal.COLUMN_OF_KEY):
+    if not _audit_per_entry():
         frame = _whole_journal(url, seq, as_of_date)
         return _audit_doc(t.trial_balance(frame), t.flows(frame, flows_by), t.reconciliation(frame),
                           anomalies.run_all(frame), flows_by)
@@ -275,6 +285,10 @@ def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | N
     return _audit_doc(audit_frames.trial_balance(postings, accounts, CURRENCY),
                       audit_frames.flows(per_entry, postings, accounts, flows_by),
                       audit_frames.reconciliation(per_entry), findings, flows_by)
+
+
+def _audit_per_entry() -> bool:
+    return AUDIT_PER_ENTRY and not journal.FROM_METADATA and set(AUDIT_KEYS) <= set(journal.COLUMN_OF_KEY)
 
 
 def _audit_doc(tb: pl.DataFrame, flows: pl.DataFrame, reconciliation: pl.DataFrame,
@@ -296,9 +310,11 @@ async def _tables_and_chain(session: AsyncSession, as_of_sequence: int | None, a
     other on hashing, so together they take about the time of the longer one."""
     seq, hash_, head = await journal.resolve_point(session, as_of_sequence, as_of_date)
     url, tables = session.get_bind().engine.url, {}
+    from_kept = as_of_date is None and AUDIT_FROM_CHECKPOINT and _audit_per_entry()
+    begin = await audit_kept.start(session, seq, CURRENCY) if from_kept else None
 
     async def compute() -> None:
-        tables.update(await anyio.to_thread.run_sync(_audit_tables, url, seq, as_of_date, flows_by))
+        tables.update(await anyio.to_thread.run_sync(_audit_tables, url, seq, as_of_date, flows_by, begin))
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(compute)

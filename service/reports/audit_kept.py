@@ -1,0 +1,302 @@
+"""The audit's tables kept with the verified checkpoints, and brought up to a later sequence by the
+entries after them.
+
+An audit of the whole ledger at ten million postings read every posting and entry (18 s, 4 GiB).
+Most of what it computes adds up over ranges of the journal, as the transparency rollup does
+(service/ledger/rollup.py):
+
+- the trial balance: each account's debits and credits are the checkpoint's totals
+  (`ledger_checkpoint_totals`, written and verified with the newest checkpoint) plus the postings of
+  the entries after it, summed in the same statement that reads the totals, so both are one snapshot;
+- the flows, for each grouping: per (group, source, target) amounts and entry counts, zero links
+  kept (they are dropped only when shown);
+- reconciliation: per (kind, status) counts and amounts, where a later reversal moves an entry from
+  its status to "reversed";
+- the anomaly findings: a finding about one entry stays unless that entry was reversed since (money
+  checks skip reversed entries); a finding about a group (duplicate payments to a payee under a
+  program for a period, a member's stipends over the cap) is recomputed for each group the new entries
+  touch, from all its entries, which the audit reads through the payee and member indexes.
+
+An entry's metadata, accounts and their parties' places never change once it is posted (a hand edit
+of them in the database is not followed; `dimensions.backfill` forgets every kept table). A reversal
+takes its original's metadata, so the originals of the new reversals are read with them.
+tests/reports/test_audit_kept.py compares the audit from a checkpoint with the audit from genesis
+after random payments, reversals, pending and voided entries and checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import polars as pl
+from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.arrow import Schema, read_query
+from service.db import canonical_json
+from service.ledger import rollup
+from service.ledger.models import (
+    Account, AuditTables, Checkpoint, CheckpointTotal, EntryStatus, JournalEntry, Posting,
+)
+from service.reports import anomalies, audit_frames, journal
+
+GROUPINGS = (None, "program", "county", "trust", "period")  # every `flows_by` the audit offers
+# The checks over groups of entries: (keys of a group, kind of entry they count)
+GROUP_CHECKS = {"duplicate_payment": (("payee_party_id", "program_id", "period"), "payment"),
+                "stipend_above_cap": (("member_party_id", "period"), "stipend")}
+_RECONCILIATION = {"kind": pl.String, "status": pl.String, "entries": pl.Int64, "amount": pl.Int64}
+
+
+@dataclass
+class Kept:
+    """The audit's additive tables of one currency at one sequence."""
+
+    flows: dict[str | None, pl.DataFrame]  # grouping -> `audit_frames.flow_sums`
+    reconciliation: pl.DataFrame
+    findings: list[anomalies.Finding]  # in the order the checks give them
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where an audit at some sequence starts: the kept tables at `point` (≤ it)."""
+
+    point: int
+    kept: str
+
+
+# --- computing --------------------------------------------------------------------------------------
+
+
+def from_genesis(url: URL, seq: int, currency: str, keys: tuple[str, ...]) -> Kept:
+    entries, postings, accounts = audit_frames.read(url, seq, None, currency, keys)
+    postings = audit_frames.in_posting_order(postings)
+    per_entry = audit_frames.per_entry(entries, postings, accounts)
+    del entries
+    in_order = per_entry if per_entry["sequence"].is_sorted() else per_entry.sort("sequence")
+    findings = anomalies.run_on_entries(in_order)
+    del in_order
+    return Kept(_flows(per_entry, postings, accounts), audit_frames.reconciliation(per_entry), findings)
+
+
+def _flows(per_entry: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
+    dimensioned = audit_frames.with_dimensions(per_entry)
+    return {by: audit_frames.flow_sums(dimensioned if by in ("county", "trust", "period") else per_entry,
+                                       postings, accounts, by) for by in GROUPINGS}
+
+
+def advanced(kept: Kept, url: URL, point: int, seq: int, currency: str, keys: tuple[str, ...]) -> Kept:
+    """The tables at `seq` from those at `point` and the entries in (point, seq]."""
+    if seq <= point:
+        return kept
+    new = [JournalEntry.sequence > point]
+    e, p, a = audit_frames.read(url, seq, None, currency, keys, where=new)
+    if not e.height:
+        return kept
+    e, p, a = _with_context(url, point, currency, keys, e, p, a)
+    per_entry = audit_frames.per_entry(e, audit_frames.in_posting_order(p), a)
+    reversals = _reversals(url, seq, per_entry["entry_id"])
+    per_entry = per_entry.with_columns(is_reversed=pl.col("entry_id").is_in(reversals["entry_id"].implode()))
+    per_entry = (per_entry if per_entry["sequence"].is_sorted() else per_entry.sort("sequence"))
+    added = per_entry.filter(pl.col("sequence") > point)
+    newly_reversed = reversals.filter(pl.col("by_sequence") > point)["entry_id"]
+    undone = per_entry.filter(pl.col("entry_id").is_in(newly_reversed.implode()) & (pl.col("sequence") <= point))
+    p_added = p.filter(audit_frames.members(added["entry_id"], p["entry_id"]))
+    return Kept(
+        flows={by: _summed(kept.flows[by], part, [*([by] if by else []), "source", "target"])
+               for by, part in _flows(added, p_added, a).items()},
+        reconciliation=_reconciliation(kept.reconciliation, added, undone),
+        findings=_findings(kept.findings, per_entry, added, set(undone["sequence"].to_list())),
+    )
+
+
+def _with_context(url: URL, point: int, currency: str, keys: tuple[str, ...], e: pl.DataFrame, p: pl.DataFrame,
+                  a: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The new entries with the earlier ones they need: the originals they reverse (a reversal takes
+    its original's metadata), then every earlier member of the groups they or those originals touch."""
+    frames = [(e, p, a)]
+    wanted = _originals(e, set(e["entry_id"].to_list()))
+    while wanted:
+        more = audit_frames.read(url, point, None, currency, keys, where=[JournalEntry.id.in_(sorted(wanted))])
+        frames.append(more)
+        wanted = _originals(more[0], {i for f in frames for i in f[0]["entry_id"].to_list()})
+    seen = pl.concat([f[0] for f in frames], how="diagonal_relaxed")
+    members = _group_members(url, point, seen) - set(seen["entry_id"].to_list())
+    if members:
+        frames.append(audit_frames.read(url, point, None, currency, keys, where=[JournalEntry.id.in_(sorted(members))]))
+    return (pl.concat([f[0] for f in frames], how="diagonal_relaxed"), pl.concat([f[1] for f in frames]),
+            pl.concat([f[2] for f in frames]).unique("account_id", keep="first", maintain_order=True))
+
+
+def _originals(entries: pl.DataFrame, have: set[int]) -> set[int]:
+    return set(entries["reversal_of_id"].drop_nulls().to_list()) - have
+
+
+def _group_members(url: URL, point: int, entries: pl.DataFrame) -> set[int]:
+    """Ids of the entries up to `point` in the groups (GROUP_CHECKS) that `entries` belong to."""
+    out: set[int] = set()
+    e = JournalEntry
+    for check_keys, kind in GROUP_CHECKS.values():
+        cols = [f"m_{k}" for k in check_keys]
+        touched = entries.filter(pl.col("kind") == kind).drop_nulls(cols).select(cols).unique()
+        if not touched.height:
+            continue
+        first, rest = check_keys[0], check_keys[1:]
+        column = getattr(e, journal.COLUMN_OF_KEY[first])
+        number = isinstance(column.type, BigInteger)  # the payee's column is a number, read as text
+        values = [int(v) if number else v for v in touched[f"m_{first}"].unique().sort().to_list()]
+        q = (select(e.id, column, *[getattr(e, journal.COLUMN_OF_KEY[k]) for k in rest])
+             .where(e.status == EntryStatus.POSTED, e.sequence <= point, e.kind == kind, column.in_(values)))
+        schema: Schema = {"entry_id": pl.Int64, **{c: touched.schema[c] for c in cols}}
+        found = read_query(url, q, schema, rollup.INDEXED)
+        out |= set(found.join(touched, on=cols, how="semi")["entry_id"].to_list())
+    return out
+
+
+def _reversals(url: URL, seq: int, ids: pl.Series) -> pl.DataFrame:
+    """Of these entries, those reversed by an entry posted up to `seq`, with the reversal's sequence."""
+    r = JournalEntry
+    q = select(r.reversal_of_id, r.sequence).where(
+        r.status == EntryStatus.POSTED, r.sequence <= seq, r.reversal_of_id.in_(ids.unique().sort().to_list()))
+    return read_query(url, q, {"entry_id": pl.Int64, "by_sequence": pl.Int64}, rollup.INDEXED)
+
+
+def _summed(before: pl.DataFrame, added: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    both = pl.concat([before, added.select(before.columns)], how="vertical_relaxed")
+    return both.group_by(keys, maintain_order=True).agg(pl.exclude(keys).sum())
+
+
+def _reconciliation(before: pl.DataFrame, added: pl.DataFrame, undone: pl.DataFrame) -> pl.DataFrame:
+    """Kept counts plus the new paid-out entries, with the earlier ones reversed since moved from the
+    status they had to "reversed"."""
+    was = audit_frames.reconciliation(undone.with_columns(is_reversed=pl.lit(False)))
+    now = audit_frames.reconciliation(undone)
+    parts = [before, audit_frames.reconciliation(added), now,
+             was.with_columns(entries=-pl.col("entries"), amount=-pl.col("amount"))]
+    every = pl.concat([f.cast(_RECONCILIATION) for f in parts])  # type: ignore[arg-type]
+    return (every.group_by("kind", "status").agg(pl.col("entries", "amount").sum())
+            .filter(pl.col("entries") != 0).sort("kind", "status"))
+
+
+def _findings(before: list[anomalies.Finding], per_entry: pl.DataFrame, added: pl.DataFrame,
+              undone: set[int]) -> list[anomalies.Finding]:
+    """Per check, in the checks' order: the kept findings still true and those of the new entries."""
+    out: list[anomalies.Finding] = []
+    for check, name in zip(anomalies.CHECKS, anomalies.CHECK_NAMES, strict=False):
+        kept = [f for f in before if f.check == name]
+        if name in GROUP_CHECKS:
+            out += _group_findings(check, name, kept, per_entry)
+            continue
+        if name != "self_approval":  # the other checks skip reversed entries
+            kept = [f for f in kept if not undone & set(f.entries)]
+        out += kept + check(added)
+    return out
+
+
+def _group_findings(check: Any, name: str, kept: list[anomalies.Finding],
+                    per_entry: pl.DataFrame) -> list[anomalies.Finding]:
+    """Groups the new entries touch found again from all their entries; the others as kept, in the
+    check's order (by its keys)."""
+    check_keys, kind = GROUP_CHECKS[name]
+    cols = [f"m_{k}" for k in check_keys]
+    touched = per_entry.filter(pl.col("kind") == kind).drop_nulls(cols).select(cols).unique()
+    touched_keys = set(touched.iter_rows())
+    found = check(per_entry.join(touched, on=cols, how="semi"))
+    out = [f for f in kept if tuple(f.facts[k] for k in check_keys) not in touched_keys] + found
+    return sorted(out, key=lambda f: tuple(f.facts[k] for k in check_keys))
+
+
+# --- kept with the checkpoints (report_audit_tables) -------------------------------------------------
+
+
+def dumps(kept: Kept) -> str:
+    return canonical_json({
+        "flows": {by or "": [list(r) for r in frame.iter_rows()] for by, frame in kept.flows.items()},
+        "flow_columns": {by or "": frame.columns for by, frame in kept.flows.items()},
+        "reconciliation": [list(r) for r in kept.reconciliation.select(list(_RECONCILIATION)).iter_rows()],
+        # facts as pairs: canonical JSON sorts an object's keys, the document keeps the check's order
+        "findings": [[f.check, f.detail, f.entries, f.amount, list(f.facts.items())] for f in kept.findings],
+    })
+
+
+def loads(text: str) -> Kept:
+    doc = json.loads(text)
+    flows = {}
+    for by in GROUPINGS:
+        columns = doc["flow_columns"][by or ""]
+        schema = {c: pl.Int64 if c in ("amount", "entries") else pl.String for c in columns}
+        flows[by] = pl.DataFrame(doc["flows"][by or ""], schema=schema, orient="row")
+    return Kept(flows, pl.DataFrame(doc["reconciliation"], schema=_RECONCILIATION, orient="row"),
+                [anomalies.Finding(check, detail, entries, amount, dict(facts))
+                 for check, detail, entries, amount, facts in doc["findings"]])
+
+
+async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:
+    """The audit's tables at a checkpoint being recorded: from the newest kept ones and the entries
+    since, or from genesis. Stored by `rollup.store` with the checkpoint."""
+    from service.reports.service import AUDIT_KEYS, CURRENCY
+
+    url = session.get_bind().engine.url
+    found = (await rollup.newest_tables(session, prepared.after, CURRENCY, kept=AuditTables)).get(CURRENCY)
+
+    def compute() -> Kept:
+        if found is None:
+            return from_genesis(url, prepared.sequence, CURRENCY, AUDIT_KEYS)
+        return advanced(loads(found[1]), url, found[0], prepared.sequence, CURRENCY, AUDIT_KEYS)
+
+    prepared.audit[CURRENCY] = dumps(await anyio.to_thread.run_sync(compute))
+
+
+rollup.TABLE_KEEPERS.append(prepare)
+
+
+# --- an audit from the kept tables ------------------------------------------------------------------
+
+
+async def start(session: AsyncSession, seq: int, currency: str) -> Start | None:
+    """The newest kept tables at or before `seq`, if the trial balance can start from the newest
+    checkpoint too (its totals are kept for the newest one only)."""
+    newest = await session.scalar(select(func.max(Checkpoint.sequence)))
+    if newest is None or newest > seq:
+        return None
+    found = (await rollup.newest_tables(session, seq, currency, kept=AuditTables)).get(currency)
+    return None if found is None else Start(*found)
+
+
+def trial_balance(url: URL, seq: int, currency: str) -> pl.DataFrame | None:
+    """Per account of `currency` with postings: the newest checkpoint's totals plus the postings of
+    the entries after it up to `seq`, read in one statement (one snapshot). None if that checkpoint
+    is after `seq` (one was recorded since the audit began)."""
+    newest = select(func.max(Checkpoint.sequence)).scalar_subquery()
+    later = select(JournalEntry.id).where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > newest,
+                                          JournalEntry.sequence <= seq)
+    moved = (select(Posting.account_id.label("account_id"),
+                    cast(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), BigInteger).label("dp"),
+                    cast(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), BigInteger).label("cp"))
+             .where(Posting.entry_id.in_(later)).group_by(Posting.account_id).subquery())
+    z = func.coalesce
+    q = (select(Account.id, Account.code, Account.kind, z(CheckpointTotal.debits_posted, 0) + z(moved.c.dp, 0),
+                z(CheckpointTotal.credits_posted, 0) + z(moved.c.cp, 0), newest)
+         .outerjoin(CheckpointTotal, CheckpointTotal.account_id == Account.id)
+         .outerjoin(moved, moved.c.account_id == Account.id).where(Account.currency == currency))
+    rows = read_query(url, q, {"account_id": pl.Int64, "account_code": pl.String, "account_kind": pl.String,
+                               "debits": pl.Int64, "credits": pl.Int64, "checkpoint": pl.Int64})
+    if rows.height and (rows["checkpoint"][0] is None or rows["checkpoint"][0] > seq):
+        return None
+    sums = rows.filter((pl.col("debits") > 0) | (pl.col("credits") > 0))
+    return audit_frames.balances(sums.select("account_id", "debits", "credits"), sums, currency)
+
+
+def tables(url: URL, begin: Start, seq: int, currency: str, keys: tuple[str, ...], flows_by: str | None
+           ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[anomalies.Finding]] | None:
+    """(trial balance, flows, reconciliation, findings) at `seq` from kept tables; None if the newest
+    checkpoint moved past `seq` meanwhile."""
+    tb = trial_balance(url, seq, currency)
+    if tb is None:
+        return None
+    kept = advanced(loads(begin.kept), url, begin.point, seq, currency, keys)
+    return tb, audit_frames.shown_flows(kept.flows[flows_by], flows_by), kept.reconciliation, kept.findings
+
