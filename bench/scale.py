@@ -149,7 +149,7 @@ async def checkpoint_then_append(url: str, layout, n: int, *, checkpoint: bool =
     db = Database(url)
     try:
         from service.ledger import rollup
-        from service.reports import tables  # noqa: F401  (registers the report's tables with the checkpoints)
+        from service.reports import audit_kept, tables  # noqa: F401  (registers the report's and the audit's tables with the checkpoints)
 
         spent = {"rollup_prepare": 0.0, "rollup_store": 0.0, "tables_prepare": 0.0}
 

@@ -81,7 +81,7 @@ def start_full_checks(db: Database, hours: float) -> asyncio.Task | None:
     import logging
 
     from service.ledger.verify import scheduled_full_checks
-    from service.reports import tables  # noqa: F401  (a checkpoint keeps the public report's tables too)
+    from service.reports import audit_kept, tables  # noqa: F401  (a checkpoint keeps the public report's and the audit's tables too)
 
     if hours <= 0:
         return None

@@ -244,7 +244,7 @@ def findings(report) -> list[str]:
 async def _verify(settings: Settings, *, full: bool = False, checkpoint: bool = False):
     from service.db import Database
     from service.ledger.verify import verify_ledger, verify_and_checkpoint
-    from service.reports import tables  # noqa: F401  (a checkpoint keeps the public report's tables too)
+    from service.reports import audit_kept, tables  # noqa: F401  (a checkpoint keeps the public report's and the audit's tables too)
 
     db = Database(settings.database_url)
     try:

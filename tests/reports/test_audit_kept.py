@@ -106,6 +106,7 @@ async def _compare(db: Database, url: str) -> None:
     async with db.reading() as s:
         head = (await ledger.head(s))[0]
         kept = dict((await s.execute(select(AuditTables.point, AuditTables.tables))).all())
+        assert sorted(kept) == sorted((await s.scalars(select(RollupPoint.sequence))).all())  # every point has them
     engine_url = make_url(url)
     for point, text in sorted(kept.items()):
         stored = audit_kept.loads(text)
@@ -206,3 +207,20 @@ async def test_an_audit_before_the_newest_checkpoint_or_as_of_a_date_is_computed
         assert not calls
         await reports.audit(s)
     assert len(calls) == 1
+
+
+async def test_a_checkpoint_recorded_by_the_cli_in_a_process_of_its_own_keeps_the_audit_tables(db, database_url):
+    """The CLI registers the audit's keeper itself (a bench run without it recorded checkpoints with
+    the public report's tables only, and every audit then ran from genesis)."""
+    import os
+    import subprocess
+    import sys
+
+    await _ledger(db, plant=True)
+    env = {**os.environ, "SHANSHUI_DATABASE_URL": database_url}
+    done = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "verify", "--full"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    async with db.reading() as s:
+        point = await s.scalar(select(RollupPoint.sequence))
+        assert point is not None and await s.get(AuditTables, (point, CNY)) is not None
