@@ -1,12 +1,12 @@
-"""The audit's additive tables kept with each checkpoint (flows, reconciliation, findings;
-service/reports/audit_kept.py), so an audit of a province's ledger starts from the newest checkpoint;
-and an index on the stipend member column, through which the audit re-reads the stipends of the
-members that the entries after a checkpoint pay. Nothing is backfilled: the next checkpoint stores
-the tables from genesis.
+"""The audit's additive tables kept with each checkpoint (flows for every grouping, reconciliation,
+findings, as Arrow IPC; service/reports/audit_kept.py), so an audit of a province's ledger starts
+from the newest checkpoint; and an index on the stipend member column, through which the audit
+re-reads the stipends of the members the entries after a checkpoint pay. Nothing is backfilled: the
+next checkpoint stores the tables from genesis.
 
 Revision ID: 0019_audit_tables
 Revises: 0018_checkpoint_check_sum
-Create Date: 2026-12-05 09:14:23.112164
+Create Date: 2026-12-05 09:40:44.581161
 """
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def upgrade() -> None:
     op.create_table('report_audit_tables',
     sa.Column('point', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('tables', sa.Text(), nullable=False),
+    sa.Column('part', sa.String(length=30), nullable=False),
+    sa.Column('frame', sa.LargeBinary(), nullable=False),
     sa.ForeignKeyConstraint(['point'], ['report_rollup_points.sequence'], name=op.f('fk_report_audit_tables_point_report_rollup_points')),
-    sa.PrimaryKeyConstraint('point', 'currency', name=op.f('pk_report_audit_tables'))
+    sa.PrimaryKeyConstraint('point', 'currency', 'part', name=op.f('pk_report_audit_tables'))
     )
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_journal_entries_dim_member_party'), ['dim_member_party'], unique=False)

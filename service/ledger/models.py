@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, text,
+    BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, event, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -285,17 +285,18 @@ class RollupTables(Base):
 
 
 class AuditTables(Base):
-    """The audit's tables that add up over the journal (flows for each grouping, reconciliation, and the
-    anomaly findings) of one currency at this point, as canonical JSON (service/reports/audit_kept.py):
-    an audit of the whole ledger starts from them and adds the entries after the point. Written with the
-    checkpoint; never changed afterwards."""
+    """One of the audit's tables that add up over the journal (flows for one grouping, reconciliation,
+    the anomaly findings) of one currency at this point, as an Arrow IPC stream
+    (service/reports/audit_kept.py): an audit of the whole ledger starts from them and adds the
+    entries after the point. Written with the checkpoint; never changed afterwards."""
 
     __tablename__ = "report_audit_tables"
 
     point: Mapped[int] = mapped_column(BigInteger, ForeignKey("report_rollup_points.sequence"), primary_key=True,
                                        autoincrement=False)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    tables: Mapped[str] = mapped_column(Text)
+    part: Mapped[str] = mapped_column(String(30), primary_key=True)  # "flows:<grouping>", "reconciliation", "findings"
+    frame: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RollupEffort(IdMixin, Base):

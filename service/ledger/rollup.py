@@ -269,7 +269,8 @@ class Prepared:
     sequence: int
     parts: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)  # the report's tables at `sequence`, per currency
-    audit: dict[str, str] = field(default_factory=dict)  # the audit's additive tables at `sequence`, per currency
+    # the audit's additive tables at `sequence`, per currency: part -> Arrow IPC bytes
+    audit: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
 
 async def prepare(session: AsyncSession, sequence: int) -> Prepared:
@@ -299,17 +300,16 @@ async def prepare(session: AsyncSession, sequence: int) -> Prepared:
 TABLE_KEEPERS: list[Callable[[AsyncSession, Prepared], Awaitable[None]]] = []
 
 
-async def newest_tables(session: AsyncSession, at_or_before: int, currency: str | None = None,
-                        kept: type[RollupTables] | type[AuditTables] = RollupTables) -> dict[str, tuple[int, str]]:
-    """Per currency, the newest stored report tables (`kept`: the public report's or the audit's) at or
-    before this sequence: (point, JSON)."""
-    newest = (select(kept.currency, func.max(kept.point).label("point"))
-              .where(kept.point <= at_or_before).group_by(kept.currency))
+async def newest_tables(session: AsyncSession, at_or_before: int, currency: str | None = None
+                        ) -> dict[str, tuple[int, str]]:
+    """Per currency, the newest stored report tables at or before this sequence: (point, JSON)."""
+    newest = (select(RollupTables.currency, func.max(RollupTables.point).label("point"))
+              .where(RollupTables.point <= at_or_before).group_by(RollupTables.currency))
     if currency is not None:
-        newest = newest.where(kept.currency == currency)
+        newest = newest.where(RollupTables.currency == currency)
     sub = newest.subquery()
-    rows = await session.execute(select(kept.currency, kept.point, kept.tables).join(
-        sub, and_(sub.c.currency == kept.currency, sub.c.point == kept.point)))
+    rows = await session.execute(select(RollupTables.currency, RollupTables.point, RollupTables.tables).join(
+        sub, and_(sub.c.currency == RollupTables.currency, sub.c.point == RollupTables.point)))
     return {c: (int(p), text) for c, p, text in rows}
 
 
@@ -328,8 +328,8 @@ async def store(session: AsyncSession, prepared: Prepared) -> RollupPoint | None
     await session.flush()
     session.add_all([RollupTables(point=prepared.sequence, currency=c, tables=text)
                      for c, text in prepared.tables.items()])
-    session.add_all([AuditTables(point=prepared.sequence, currency=c, tables=text)
-                     for c, text in prepared.audit.items()])
+    session.add_all([AuditTables(point=prepared.sequence, currency=c, part=part, frame=frame)
+                     for c, parts in prepared.audit.items() for part, frame in parts.items()])
     tables: dict[str, Any] = {"cells": RollupCell.__table__, "rows": RollupRow.__table__,
                               "effort": RollupEffort.__table__}
     for currency, (sums, effort) in prepared.parts.items():

@@ -26,8 +26,10 @@ after random payments, reversals, pending and voided entries and checkpoints.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import anyio
@@ -62,10 +64,10 @@ class Kept:
 
 @dataclass(frozen=True)
 class Start:
-    """Where an audit at some sequence starts: the kept tables at `point` (≤ it)."""
+    """Where an audit at some sequence starts: the kept tables at `point` (≤ it), part -> Arrow IPC."""
 
     point: int
-    kept: str
+    parts: dict[str, bytes]
 
 
 # --- computing --------------------------------------------------------------------------------------
@@ -82,14 +84,16 @@ def from_genesis(url: URL, seq: int, currency: str, keys: tuple[str, ...]) -> Ke
     return Kept(_flows(per_entry, postings, accounts), audit_frames.reconciliation(per_entry), findings)
 
 
-def _flows(per_entry: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
+def _flows(per_entry: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFrame,
+           groupings: Iterable[str | None] = GROUPINGS) -> dict[str | None, pl.DataFrame]:
     dimensioned = audit_frames.with_dimensions(per_entry)
     return {by: audit_frames.flow_sums(dimensioned if by in ("county", "trust", "period") else per_entry,
-                                       postings, accounts, by) for by in GROUPINGS}
+                                       postings, accounts, by) for by in groupings}
 
 
 def advanced(kept: Kept, url: URL, point: int, seq: int, currency: str, keys: tuple[str, ...]) -> Kept:
-    """The tables at `seq` from those at `point` and the entries in (point, seq]."""
+    """The tables at `seq` from those at `point` and the entries in (point, seq] (the flows of the
+    groupings `kept` holds)."""
     if seq <= point:
         return kept
     new = [JournalEntry.sequence > point]
@@ -107,7 +111,7 @@ def advanced(kept: Kept, url: URL, point: int, seq: int, currency: str, keys: tu
     p_added = p.filter(audit_frames.members(added["entry_id"], p["entry_id"]))
     return Kept(
         flows={by: _summed(kept.flows[by], part, [*([by] if by else []), "source", "target"])
-               for by, part in _flows(added, p_added, a).items()},
+               for by, part in _flows(added, p_added, a, kept.flows).items()},
         reconciliation=_reconciliation(kept.reconciliation, added, undone),
         findings=_findings(kept.findings, per_entry, added, set(undone["sequence"].to_list())),
     )
@@ -211,27 +215,46 @@ def _group_findings(check: Any, name: str, kept: list[anomalies.Finding],
 
 # --- kept with the checkpoints (report_audit_tables) -------------------------------------------------
 
-
-def dumps(kept: Kept) -> str:
-    return canonical_json({
-        "flows": {by or "": [list(r) for r in frame.iter_rows()] for by, frame in kept.flows.items()},
-        "flow_columns": {by or "": frame.columns for by, frame in kept.flows.items()},
-        "reconciliation": [list(r) for r in kept.reconciliation.select(list(_RECONCILIATION)).iter_rows()],
-        # facts as pairs: canonical JSON sorts an object's keys, the document keeps the check's order
-        "findings": [[f.check, f.detail, f.entries, f.amount, list(f.facts.items())] for f in kept.findings],
-    })
+_FINDINGS: Schema = {"check": pl.String, "detail": pl.String, "entries": pl.List(pl.Int64), "amount": pl.Int64,
+             "facts": pl.String}
 
 
-def loads(text: str) -> Kept:
-    doc = json.loads(text)
-    flows = {}
-    for by in GROUPINGS:
-        columns = doc["flow_columns"][by or ""]
-        schema = {c: pl.Int64 if c in ("amount", "entries") else pl.String for c in columns}
-        flows[by] = pl.DataFrame(doc["flows"][by or ""], schema=schema, orient="row")
-    return Kept(flows, pl.DataFrame(doc["reconciliation"], schema=_RECONCILIATION, orient="row"),
-                [anomalies.Finding(check, detail, entries, amount, dict(facts))
-                 for check, detail, entries, amount, facts in doc["findings"]])
+def parts(kept: Kept) -> dict[str, bytes]:
+    """Each table as an Arrow IPC stream (a province's flows by period are a million rows: parsed from
+    JSON they took seconds; IPC is read as it is)."""
+    findings = pl.DataFrame([(f.check, f.detail, f.entries, f.amount, canonical_json(list(f.facts.items())))
+                             for f in kept.findings], schema=_FINDINGS, orient="row")
+    frames = {**{f"flows:{by or ''}": frame for by, frame in kept.flows.items()},
+              "reconciliation": kept.reconciliation.select(list(_RECONCILIATION)), "findings": findings}
+    return {name: _ipc(frame) for name, frame in frames.items()}
+
+
+def _ipc(frame: pl.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.write_ipc(out, compression="lz4")
+    return out.getvalue()
+
+
+def from_parts(stored: dict[str, bytes]) -> Kept:
+    """The tables back from `parts` (the flows of the groupings stored)."""
+    frames = {name: pl.read_ipc(io.BytesIO(data)) for name, data in stored.items()}
+    flows = {(name.split(":", 1)[1] or None): frame for name, frame in frames.items() if name.startswith("flows:")}
+    findings = [anomalies.Finding(check, detail, list(entries), amount, dict(json.loads(facts)))
+                for check, detail, entries, amount, facts in frames["findings"].iter_rows()]
+    return Kept(flows, frames["reconciliation"], findings)
+
+
+async def kept_at(session: AsyncSession, at_or_before: int, currency: str,
+                  groupings: Iterable[str | None] = GROUPINGS) -> Start | None:
+    """The newest kept tables at or before this sequence (the flows of `groupings` only)."""
+    a = AuditTables
+    point = await session.scalar(select(func.max(a.point)).where(a.point <= at_or_before, a.currency == currency))
+    if point is None:
+        return None
+    names = ["reconciliation", "findings", *[f"flows:{by or ''}" for by in groupings]]
+    rows = await session.execute(select(a.part, a.frame).where(a.point == point, a.currency == currency,
+                                                                a.part.in_(names)))
+    return Start(int(point), {name: bytes(frame) for name, frame in rows})
 
 
 async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:
@@ -240,14 +263,14 @@ async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:
     from service.reports.service import AUDIT_KEYS, CURRENCY
 
     url = session.get_bind().engine.url
-    found = (await rollup.newest_tables(session, prepared.after, CURRENCY, kept=AuditTables)).get(CURRENCY)
+    found = await kept_at(session, prepared.after, CURRENCY)
 
     def compute() -> Kept:
         if found is None:
             return from_genesis(url, prepared.sequence, CURRENCY, AUDIT_KEYS)
-        return advanced(loads(found[1]), url, found[0], prepared.sequence, CURRENCY, AUDIT_KEYS)
+        return advanced(from_parts(found.parts), url, found.point, prepared.sequence, CURRENCY, AUDIT_KEYS)
 
-    prepared.audit[CURRENCY] = dumps(await anyio.to_thread.run_sync(compute))
+    prepared.audit[CURRENCY] = parts(await anyio.to_thread.run_sync(compute))
 
 
 rollup.TABLE_KEEPERS.append(prepare)
@@ -256,14 +279,13 @@ rollup.TABLE_KEEPERS.append(prepare)
 # --- an audit from the kept tables ------------------------------------------------------------------
 
 
-async def start(session: AsyncSession, seq: int, currency: str) -> Start | None:
+async def start(session: AsyncSession, seq: int, currency: str, flows_by: str | None) -> Start | None:
     """The newest kept tables at or before `seq`, if the trial balance can start from the newest
     checkpoint too (its totals are kept for the newest one only)."""
     newest = await session.scalar(select(func.max(Checkpoint.sequence)))
     if newest is None or newest > seq:
         return None
-    found = (await rollup.newest_tables(session, seq, currency, kept=AuditTables)).get(currency)
-    return None if found is None else Start(*found)
+    return await kept_at(session, seq, currency, [flows_by])
 
 
 def trial_balance(url: URL, seq: int, currency: str) -> pl.DataFrame | None:
@@ -297,6 +319,6 @@ def tables(url: URL, begin: Start, seq: int, currency: str, keys: tuple[str, ...
     tb = trial_balance(url, seq, currency)
     if tb is None:
         return None
-    kept = advanced(loads(begin.kept), url, begin.point, seq, currency, keys)
+    kept = advanced(from_parts(begin.parts), url, begin.point, seq, currency, keys)
     return tb, audit_frames.shown_flows(kept.flows[flows_by], flows_by), kept.reconciliation, kept.findings
 

@@ -311,7 +311,7 @@ async def _tables_and_chain(session: AsyncSession, as_of_sequence: int | None, a
     seq, hash_, head = await journal.resolve_point(session, as_of_sequence, as_of_date)
     url, tables = session.get_bind().engine.url, {}
     from_kept = as_of_date is None and AUDIT_FROM_CHECKPOINT and _audit_per_entry()
-    begin = await audit_kept.start(session, seq, CURRENCY) if from_kept else None
+    begin = await audit_kept.start(session, seq, CURRENCY, flows_by) if from_kept else None
 
     async def compute() -> None:
         tables.update(await anyio.to_thread.run_sync(_audit_tables, url, seq, as_of_date, flows_by, begin))

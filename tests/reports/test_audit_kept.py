@@ -105,11 +105,12 @@ async def _compare(db: Database, url: str) -> None:
     the audit from genesis there."""
     async with db.reading() as s:
         head = (await ledger.head(s))[0]
-        kept = dict((await s.execute(select(AuditTables.point, AuditTables.tables))).all())
-        assert sorted(kept) == sorted((await s.scalars(select(RollupPoint.sequence))).all())  # every point has them
+        points = (await s.scalars(select(RollupPoint.sequence))).all()
+        kept = {p: await audit_kept.kept_at(s, p, CNY) for p in points}
+        assert all(k is not None and k.point == p for p, k in kept.items())  # every point has them
     engine_url = make_url(url)
-    for point, text in sorted(kept.items()):
-        stored = audit_kept.loads(text)
+    for point, found in sorted(kept.items()):
+        stored = audit_kept.from_parts(found.parts)
         for seq in sorted({point, point + 1, (point + head) // 2, head}):
             if seq > head:
                 continue
@@ -163,7 +164,7 @@ async def test_the_audit_from_the_checkpoint_is_byte_identical_to_the_audit_from
     cp = await verify_and_checkpoint(db, full=True)
     assert cp.ok
     async with db.reading() as s:
-        assert await s.get(AuditTables, (cp.head_sequence, CNY)) is not None
+        assert await s.get(AuditTables, (cp.head_sequence, CNY, "findings")) is not None
     for url, genesis, kept in await _both(client, auditor, monkeypatch, AUDITS):
         assert kept == genesis, url
     # after it: the duplicate reversed, the entry above the rule reversed, one more duplicate elsewhere
@@ -193,8 +194,8 @@ async def test_an_audit_before_the_newest_checkpoint_or_as_of_a_date_is_computed
     second = await verify_and_checkpoint(db, full=True)
     assert first.ok and second.ok and second.head_sequence > first.head_sequence
     async with db.reading() as s:
-        assert await audit_kept.start(s, first.head_sequence, CNY) is None  # the totals kept are the newest's
-        begin = await audit_kept.start(s, second.head_sequence, CNY)
+        assert await audit_kept.start(s, first.head_sequence, CNY, "program") is None  # totals: the newest's only
+        begin = await audit_kept.start(s, second.head_sequence, CNY, "program")
         assert begin is not None and begin.point == second.head_sequence
         assert await s.get(RollupPoint, first.head_sequence) is not None
         assert (await s.scalar(select(Checkpoint.sequence).order_by(Checkpoint.sequence.desc()))) == begin.point
@@ -223,4 +224,4 @@ async def test_a_checkpoint_recorded_by_the_cli_in_a_process_of_its_own_keeps_th
     assert done.returncode == 0, done.stdout + done.stderr
     async with db.reading() as s:
         point = await s.scalar(select(RollupPoint.sequence))
-        assert point is not None and await s.get(AuditTables, (point, CNY)) is not None
+        assert point is not None and await s.get(AuditTables, (point, CNY, "flows:program")) is not None
