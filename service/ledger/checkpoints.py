@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select
+from sqlalchemy import BigInteger, ColumnElement, case, cast, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.ledger.models import (
@@ -69,14 +69,21 @@ async def problems(session: AsyncSession, through: int | None = None) -> list[Pr
     return out
 
 
-def posted_sums(after: int):
-    """Per account, debits and credits of the postings of entries posted after sequence `after`. The
-    entries are picked first (IN): as a join, SQLite walked all postings in account order instead."""
+def posted_sums(after: int, through: int | None = None):
+    """Per account, debits and credits of the postings of entries posted after sequence `after` (up to
+    `through`). The entries are picked first (IN): as a join, SQLite walked all postings in account
+    order instead. The sums are cast back to 64-bit integers (PostgreSQL sums them as numeric)."""
     entries = select(JournalEntry.id).where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > after)
+    if through is not None:
+        entries = entries.where(JournalEntry.sequence <= through)
+
+    def summed(amount: Any) -> ColumnElement[Any]:
+        return cast(func.coalesce(func.sum(amount), 0), BigInteger)
+
     return (
         select(Posting.account_id.label("account_id"),
-               func.coalesce(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), 0).label("dp"),
-               func.coalesce(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), 0).label("cp"))
+               summed(case((Posting.amount > 0, Posting.amount), else_=0)).label("dp"),
+               summed(case((Posting.amount < 0, -Posting.amount), else_=0)).label("cp"))
         .where(Posting.entry_id.in_(entries))
         .group_by(Posting.account_id).subquery()
     )

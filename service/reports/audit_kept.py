@@ -35,15 +35,15 @@ from typing import Any
 
 import anyio
 import polars as pl
-from sqlalchemy import BigInteger, Select, case, cast, func, select
+from sqlalchemy import BigInteger, Select, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.arrow import Schema, read_query
 from service.db import canonical_json
-from service.ledger import rollup
+from service.ledger import checkpoints, rollup
 from service.ledger.models import (
-    Account, AuditTables, Checkpoint, CheckpointTotal, EntryStatus, JournalEntry, Posting,
+    Account, AuditTables, Checkpoint, CheckpointTotal, EntryStatus, JournalEntry,
 )
 from service.reports import anomalies, audit_frames, journal
 
@@ -319,12 +319,8 @@ def trial_balance(url: URL, seq: int, currency: str) -> pl.DataFrame | None:
 
 def _moved(after: int, seq: int) -> Select:
     """Per account, debits and credits of the entries posted in (after, seq]."""
-    later = select(JournalEntry.id).where(JournalEntry.status == EntryStatus.POSTED, JournalEntry.sequence > after,
-                                          JournalEntry.sequence <= seq)
-    return (select(Posting.account_id,
-                   cast(func.sum(case((Posting.amount > 0, Posting.amount), else_=0)), BigInteger),
-                   cast(func.sum(case((Posting.amount < 0, -Posting.amount), else_=0)), BigInteger))
-            .where(Posting.entry_id.in_(later)).group_by(Posting.account_id))
+    sums = checkpoints.posted_sums(after, seq)
+    return select(sums.c.account_id, sums.c.dp, sums.c.cp)
 
 
 def tables(url: URL, begin: Start, seq: int, currency: str, keys: tuple[str, ...], flows_by: str | None
