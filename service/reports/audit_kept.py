@@ -255,7 +255,8 @@ async def kept_at(session: AsyncSession, at_or_before: int, currency: str,
     names = ["reconciliation", "findings", *[f"flows:{by or ''}" for by in groupings]]
     rows = await session.execute(select(a.part, a.frame).where(a.point == point, a.currency == currency,
                                                                 a.part.in_(names)))
-    return Start(int(point), {name: bytes(frame) for name, frame in rows})
+    found = {name: bytes(frame) for name, frame in rows}
+    return Start(int(point), found) if set(found) == set(names) else None  # a part missing: from genesis
 
 
 async def prepare(session: AsyncSession, prepared: rollup.Prepared) -> None:

@@ -225,3 +225,13 @@ async def test_a_checkpoint_recorded_by_the_cli_in_a_process_of_its_own_keeps_th
     async with db.reading() as s:
         point = await s.scalar(select(RollupPoint.sequence))
         assert point is not None and await s.get(AuditTables, (point, CNY, "flows:program")) is not None
+
+
+async def test_kept_tables_with_a_part_missing_are_not_used(db):
+    await _ledger(db, plant=True)
+    cp = await verify_and_checkpoint(db, full=True)
+    async with db.writing() as s:
+        await s.execute(AuditTables.__table__.delete().where(AuditTables.part == "findings"))
+    async with db.reading() as s:
+        assert await audit_kept.start(s, cp.head_sequence, CNY, "program") is None
+        assert (await reports.audit(s))["anomalies"]["findings"]  # from genesis, every planted finding
