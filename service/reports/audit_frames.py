@@ -30,7 +30,7 @@ from service.arrow import Schema, read_query
 from service.ledger.rollup import INDEXED
 from service.ledger.models import Account, EntryStatus, JournalEntry, Posting
 from service.parties.models import Party
-from service.reports import journal
+from service.reports import anomalies, journal
 from service.reports import transforms as t
 
 _ENTRY: Schema = {"entry_id": pl.Int64, "sequence": pl.Int64, "kind": pl.String, "effective_date": pl.Date,
@@ -227,6 +227,18 @@ def per_entry(entries: pl.DataFrame, postings: pl.DataFrame, accounts: pl.DataFr
     out = pl.concat([out.drop("county_rank"), lookup(counties.drop_nulls("county_rank"), "county_rank", out["county_rank"]),
                      lookup(payees, "payee_account", out["payee_account"])], how="horizontal")
     return _enriched(out.drop("payee_account").with_columns(pl.col("entry_trust").cast(pl.String)))
+
+
+def audited(url: URL, seq: int, as_of_date: date | None, currency: str, keys: tuple[str, ...]
+            ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[anomalies.Finding]]:
+    """The whole journal up to `seq` read and summed per entry: (per entry, postings in posting order,
+    accounts, the anomaly checks' findings)."""
+    entries, postings, accounts = read(url, seq, as_of_date, currency, keys)
+    postings = in_posting_order(postings)
+    entry_rows = per_entry(entries, postings, accounts)
+    del entries
+    in_order = entry_rows if entry_rows["sequence"].is_sorted() else entry_rows.sort("sequence")  # ids follow sequences
+    return entry_rows, postings, accounts, anomalies.run_on_entries(in_order)
 
 
 def by_id(entries: pl.DataFrame) -> pl.DataFrame:

@@ -75,13 +75,7 @@ class Start:
 
 
 def from_genesis(url: URL, seq: int, currency: str, keys: tuple[str, ...]) -> Kept:
-    entries, postings, accounts = audit_frames.read(url, seq, None, currency, keys)
-    postings = audit_frames.in_posting_order(postings)
-    per_entry = audit_frames.per_entry(entries, postings, accounts)
-    del entries
-    in_order = per_entry if per_entry["sequence"].is_sorted() else per_entry.sort("sequence")
-    findings = anomalies.run_on_entries(in_order)
-    del in_order
+    per_entry, postings, accounts, findings = audit_frames.audited(url, seq, None, currency, keys)
     return Kept(_flows(per_entry, postings, accounts), audit_frames.reconciliation(per_entry), findings)
 
 
@@ -145,8 +139,7 @@ def _group_members(url: URL, point: int, entries: pl.DataFrame) -> set[int]:
     out: set[int] = set()
     e = JournalEntry
     for check_keys, kind in GROUP_CHECKS.values():
-        cols = [f"m_{k}" for k in check_keys]
-        touched = entries.filter(pl.col("kind") == kind).drop_nulls(cols).select(cols).unique()
+        cols, touched = _touched(entries, check_keys, kind)
         if not touched.height:
             continue
         first, rest = check_keys[0], check_keys[1:]
@@ -159,6 +152,12 @@ def _group_members(url: URL, point: int, entries: pl.DataFrame) -> set[int]:
         found = read_query(url, q, schema, rollup.INDEXED)
         out |= set(found.join(touched, on=cols, how="semi")["entry_id"].to_list())
     return out
+
+
+def _touched(entries: pl.DataFrame, check_keys: tuple[str, ...], kind: str) -> tuple[list[str], pl.DataFrame]:
+    """The keys (as m_<key> columns) of the groups that entries of `kind` belong to."""
+    cols = [f"m_{k}" for k in check_keys]
+    return cols, entries.filter(pl.col("kind") == kind).drop_nulls(cols).select(cols).unique()
 
 
 def _reversals(url: URL, seq: int, ids: pl.Series) -> pl.DataFrame:
@@ -206,8 +205,7 @@ def _group_findings(check: Any, name: str, kept: list[anomalies.Finding],
     """Groups the new entries touch found again from all their entries; the others as kept, in the
     check's order (by its keys)."""
     check_keys, kind = GROUP_CHECKS[name]
-    cols = [f"m_{k}" for k in check_keys]
-    touched = per_entry.filter(pl.col("kind") == kind).drop_nulls(cols).select(cols).unique()
+    cols, touched = _touched(per_entry, check_keys, kind)
     touched_keys = set(touched.iter_rows())
     found = check(per_entry.join(touched, on=cols, how="semi"))
     out = [f for f in kept if tuple(f.facts[k] for k in check_keys) not in touched_keys] + found

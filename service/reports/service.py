@@ -273,13 +273,7 @@ def _audit_tables(url: URL, seq: int, as_of_date: date | None, flows_by: str | N
         frame = _whole_journal(url, seq, as_of_date)
         return _audit_doc(t.trial_balance(frame), t.flows(frame, flows_by), t.reconciliation(frame),
                           anomalies.run_all(frame), flows_by)
-    entries, postings, accounts = audit_frames.read(url, seq, as_of_date, CURRENCY, AUDIT_KEYS)
-    postings = audit_frames.in_posting_order(postings)
-    per_entry = audit_frames.per_entry(entries, postings, accounts)
-    del entries
-    in_order = per_entry if per_entry["sequence"].is_sorted() else per_entry.sort("sequence")  # ids follow sequences
-    findings = anomalies.run_on_entries(in_order)
-    del in_order
+    per_entry, postings, accounts, findings = audit_frames.audited(url, seq, as_of_date, CURRENCY, AUDIT_KEYS)
     if flows_by in ("county", "trust", "period"):
         per_entry = audit_frames.with_dimensions(per_entry)
     return _audit_doc(audit_frames.trial_balance(postings, accounts, CURRENCY),
