@@ -2,8 +2,8 @@
 
 SQLite: the ADBC driver carries its own copy of SQLite, and two copies of SQLite in one process
 release each other's POSIX file locks, which can corrupt the database (sqlite.org/howtocorrupt.html,
-2.2.1). So SQLite reads run in one long-lived reader process, spawned on first use, and come back as
-an Arrow IPC file. PostgreSQL reads run in the calling thread (libpq and asyncpg do not interfere).
+2.2.1). So SQLite reads run in long-lived reader processes (up to `READERS`), spawned on first use,
+and come back as an Arrow IPC file. PostgreSQL reads run in the calling thread (libpq and asyncpg do not interfere).
 The reader is started with multiprocessing's "spawn": a script that reads reports on SQLite must
 keep its top-level code under `if __name__ == "__main__":` (the CLI and the server do).
 """
@@ -18,6 +18,8 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import polars as pl
@@ -29,6 +31,10 @@ Dtype = pl.DataType | type[pl.DataType]
 Schema = dict[str, Dtype]
 
 _TYPED: dict[Dtype, object] = {pl.Int64: -1, pl.String: "", pl.Date: "1970-01-01"}
+T = TypeVar("T")
+# Reader processes: a second starts only when two reads are asked for at once (a chain walk's ranges).
+READERS = 2
+_IN_READER = False  # True in a reader process
 _reader: ProcessPoolExecutor | None = None
 _reader_lock = threading.Lock()
 
@@ -44,7 +50,8 @@ def read_query(url: URL, q: Select | TextualSelect, schema: Schema, pg_settings:
         # (dropped below) keeps a column that starts with nulls from being typed wrongly.
         typed: CompoundSelect = union_all(select(*[literal(_TYPED[schema[n]]) for n in names]), select(q.subquery()))
         sql = str(typed.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
-        frame = _in_reader(f"sqlite:///{url.database}", sql).slice(1)
+        uri = f"sqlite:///{url.database}"
+        frame = (_read(uri, sql) if _IN_READER else _in_reader(uri, sql)).slice(1)
     else:
         from sqlalchemy.dialects import postgresql
 
@@ -76,12 +83,26 @@ def _in_reader(uri: str, sql: str) -> pl.DataFrame:
         os.unlink(path)
 
 
-def _read_to_file(uri: str, sql: str) -> str:
-    """In the reader process: run the query, write the frame as Arrow IPC, return the file's path."""
+def in_reader(fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(*args)` in a reader process, where `read_query` may open SQLite: work that reads much
+    and returns little (a range of the chain checked) runs there whole, on as many cores as readers."""
     try:
-        frame = pl.read_database_uri(sql, uri, engine="adbc")
+        return _pool().submit(fn, *args).result()
+    except BrokenProcessPool:
+        close_reader()
+        raise
+
+
+def _read(uri: str, sql: str) -> pl.DataFrame:
+    try:
+        return pl.read_database_uri(sql, uri, engine="adbc")
     except Exception as exc:  # the driver's own errors do not survive pickling back to the caller
         raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _read_to_file(uri: str, sql: str) -> str:
+    """In the reader process: run the query, write the frame as Arrow IPC, return the file's path."""
+    frame = _read(uri, sql)
     fd, path = tempfile.mkstemp(prefix="shanshui-read-", suffix=".arrow")
     os.close(fd)
     frame.write_ipc(path)
@@ -92,14 +113,17 @@ def _pool() -> ProcessPoolExecutor:
     global _reader
     with _reader_lock:
         if _reader is None:
-            _reader = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_exit_with, initargs=(os.getpid(),))
+            _reader = ProcessPoolExecutor(max_workers=READERS, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=_start_reader, initargs=(os.getpid(),))
             atexit.register(close_reader)
         return _reader
 
 
-def _exit_with(parent: int) -> None:
-    """In the reader: leave when the service process is gone (killed, it cannot say goodbye)."""
+def _start_reader(parent: int) -> None:
+    """In the reader: read SQLite directly, and leave when the service process is gone (killed, it
+    cannot say goodbye)."""
+    global _IN_READER
+    _IN_READER = True
 
     def watch() -> None:
         while os.getppid() == parent:

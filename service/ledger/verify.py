@@ -155,33 +155,31 @@ async def _postings(session: AsyncSession, entry_ids: list[int]) -> dict[int, li
 
 async def _walk_batches(session: AsyncSession, report: VerifyReport, start: int, prev: str, total: int,
                         progress: Callable[[int, int], None] | None) -> str:
-    """The same walk over large ranges, each checked by the database (PostgreSQL) or read as Arrow
-    batches; an entry a fast path cannot confirm is checked again by `_check_entry` (the reference),
-    which decides whether it is a break. The next ranges are under way while one is walked: the
-    database, Arrow and Polars mostly run outside the GIL."""
+    """The same walk over large ranges, each checked apart (by PostgreSQL itself, or read as Arrow
+    batches and hashed, on SQLite in reader processes); an entry a range check cannot confirm is
+    checked again by `_check_entry` (the reference), which decides whether it is a break. The next
+    ranges are under way while one is walked."""
     url = session.get_bind().engine.url
     seq = start + 1
     with ThreadPoolExecutor(max_workers=fastchain.READ_AHEAD, thread_name_prefix="chain-read") as pool:
         for read in _read_ahead(pool, url, seq, total):
-            batch = await asyncio.wrap_future(read)
-            n = batch.count if isinstance(batch, dbchain.Checked) else batch.entries.height
-            if n == 0:
+            checked: dbchain.Checked = await asyncio.wrap_future(read)
+            if checked.count == 0:
                 break
-            for i, entry_id, before in await anyio.to_thread.run_sync(_suspects, batch, seq, prev):
+            for i, entry_id, before in checked.suspects(prev):
                 row = (await session.execute(select(*_HASHED).where(JournalEntry.id == entry_id))).one()
                 brk = _check_entry(row, (await _postings(session, [entry_id]))[entry_id], seq + i, before)
                 if brk:
                     report.first_break, report.checked = brk, seq + i - 1
                     return before
-            last = batch.last_hash if isinstance(batch, dbchain.Checked) else batch.entries["hash"][-1]
-            prev, seq = last or "", seq + n
+            prev, seq = checked.last_hash or "", seq + checked.count
             report.checked = seq - 1
             if progress:
                 progress(report.checked, total)
     return prev
 
 
-def _read_range(url: Any, lo: int, hi: int) -> fastchain.Batch | dbchain.Checked:
+def _read_range(url: Any, lo: int, hi: int) -> dbchain.Checked:
     """One range of the walk: checked by PostgreSQL itself (dbchain), else read for the Arrow path."""
     if url.get_backend_name() == "postgresql" and dbchain.IN_DATABASE:
         try:
@@ -191,15 +189,9 @@ def _read_range(url: Any, lo: int, hi: int) -> fastchain.Batch | dbchain.Checked
         else:  # many unconfirmed (metadata stored before its text was canonical): re-encoded in bulk instead
             if len(checked.found) <= dbchain.FEW_SUSPECTS:
                 return checked
-    return fastchain.read_batch(url, lo, hi)
-
-
-def _suspects(batch: fastchain.Batch | dbchain.Checked, first: int, prev: str) -> list[tuple[int, int, str]]:
-    """(index in the range, entry id, hash before it) of each entry the fast paths could not confirm."""
-    if isinstance(batch, dbchain.Checked):
-        return batch.suspects(prev)
-    ids = batch.entries["entry_id"]
-    return [(i, ids[i], before) for i, before in fastchain.suspects(batch, first, prev)]
+    if url.get_backend_name() == "sqlite":  # read and hashed in a reader process, two ranges at once
+        return arrow.in_reader(fastchain.check_range, url, lo, hi, fastchain.STORED_TEXT)
+    return fastchain.check_range(url, lo, hi, fastchain.STORED_TEXT)
 
 
 def _read_ahead(pool: ThreadPoolExecutor, url: Any, first: int, total: int) -> Iterator[Future]:
