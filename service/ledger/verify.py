@@ -91,7 +91,12 @@ async def verify_ledger(session: AsyncSession, progress: Callable[[int, int], No
     accounts = None
     if totals and cp is None:  # summed beside the walk, on connections of their own
         accounts = asyncio.ensure_future(anyio.to_thread.run_sync(_candidates, session.get_bind().engine.url))
-    prev = await _walk(session, report, start, prev, total, progress)
+    try:
+        prev = await _walk(session, report, start, prev, total, progress)
+    except BaseException:
+        if accounts is not None:  # its answer is not wanted (and its failure, if any, not reported twice)
+            accounts.cancel()
+        raise
     if head is None:
         report.head_sequence, report.head_hash = report.checked, prev
     else:
