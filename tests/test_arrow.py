@@ -75,3 +75,33 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def _meet(folder: str, others: int) -> int:
+    """In a reader: say it is here, then wait (up to 30 s) until `others` more have said so."""
+    from pathlib import Path
+
+    Path(folder, str(os.getpid())).touch()
+    deadline = time.monotonic() + 30
+    while len(os.listdir(folder)) <= others and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os.getpid()
+
+
+def _fail() -> None:
+    raise ValueError("a reader's own error")
+
+
+def test_two_pieces_of_work_at_once_run_in_two_reader_processes(tmp_path, is_postgres):
+    """A full verification on SQLite checks two ranges at once, each in a reader process of its own;
+    each piece here waits until the other has started, which one reader alone could never do."""
+    if is_postgres:
+        pytest.skip("PostgreSQL reads run in the calling thread")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        pids = list(pool.map(lambda _: arrow.in_reader(_meet, str(tmp_path), 1), range(2)))
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert sorted(int(p) for p in os.listdir(tmp_path)) == sorted(pids)
+    with pytest.raises(ValueError, match="a reader's own error"):
+        arrow.in_reader(_fail)
