@@ -23,7 +23,7 @@ from service.arrow import Schema, read_query
 from service.ledger.dbchain import Checked
 
 BATCH = 200_000
-READ_AHEAD = 2  # batches read while one is hashed (each holds ~0.2-0.4 GiB)
+READ_AHEAD = 2  # ranges under way at once (SQLite: one per reader process; each holds ~0.2-0.4 GiB)
 # Hash the stored metadata text as it is first (canonical since the engines write it so); False: the
 # older path, re-encoding every entry's metadata (the bench's "before").
 STORED_TEXT = True
