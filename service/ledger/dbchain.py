@@ -77,7 +77,7 @@ _SETTINGS = {"jit": "false", "work_mem": "256MB", "DateStyle": "ISO"}
 
 @dataclass
 class Checked:
-    """A range of posted entries as the database checked it."""
+    """A range of posted entries as a range check found it (the database's, or `fastchain.confirm`)."""
 
     count: int
     first: tuple[int, str | None] | None  # the first entry's id and stored prev_hash

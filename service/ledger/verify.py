@@ -267,12 +267,9 @@ def _mismatch_query(ids: list[int] | None = None) -> Select:
 
 async def _account_mismatches(session: AsyncSession, found: list[int]) -> list[dict]:
     """The accounts among `found` whose totals are not their postings' sums, as this session sees them."""
-    return [m for i in range(0, len(found), 500) for m in await _mismatches(session, found[i:i + 500])]
-
-
-async def _mismatches(session: AsyncSession, ids: list[int] | None) -> list[dict]:
+    rows = [r for i in range(0, len(found), 500) for r in await session.execute(_mismatch_query(found[i:i + 500]))]
     return [{"account_id": r[0], "code": r[1], "stored": tuple(r[2:6]), "from_postings": tuple(int(x) for x in r[6:10])}
-            for r in await session.execute(_mismatch_query(ids))]
+            for r in rows]
 
 
 _SUMMED = {"jit": "off", "work_mem": "256MB", "enable_hashagg": "off", "max_parallel_workers_per_gather": "0"}
