@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import bulk, money
 from service.auth.actor import Actor
 from service.compensation import repository as repo
-from service.compensation import rules, sheets
+from service.compensation import matching, rules, sheets
 from service.compensation.models import Payment, PaymentBatch, PaymentEvent, PaymentStatus, Program
 from service.compensation.schemas import BatchOut, BatchReport, BatchRowOut, RowIssue
 from service.compensation.service import (
@@ -36,9 +38,9 @@ from service.compensation.service import (
 from service.db import chunks, fetch_one, utcnow
 from service.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
-from service.parsing import is_ascii_digits, whole_number
+from service.parsing import whole_number
 from service.parties import service as parties
-from service.parties.models import Party, PartyKind
+from service.parties.models import Party
 
 S = PaymentStatus
 REPORT_LINES_MAX = 500
@@ -50,21 +52,12 @@ class BatchRefused(DomainError):
     title = "The batch has errors; nothing was written"
 
 
-@dataclass
-class Line:
-    row: int  # spreadsheet row number (header is row 1)
-    village: str
-    head: str
-    payee: Party | None = None
-    division: str = ""
-    basis: rules.Basis = field(default_factory=rules.Basis)
-    amount: int | None = None
-    rule: str | None = None
-    bank_tail: str | None = None
-    issues: list[RowIssue] = field(default_factory=list)
-
-    def problem(self, field_name: str, text: str, expected: str | None = None) -> None:
-        self.issues.append(RowIssue(row=self.row, field=field_name, problem=text, expected=expected))
+# a checked file's rows, as columns in file order (row is the spreadsheet's row number: the header is row 1)
+LINE_SCHEMA: dict[str, Any] = {
+    "row": pl.Int64, "village": pl.String, "household_head": pl.String, "payee_party_id": pl.Int64,
+    "area_centimu": pl.Int64, "persons": pl.Int64, "months": pl.Int64, "category": pl.String, "amount": pl.Int64,
+    "rule": pl.String, "bank_account_tail": pl.String,
+}
 
 
 @dataclass
@@ -73,54 +66,85 @@ class Checked:
     period: str
     filename: str
     sha256: str
-    lines: list[Line]
+    lines: pl.DataFrame  # LINE_SCHEMA
+    issues: list[RowIssue]  # by row, each row's in the order they were found
     available: int
     encoding: str | None = None
 
     @property
     def ok(self) -> bool:
-        return bool(self.lines) and not any(l.issues for l in self.lines)
+        return self.lines.height > 0 and not self.issues
+
+    @cached_property
+    def bad_rows(self) -> set[int]:
+        return {i.row for i in self.issues}
 
     @property
     def total(self) -> int:
-        return sum(l.amount or 0 for l in self.lines if not l.issues)
+        return int(self.lines.filter(~pl.col("row").is_in(list(self.bad_rows)))["amount"].sum() or 0)
 
 
-def _names(name: str) -> set[str]:
-    """'营盘圩村 Yingpanxu Village' answers to itself, '营盘圩村', 'Yingpanxu Village' and 'Yingpanxu'."""
-    n = " ".join(name.lower().split())
-    out = {n}
-    first, _, rest = n.partition(" ")
-    if rest:
-        out |= {first, rest, rest.removesuffix(" village")}
-    return out
+class _Issues:
+    """Problems found column by column, put back into row order at the end."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, str, str | None]] = []
+
+    def add(self, rows: list[int], field_name: str | list[str], texts: list[str], expected: list[str | None] | None = None
+            ) -> None:
+        fields = field_name if isinstance(field_name, list) else [field_name] * len(rows)
+        self.found += zip(rows, fields, texts, expected or [None] * len(rows), strict=True)
+
+    def in_row_order(self) -> list[RowIssue]:
+        # a stable sort: within a row, the order the checks ran in
+        return [RowIssue(row=r, field=f, problem=t, expected=e) for r, f, t, e in sorted(self.found, key=lambda x: x[0])]
 
 
-async def _directory(session: AsyncSession, program: Program) -> tuple[dict[str, list[Party]], dict[tuple[int, str, str], list[Party]]]:
-    """Villages by any of their names, and payees by (village id, name, ID tail), in the program's county."""
-    # plain rows with the Party attributes a batch reads (ORM objects for 100,000 payees cost seconds)
-    rows = (await session.execute(select(
-        Party.id, Party.name, Party.kind, Party.division_code, Party.county_code, Party.parent_id,
-        Party.bank_account_tail, Party.id_number_tail).where(Party.county_code == program.county_code))).all()
-    villages: dict[str, list[Party]] = defaultdict(list)
-    payees: dict[tuple[int, str, str], list[Party]] = defaultdict(list)
-    for p in rows:
-        if p.kind == PartyKind.COMMUNITY:
-            for alias in _names(p.name):
-                villages[alias].append(p)
-        elif p.parent_id is not None and p.id_number_tail:
-            payees[(p.parent_id, " ".join(p.name.split()).lower(), p.id_number_tail.upper())].append(p)
-    return villages, payees
+async def check(session: AsyncSession, actor: Actor, program_id: int, period: str, filename: str,
+                content: bytes) -> Checked:
+    """Validate every row; write nothing. Each check runs once per distinct value it reads (village
+    names, amount cells, payee kinds and divisions), the rest is Polars columns."""
+    program = await visible_program(session, actor, program_id)
+    if not actor.in_county(program.county_code):
+        raise NotFound(f"program {program_id} not found")
+    rules.period_bounds(period)
+    sheet = sheets.read_rows(content, filename, sheets.BATCH_COLUMNS, sheets.BATCH_REQUIRED)
+    frame = sheet.frame.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    taken = list(await session.scalars(
+        select(Payment.payee_party_id).where(Payment.program_id == program.id, Payment.period == period,
+                                             Payment.live_key.is_not(None))))
+    issues = _Issues()
+    directory = await matching.directory(session, program)
+    found = frame.select("row").hstack(matching.match(frame, directory))
+    bad = found.filter(pl.col("match_problem").is_not_null())
+    issues.add(bad["row"].to_list(), bad["match_field"].to_list(), bad["match_problem"].to_list())
+    priced = _priced(frame, rule_of(program), program, issues)
+    lines = found.hstack(priced.drop("row"))
+    lines = _eligible(lines, program, period, directory, issues)
+    seen = pl.col("row").first().over("payee_party_id")
+    dup = lines.filter(pl.col("payee_party_id").is_not_null() & (pl.col("row") != seen)).select("row", seen=seen)
+    issues.add(dup["row"].to_list(), "household_head",
+               [f"duplicate row: the same payee is on row {r}" for r in dup["seen"].to_list()])
+    again = lines.filter(pl.col("payee_party_id").is_in(taken))["row"].to_list()
+    issues.add(again, "household_head", [f"already has a payment under this program for {period}"] * len(again))
+    fund = await ledger.get_account(session, program.fund_account_id)
+    _funds(lines, {i[0] for i in issues.found}, fund.available_balance, program.currency,
+           issues)
+    out = frame.select("row", "village", "household_head").hstack(
+        lines.select("payee_party_id", "area_centimu", "persons", "months", "category", "amount", "rule",
+                     "bank_account_tail"))
+    return Checked(program, period, filename, hashlib.sha256(content).hexdigest(), out.cast(LINE_SCHEMA),
+                   issues.in_row_order(), fund.available_balance, sheet.encoding)
 
 
-def _basis(raw: dict[str, str], line: Line) -> rules.Basis:
+def _basis(raw: dict[str, str], problem: Callable[[str, str], None]) -> rules.Basis:
     def whole(name: str) -> int | None:
         value = raw.get(name, "")
         if not value:
             return None
         number = whole_number(value, maximum=1000)
         if not number:
-            line.problem(name, f"{value[:20]!r} is not a whole number from 1 to 1000")
+            problem(name, f"{value[:20]!r} is not a whole number from 1 to 1000")
             return None
         return number
 
@@ -129,161 +153,103 @@ def _basis(raw: dict[str, str], line: Line) -> rules.Basis:
         try:
             area = rules.parse_area(raw["area_mu"])
         except InvalidField as exc:
-            line.problem("area_mu", exc.reason)
+            problem("area_mu", exc.reason)
     return rules.Basis(area_centimu=area, persons=whole("persons"), months=whole("months"),
                        category=raw.get("category") or None)
-
-
-async def check(session: AsyncSession, actor: Actor, program_id: int, period: str, filename: str,
-                content: bytes) -> Checked:
-    """Validate every row; write nothing."""
-    program = await visible_program(session, actor, program_id)
-    if not actor.in_county(program.county_code):
-        raise NotFound(f"program {program_id} not found")
-    rules.period_bounds(period)
-    sheet = sheets.read_rows(content, filename, sheets.BATCH_COLUMNS, sheets.BATCH_REQUIRED)
-    villages, payees = await _directory(session, program)
-    taken = set(await session.scalars(
-        select(Payment.payee_party_id).where(Payment.program_id == program.id, Payment.period == period,
-                                             Payment.live_key.is_not(None))
-    ))
-    rule = rule_of(program)
-    seen: dict[int, int] = {}
-    lines = []
-    eligible: dict[tuple[str, str], tuple[str, str] | None] = {}  # by (payee kind, division): few distinct
-    prices: dict[tuple[str, ...], Priced] = {}  # by the row's basis and amount cells: few distinct
-    for i, raw in enumerate(sheet.rows):
-        line = Line(row=i + 2, village=raw["village"], head=raw["household_head"])
-        _match(line, raw, villages, payees)
-        _priced(line, raw, rule, program, prices)
-        if line.payee is not None:
-            key = (line.payee.kind, line.division)
-            if key not in eligible:
-                eligible[key] = eligibility_problem(program, line.payee, line.division, period)
-            problem = eligible[key]
-            if problem:
-                line.problem(problem[0], problem[1])
-            if line.payee.id in seen:
-                line.problem("household_head", f"duplicate row: the same payee is on row {seen[line.payee.id]}")
-            else:
-                seen[line.payee.id] = line.row
-            if line.payee.id in taken:
-                line.problem("household_head", f"already has a payment under this program for {period}")
-        lines.append(line)
-    fund = await ledger.get_account(session, program.fund_account_id)
-    checked = Checked(program, period, filename, hashlib.sha256(content).hexdigest(), lines, fund.available_balance,
-                      sheet.encoding)
-    _funds(checked)
-    return checked
-
-
-def _match(line: Line, raw: dict[str, str], villages: dict[str, list[Party]],
-           payees: dict[tuple[int, str, str], list[Party]]) -> None:
-    found = villages.get(" ".join(line.village.lower().split()), [])
-    if len(found) != 1:
-        line.problem("village", f"unknown village {line.village!r}" if not found else f"village {line.village!r} is ambiguous")
-        return
-    village = found[0]
-    tail = raw["id_tail"].upper()
-    if len(tail) != 4:
-        line.problem("id_tail", "give the last 4 characters of the ID number")
-        return
-    matches = payees.get((village.id, " ".join(line.head.split()).lower(), tail), [])
-    if len(matches) != 1:
-        line.problem("household_head", "unknown payee: no household with this name and ID tail in the village"
-                     if not matches else "ambiguous payee: several households match")
-        return
-    line.payee, line.division = matches[0], matches[0].division_code or village.division_code or ""
-    bank = raw.get("bank_account_tail", "")
-    if bank:
-        if not (len(bank) == 4 and is_ascii_digits(bank)):
-            line.problem("bank_account_tail", "give the last 4 digits of the bank account")
-        elif line.payee.bank_account_tail and bank != line.payee.bank_account_tail:
-            line.problem("bank_account_tail", "differs from the bank account registered for this household")
-        line.bank_tail = bank
-    else:
-        line.bank_tail = line.payee.bank_account_tail
-
-
-@dataclass(frozen=True)
-class Priced:
-    """What `_price` made of a row's basis and amount cells."""
-
-    basis: rules.Basis
-    amount: int | None
-    rule: str | None
-    issues: tuple[tuple[str, str, str | None], ...]
 
 
 _PRICE_CELLS = ("area_mu", "persons", "months", "category", "amount")
 
 
-def _priced(line: Line, raw: dict[str, str], rule: rules.Rule, program: Program, prices: dict[tuple[str, ...], Priced]) -> None:
-    """`_price`, worked out once per distinct combination of the cells it reads."""
-    key = tuple(raw.get(c, "") for c in _PRICE_CELLS)
-    found = prices.get(key)
-    if found is None:
-        probe = Line(row=line.row, village="", head="")
-        _price(probe, raw, rule, program)
-        found = prices[key] = Priced(probe.basis, probe.amount, probe.rule,
-                                     tuple((i.field, i.problem, i.expected) for i in probe.issues))
-    line.basis, line.amount, line.rule = found.basis, found.amount, found.rule
-    for field_name, text, expected in found.issues:
-        line.problem(field_name, text, expected)
+def _priced(frame: pl.DataFrame, rule: rules.Rule, program: Program, issues: _Issues) -> pl.DataFrame:
+    """Each row's basis, amount and rule, priced once per distinct combination of the cells read."""
+    cells = [f"cell_{c}" for c in _PRICE_CELLS]  # the cells as read, beside the basis made of them
+    read = frame.select("row", *(pl.col(c).alias(f"cell_{c}") for c in _PRICE_CELLS))
+    distinct = read.select(cells).unique(maintain_order=True)
+    prices = [_price(dict(zip(_PRICE_CELLS, values, strict=True)), rule, program) for values in distinct.iter_rows()]
+    table = distinct.hstack(pl.DataFrame(
+        [(p[0].area_centimu, p[0].persons, p[0].months, p[0].category, p[1], p[2], k, not p[3])
+         for k, p in enumerate(prices)],
+        schema={"area_centimu": pl.Int64, "persons": pl.Int64, "months": pl.Int64, "category": pl.String,
+                "amount": pl.Int64, "rule": pl.String, "price": pl.Int64, "priced_ok": pl.Boolean}, orient="row"))
+    out = read.join(table, on=cells, how="left", maintain_order="left")
+    for row, k in out.filter(~pl.col("priced_ok")).select("row", "price").iter_rows():
+        for field_name, text, expected in prices[k][3]:
+            issues.add([row], field_name, [text], [expected])
+    return out.select("row", "area_centimu", "persons", "months", "category", "amount", "rule")
 
 
-def _price(line: Line, raw: dict[str, str], rule: rules.Rule, program: Program) -> None:
-    line.basis = _basis(raw, line)
+Price = tuple[rules.Basis, int | None, str | None, list[tuple[str, str, str | None]]]
+
+
+def _price(raw: dict[str, str], rule: rules.Rule, program: Program) -> Price:
+    """(basis, amount, rule applied, problems as (field, text, expected)) for one combination of cells."""
+    problems: list[tuple[str, str, str | None]] = []
+    basis = _basis(raw, lambda f, t: problems.append((f, t, None)))
     try:
-        computed = rules.compute(rule, line.basis)
+        computed = rules.compute(rule, basis)
     except InvalidField as exc:
-        line.problem(exc.field or "amount", exc.reason)
-        return
-    line.amount, line.rule = computed.amount, computed.rule
+        return basis, None, None, [*problems, (exc.field or "amount", exc.reason, None)]
     if raw.get("amount"):
         try:
             entered = money.parse_positive(raw["amount"], program.currency)
         except InvalidField as exc:
-            line.problem("amount", exc.reason)
-            return
+            return basis, computed.amount, computed.rule, [*problems, ("amount", exc.reason, None)]
         if entered != computed.amount:
             expected = money.format(computed.amount, program.currency)
-            line.problem("amount", f"{money.format(entered, program.currency)} is off the rule ({computed.rule})",
-                         expected=expected)
+            problems.append(("amount", f"{money.format(entered, program.currency)} is off the rule ({computed.rule})",
+                             expected))
+    return basis, computed.amount, computed.rule, problems
 
 
-def _funds(checked: Checked) -> None:
+def _eligible(lines: pl.DataFrame, program: Program, period: str, directory: matching.Directory,
+              issues: _Issues) -> pl.DataFrame:
+    """Whether each matched payee fits the program, worked out once per (payee kind, division)."""
+    pairs = lines.filter(pl.col("payee_party_id").is_not_null()).group_by("kind", "division", maintain_order=True).agg(
+        pl.col("payee_party_id").first())
+    verdicts = [eligibility_problem(program, directory.by_id[pid], division, period) or (None, None)
+                for _, division, pid in pairs.iter_rows()]
+    table = pairs.select("kind", "division").hstack(pl.DataFrame(
+        verdicts, schema={"eligible_field": pl.String, "eligible_problem": pl.String}, orient="row"))
+    lines = lines.join(table, on=["kind", "division"], how="left", maintain_order="left")
+    bad = lines.filter(pl.col("eligible_problem").is_not_null())
+    issues.add(bad["row"].to_list(), bad["eligible_field"].to_list(), bad["eligible_problem"].to_list())
+    return lines
+
+
+def _funds(lines: pl.DataFrame, bad_rows: set[int], available: int, currency: str, issues: _Issues) -> None:
     """Rows that would take the program fund below zero, in file order, are out of funds."""
-    running = 0
-    for line in checked.lines:
-        if line.issues or line.amount is None:
-            continue
-        running += line.amount
-        if running > checked.available:
-            c = checked.program.currency
-            line.problem("amount", f"program out of funds: {money.format(checked.available, c)} available, "
-                         f"the batch needs {money.format(running, c)} up to this row")
+    valid = ~pl.col("row").is_in(list(bad_rows)) & pl.col("amount").is_not_null()
+    over = (lines.select("row", valid=valid, running=pl.when(valid).then("amount").otherwise(0).cum_sum())
+            .filter(pl.col("valid") & (pl.col("running") > available)))
+    issues.add(over["row"].to_list(), "amount", [
+        f"program out of funds: {money.format(available, currency)} available, "
+        f"the batch needs {money.format(running, currency)} up to this row" for running in over["running"].to_list()])
 
 
 def report(checked: Checked, dry_run: bool, batch_id: int | None = None, with_lines: bool | None = None) -> BatchReport:
     c = checked.program.currency
-    issues = [i for l in checked.lines for i in l.issues]
-    invalid = sum(1 for l in checked.lines if l.issues)
+    issues, lines, rows = checked.issues, checked.lines, checked.lines.height
     if with_lines is None:
-        with_lines = len(checked.lines) <= REPORT_LINES_MAX
-    lines = [
-        BatchRowOut(row=l.row, village=l.village, household_head=l.head, payee_party_id=l.payee.id if l.payee else None,
-                    amount=money.format(l.amount, c) if l.amount is not None else None, rule=l.rule,
-                    ok=not l.issues, issues=l.issues)
-        for l in checked.lines
-    ] if with_lines else None
-    if not checked.lines:
+        with_lines = rows <= REPORT_LINES_MAX
+    out = None
+    if with_lines:
+        by_row: dict[int, list[RowIssue]] = defaultdict(list)
+        for i in issues:
+            by_row[i.row].append(i)
+        out = [BatchRowOut(row=r["row"], village=r["village"], household_head=r["household_head"],
+                           payee_party_id=r["payee_party_id"],
+                           amount=money.format(r["amount"], c) if r["amount"] is not None else None, rule=r["rule"],
+                           ok=r["row"] not in by_row, issues=by_row.get(r["row"], []))
+               for r in lines.iter_rows(named=True)]
+    if not rows:
         issues = [RowIssue(row=1, field="file", problem="the file has no payment rows")]
+    invalid = len(checked.bad_rows)
     return BatchReport(
         dry_run=dry_run, program_id=checked.program.id, period=checked.period, filename=checked.filename,
-        rows=len(checked.lines), valid_rows=len(checked.lines) - invalid, invalid_rows=invalid,
-        total=money.format(checked.total, c), available=money.format(checked.available, c), ok=checked.ok,
-        batch_id=batch_id, issues=issues, lines=lines, encoding=checked.encoding,
+        rows=rows, valid_rows=rows - invalid, invalid_rows=invalid, total=money.format(checked.total, c),
+        available=money.format(checked.available, c), ok=checked.ok, batch_id=batch_id, issues=issues, lines=out,
+        encoding=checked.encoding,
     )
 
 
@@ -315,52 +281,54 @@ async def commit_with_ids(session: AsyncSession, actor: Actor, checked: Checked,
     await session.flush()
     # the payments' ids first, so that each entry's metadata names its payment and each payment is
     # written once, with its entry (no update of 100,000 rows afterwards)
-    ids = await bulk.reserve_ids(session, Payment.__table__, len(checked.lines))
-    accounts = await _benefit_accounts(session, [l.payee for l in checked.lines if l.payee])
+    lines, n = checked.lines, checked.lines.height
+    ids = await bulk.reserve_ids(session, Payment.__table__, n)
+    payees, amounts, rule_texts = (lines[c].to_list() for c in ("payee_party_id", "amount", "rule"))
+    accounts = await _benefit_accounts(session, payees)
     memo, fund, currency = f"{program.name}, {checked.period} (batch {batch.id})", program.fund_account_id, program.currency
     common = entry_metadata(program, 0, 0, checked.period, "", batch.id, 0)  # what every row's metadata shares
-    ceilings = {a: money.format(a, currency) for a in {l.amount for l in checked.lines}}  # type: ignore[arg-type]
+    ceilings = {a: money.format(a, currency) for a in set(amounts)}
     # `ledger.transfer`'s two legs; the fund's side is the same (frozen) Leg for every row of an amount
-    fund_legs = {a: ledger.Leg(fund, a, currency) for a in ceilings}  # type: ignore[arg-type]
+    fund_legs = {a: ledger.Leg(fund, a, currency) for a in ceilings}
     specs = [
         ledger.EntrySpec(
             kind="payment", effective_date=effective_date, memo=memo,
-            legs=[fund_legs[l.amount], ledger.Leg(accounts[payee], -l.amount, currency)],  # type: ignore[index, operator]
-            metadata={**common, "payment_id": pid, "payee_party_id": payee, "rule": l.rule,
-                      "rule_max": ceilings[l.amount]},  # type: ignore[index]
+            legs=[fund_legs[amount], ledger.Leg(accounts[payee], -amount, currency)],
+            metadata={**common, "payment_id": pid, "payee_party_id": payee, "rule": rule, "rule_max": ceilings[amount]},
         )
-        for pid, l, payee in zip(ids, checked.lines, [l.payee.id for l in checked.lines], strict=True)  # type: ignore[union-attr]
+        for pid, payee, amount, rule in zip(ids, payees, amounts, rule_texts, strict=True)
     ]
     entry_ids = await ledger.record_entries(session, specs, actor=actor, pending=True)
     await _insert_payments(session, actor, checked, batch.id, now, ids, entry_ids)
     await _add_events(session, actor, ids, "enter", None, S.PENDING.value, now,
-                      [f"batch {batch.id} row {l.row}: {l.rule}" for l in checked.lines])
+                      [f"batch {batch.id} row {row}: {rule}" for row, rule in zip(lines["row"].to_list(), rule_texts, strict=True)])
     return report(checked, dry_run=False, batch_id=batch.id), ids
 
 
-async def _benefit_accounts(session: AsyncSession, payees: list[Party]) -> dict[int, int]:
+async def _benefit_accounts(session: AsyncSession, payee_ids: list[int]) -> dict[int, int]:
     """Each payee's benefits account id, read in one statement (opened if a payee has none)."""
-    codes = {parties.benefit_account_code(p.id): p.id for p in payees}
+    wanted = set(payee_ids)
+    codes = {parties.benefit_account_code(p): p for p in wanted}
     found = {codes[code]: account_id for code, account_id in await bulk.fetch_in(
-        session, "SELECT code, id FROM accounts WHERE party_id{ids}", list({p.id for p in payees})) if code in codes}
-    for p in payees:
-        if p.id not in found:
-            found[p.id] = await _benefit_account(session, p)
+        session, "SELECT code, id FROM accounts WHERE party_id{ids}", list(wanted)) if code in codes}
+    for p in sorted(wanted - found.keys()):
+        party = await session.get(Party, p)
+        assert party is not None  # the check matched it in this county
+        found[p] = await _benefit_account(session, party)
     return found
 
 
 async def _insert_payments(session: AsyncSession, actor: Actor, checked: Checked, batch_id: int, now: datetime,
                            ids: list[int], entry_ids: list[int]) -> None:
-    program, lines, n = checked.program, checked.lines, len(checked.lines)
-    payees = [l.payee.id for l in lines]  # type: ignore[union-attr]
+    program, lines, n = checked.program, checked.lines, checked.lines.height
+    payees = lines["payee_party_id"].to_list()
     await bulk.insert_columns(session, Payment.__table__, {
         "id": ids, "program_id": [program.id] * n, "payee_party_id": payees, "county_code": [program.county_code] * n,
-        "period": [checked.period] * n, "area_centimu": [l.basis.area_centimu for l in lines],
-        "persons": [l.basis.persons for l in lines], "months": [l.basis.months for l in lines],
-        "category": [l.basis.category for l in lines], "amount": [l.amount for l in lines],
-        "currency": [program.currency] * n, "rule": [l.rule for l in lines], "status": [S.PENDING.value] * n,
+        "period": [checked.period] * n, **{c: lines[c].to_list() for c in ("area_centimu", "persons", "months",
+                                                                          "category", "amount", "rule")},
+        "currency": [program.currency] * n, "status": [S.PENDING.value] * n,
         "live_key": [live_key(program.id, p, checked.period) for p in payees], "batch_id": [batch_id] * n,
-        "batch_row": [l.row for l in lines], "entry_id": entry_ids, "bank_account_tail": [l.bank_tail for l in lines],
+        "batch_row": lines["row"].to_list(), "entry_id": entry_ids, "bank_account_tail": lines["bank_account_tail"].to_list(),
         "memo": [""] * n, "entered_by": [actor.user_id] * n, "entered_at": [now] * n, "updated_at": [now] * n,
     })
 

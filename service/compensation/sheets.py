@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
@@ -72,10 +73,20 @@ def _header_map(headers: Sequence[str], columns: dict[str, tuple[str, ...]], req
     return mapping
 
 
+# every character Python's str.strip() removes: Polars strips exactly these, so a cell reads the same
+# whichever way it is read
+_SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
 @dataclass(frozen=True)
 class Sheet:
-    rows: list[dict[str, str]]  # canonical column -> stripped text ('' for blank)
+    frame: pl.DataFrame  # canonical columns (every one of `columns`), stripped text, '' for blank or absent
     encoding: str | None  # how a CSV's text was read (textfiles.UTF8 / GB18030); None for XLSX
+
+    @cached_property
+    def rows(self) -> list[dict[str, str]]:
+        """The rows one dict each, for files of a few hundred rows read row by row."""
+        return self.frame.rows(named=True)
 
 
 def _frame(content: bytes, filename: str) -> tuple[pl.DataFrame, str | None]:
@@ -95,21 +106,22 @@ def _frame(content: bytes, filename: str) -> tuple[pl.DataFrame, str | None]:
 
 
 def read_rows(content: bytes, filename: str, columns: dict[str, tuple[str, ...]], required: Sequence[str]) -> Sheet:
-    """The rows, each a dict of canonical column -> stripped text, and how the file was decoded."""
+    """The file's columns under their canonical names, and how the file was decoded."""
     frame, encoding = _frame(content, filename)
     if frame.height > MAX_ROWS:
         raise TooLarge(f"the file has {frame.height} rows; at most {MAX_ROWS} are accepted", field="file")
     mapping = _header_map(frame.columns, columns, required)
-    frame = frame.select([pl.col(src).cast(pl.String).alias(dst) for src, dst in mapping.items()])
-    names = frame.columns
-    rows = [dict(zip(names, [v.strip() if v else "" for v in values], strict=True)) for values in frame.iter_rows()]
+    frame = frame.select([pl.col(src).cast(pl.String).str.strip_chars(_SPACES).fill_null("").alias(dst)
+                          for src, dst in mapping.items()])
     # only a row with one of the characters a formula starts with can hold one: Polars finds those rows
-    # (usually none), Python checks them exactly as before
+    # (usually none), Python checks them exactly
     starts = "[" + "".join(re.escape(c) for c in FORMULA_START) + "]"
+    names = frame.columns
     suspects = frame.with_row_index("_row").filter(
-        pl.any_horizontal([pl.col(c).str.contains(starts) for c in names]))["_row"].to_list() if names else []
-    _refuse_formulas([(i, rows[i]) for i in suspects])
-    return Sheet(rows, encoding)
+        pl.any_horizontal([pl.col(c).str.contains(starts) for c in names])) if names else frame
+    _refuse_formulas([(r.pop("_row"), r) for r in suspects.rows(named=True)])
+    missing = [pl.lit("").alias(c) for c in columns if c not in names]
+    return Sheet(frame.with_columns(missing) if missing else frame, encoding)
 
 
 def _refuse_formulas(rows: list[tuple[int, dict[str, str]]]) -> None:

@@ -327,25 +327,25 @@ async def commit(session: AsyncSession, actor: Actor, data: CycleIn, with_lines:
 
 def _checked(p: Plan, payable: pl.DataFrame, parcels: list[list[str] | None]) -> batches.Checked:
     """The batch lines of `payable` (`p.payable`; `parcels` its parcel codes column as a list)."""
-    c = p.program.currency
-    lines = []
-    payees = p.payees
-    columns = [payable[n].to_list() for n in ("party_id", "area", "persons", "months", "amount", "rule", "enrollment_id")]
-    columns += [parcels, payable["parcel_areas"].to_list()]  # plain columns: no dict per row
-    bases: dict[tuple[int, int, int], rules.Basis] = {}  # a few distinct (frozen, so shared)
-    for i, (pid, area, persons, months, amount, rule, eid, codes, areas) in enumerate(zip(*columns, strict=True)):
-        party = payees[pid]
-        village = payees.get(party.parent_id) if party.parent_id else None
-        basis = bases.get((area, persons, months))
-        if basis is None:
-            basis = bases[(area, persons, months)] = rules.Basis(area_centimu=area or None, persons=persons or None,
-                                                                 months=months or None)
-        lines.append(batches.Line(
-            row=i + 1, village=village.name if village else "", head=party.name, payee=cast(Party, party),
-            division=division(p, party), basis=basis, amount=amount, rule=_explain(rule, amount, eid, codes, areas, c),
-            bank_tail=party.bank_account_tail))
+    c, payees = p.program.currency, p.payees
+    parties = [payees[pid] for pid in payable["party_id"].to_list()]
+    villages = [payees.get(party.parent_id) if party.parent_id else None for party in parties]
+    explained = [_explain(rule, amount, eid, codes, areas, c) for rule, amount, eid, codes, areas in zip(
+        payable["rule"].to_list(), payable["amount"].to_list(), payable["enrollment_id"].to_list(), parcels,
+        payable["parcel_areas"].to_list(), strict=True)]
+    lines = payable.select(
+        pl.int_range(1, pl.len() + 1).alias("row"),
+        village=pl.Series([v.name if v else "" for v in villages], dtype=pl.String),
+        household_head=pl.Series([party.name for party in parties], dtype=pl.String),
+        payee_party_id="party_id",
+        # a basis of 0 is no basis (rules.Basis holds None)
+        **{name: pl.when(pl.col(src) != 0).then(src) for name, src in
+           (("area_centimu", "area"), ("persons", "persons"), ("months", "months"))},
+        category=pl.lit(None, pl.String), amount="amount", rule=pl.Series(explained, dtype=pl.String),
+        bank_account_tail=pl.Series([party.bank_account_tail for party in parties], dtype=pl.String),
+    ).cast(batches.LINE_SCHEMA)
     digest = hashlib.sha256(f"cycle:{p.program.id}:{p.period}".encode()).hexdigest()
-    return batches.Checked(p.program, p.period, f"cycle {p.period}", digest, lines, p.available)
+    return batches.Checked(p.program, p.period, f"cycle {p.period}", digest, lines, [], p.available)
 
 
 async def _cycle_lines(session: AsyncSession, payable: pl.DataFrame, cycle: Cycle, payment_ids: list[int],

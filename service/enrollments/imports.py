@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
-from service.compensation import batches, rules, sheets
+from service.compensation import batches, matching, rules, sheets
 from service.compensation.models import Program
 from service.compensation.service import eligibility_problem, visible_program
 from service.enrollments import service as enr
@@ -87,20 +87,22 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, filename: 
         raise NotFound(f"program {program_id} not found")
     sheet = sheets.read_rows(content, filename, REGISTER_COLUMNS, REQUIRED)
     plan = Plan(program_id=program.id, filename=filename, rows=len(sheet.rows), encoding=sheet.encoding)
-    villages, payees = await batches._directory(session, program)
+    directory = await matching.directory(session, program)
+    matched = matching.match(sheet.frame, directory).select("payee_party_id", "division", "match_field", "match_problem")
     holders = await _holders(session, program.id)
     enrolled = set(await session.scalars(select(Enrollment.household_party_id).where(Enrollment.program_id == program.id)))
     errors = plan.errors
     seen_codes: dict[str, int] = {}
-    for i, raw in enumerate(sheet.rows):
+    for i, (raw, (payee_id, division, match_field, match_problem)) in enumerate(
+            zip(sheet.rows, matched.iter_rows(), strict=True)):
         row = i + 2
-        line = batches.Line(row=row, village=raw["village"], head=raw["household_head"])
-        batches._match(line, {**raw, "bank_account_tail": raw.get("bank_account_tail", "")}, villages, payees)
-        errors += [{"row": row, "field": x.field, "reason": x.problem} for x in line.issues]
+        if match_problem is not None:
+            errors.append({"row": row, "field": match_field, "reason": match_problem})
         parcel, start = _parcel(raw, row, errors), _date(raw["start_date"], row, errors)
-        if parcel is None or start is None or line.payee is None:
+        if parcel is None or start is None or payee_id is None:
             continue
-        misfit = _misfit(program, line, start)
+        payee = directory.by_id[payee_id]
+        misfit = _misfit(program, payee, division, start)
         if misfit:
             errors.append({"row": row, **misfit})
             continue
@@ -112,24 +114,23 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, filename: 
         if code in holders:
             holder = holders[code]
             errors.append({"row": row, "field": "parcel_code", "reason": f"parcel {code} is already enrolled by "
-                           f"household {holder[1]} (party {holder[0]}); it cannot also be enrolled for {line.payee.name}"})
+                           f"household {holder[1]} (party {holder[0]}); it cannot also be enrolled for {payee.name}"})
             continue
-        if line.payee.id in enrolled:
+        if payee.id in enrolled:
             errors.append({"row": row, "field": "household_head", "reason": "the household is already enrolled in this "
                            "program: add a parcel with a change request"})
             continue
-        plan.households[line.payee.id].append(RegisterRow(row, parcel, start, raw.get("evidence", "")))
-        plan.names[line.payee.id] = (raw["village"], line.payee.name)
+        plan.households[payee.id].append(RegisterRow(row, parcel, start, raw.get("evidence", "")))
+        plan.names[payee.id] = (raw["village"], payee.name)
     errors += _same_start(plan.households)
     if not sheet.rows:
         errors.append({"row": 1, "field": "file", "reason": "the file has no rows"})
     return plan
 
 
-def _misfit(program: Program, line: batches.Line, start: date) -> dict[str, str] | None:
+def _misfit(program: Program, payee: Party, division: str, start: date) -> dict[str, str] | None:
     """What create_enrollment would refuse for this household and date, found by the dry run already."""
-    assert line.payee is not None
-    problem = eligibility_problem(program, line.payee, line.division, str(max(start, program.period_start).year))
+    problem = eligibility_problem(program, payee, division, str(max(start, program.period_start).year))
     if problem and problem[0] != "period":
         return {"field": "household_head", "reason": problem[1]}
     if not program.period_start <= start <= program.period_end:
