@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -124,6 +125,14 @@ async def fetch_in(session: AsyncSession, sql: str, ids: Sequence[int]) -> list[
         return await _fetch(driver, sql.format(ids=" IN (SELECT value FROM json_each(?))").replace(" FOR UPDATE", ""),
                             json.dumps(list(ids)))
     return await _fetch(driver, sql.format(ids=" = ANY($1::bigint[])"), list(ids))
+
+
+async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Plain rows of `sql` in the session's transaction (a read one too), straight from the driver:
+    for reads of 100,000 rows, where SQLAlchemy's result rows cost more than the read. Parameters
+    are written `$1, $2 ..` (rewritten to `?` for SQLite); values come as the driver gives them."""
+    driver = await Driver.of(session)
+    return await _fetch(driver, re.sub(r"\$\d+", "?", sql) if driver.sqlite else sql, *args)
 
 
 # --- conversion ---------------------------------------------------------------------------------

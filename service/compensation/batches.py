@@ -207,7 +207,7 @@ def _eligible(lines: pl.DataFrame, program: Program, period: str, directory: mat
     """Whether each matched payee fits the program, worked out once per (payee kind, division)."""
     pairs = lines.filter(pl.col("payee_party_id").is_not_null()).group_by("kind", "division", maintain_order=True).agg(
         pl.col("payee_party_id").first())
-    verdicts = [eligibility_problem(program, directory.by_id[pid], division, period) or (None, None)
+    verdicts = [eligibility_problem(program, directory.payee(pid), division, period) or (None, None)
                 for _, division, pid in pairs.iter_rows()]
     table = pairs.select("kind", "division").hstack(pl.DataFrame(
         verdicts, schema={"eligible_field": pl.String, "eligible_problem": pl.String}, orient="row"))

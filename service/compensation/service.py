@@ -8,7 +8,7 @@ one is refused the same way everywhere.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from pypinyin import lazy_pinyin
 from sqlalchemy import bindparam, func, select
@@ -195,7 +195,14 @@ async def payee_division(session: AsyncSession, party: Party) -> str:
     return party.county_code or ""
 
 
-def eligibility_problem(program: Program, party: Party, division: str, period: str) -> tuple[str, str] | None:
+class Kinded(Protocol):
+    """A payee as far as eligibility goes: a Party, or the plain row a file's check reads."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+def eligibility_problem(program: Program, party: Kinded, division: str, period: str) -> tuple[str, str] | None:
     """(field, reason) if this payee or period does not fit the program; pure, used by batches too."""
     if party.kind not in program.eligible_kinds:
         return "payee_party_id", f"a {party.kind} is not eligible; the program pays {', '.join(program.eligible_kinds)}"

@@ -101,7 +101,7 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, filename: 
         parcel, start = _parcel(raw, row, errors), _date(raw["start_date"], row, errors)
         if parcel is None or start is None or payee_id is None:
             continue
-        payee = directory.by_id[payee_id]
+        payee = directory.payee(payee_id)
         misfit = _misfit(program, payee, division, start)
         if misfit:
             errors.append({"row": row, **misfit})
@@ -128,7 +128,7 @@ async def check(session: AsyncSession, actor: Actor, program_id: int, filename: 
     return plan
 
 
-def _misfit(program: Program, payee: Party, division: str, start: date) -> dict[str, str] | None:
+def _misfit(program: Program, payee: matching.Payee, division: str, start: date) -> dict[str, str] | None:
     """What create_enrollment would refuse for this household and date, found by the dry run already."""
     problem = eligibility_problem(program, payee, division, str(max(start, program.period_start).year))
     if problem and problem[0] != "period":
