@@ -144,3 +144,14 @@ async def test_the_dry_run_agrees_with_a_row_by_row_reading(client, world, data)
     assert rep["invalid_rows"] == len({row for row, _ in issues})
     assert money.parse(rep["total"]) == sum(v or 0 for (row, (_, v)) in enumerate(lines, start=2)
                                             if row not in {r for r, _ in issues})
+
+
+async def test_a_file_with_a_header_and_no_rows_is_refused_whole(client, world):
+    program = await make_program(client, world, fund="200.00")
+    r = await upload(client, world.official, program, csv_bytes([]), dry_run=True)
+    assert r.status_code == 200, r.text
+    rep = r.json()
+    assert not rep["ok"] and rep["rows"] == 0 and rep["total"] == "0.00"
+    assert [(i["row"], i["field"]) for i in rep["issues"]] == [(1, "file")]
+    r = await upload(client, world.official, program, csv_bytes([]))
+    assert r.status_code == 422 and r.json()["report"]["rows"] == 0, r.text
