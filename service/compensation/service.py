@@ -11,11 +11,11 @@ from datetime import date
 from typing import Any, Protocol
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service import money
+from service import bulk, money
 from service.auth.actor import Actor
 from service.compensation import repository as repo
 from service.compensation import rules
@@ -36,9 +36,10 @@ from service.compensation.schemas import (
     ProgramIn,
     ProgramOut,
 )
-from service.db import fetch_one, insert_ids, utcnow
+from service.db import fetch_one, utcnow
 from service.driver import (
-    as_loaded, first_value, get_row, insert_row, insert_rows, load_all, load_one, update_row, update_rows,
+    as_loaded, first_value, get_row, insert_row, insert_rows, load_all, load_one, one_of, update_row, update_rows,
+    values_of,
 )
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.ledger import service as ledger
@@ -336,14 +337,16 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
         rules.check_amount(computed, entered, program.currency)
         quotes.append((program, party, basis, computed))
         keys.append(live_key(program.id, party.id, data.period))
-    if len(set(keys)) < len(keys) or await session.scalar(select(func.count()).where(Payment.live_key.in_(keys))):
+    dialect = session.get_bind().dialect
+    if len(set(keys)) < len(keys) or await first_value(session, "live_keys", lambda: select(func.count()).where(
+            one_of(Payment.live_key, dialect, "v_keys", String())), {"v_keys": values_of(keys, dialect)}):
         raise Conflict("a payee already has a live payment for the period")  # each request then says which
     now = utcnow()
-    rows = [{**_payment_values(actor, data, *quote, now), "batch_id": None, "batch_row": None, "entry_id": None,
-             "reversal_entry_id": None, "bank_reference": None, "paid_on": None}
-            for (actor, data), quote in zip(items, quotes, strict=True)]
-    for row, payment_id in zip(rows, await insert_ids(session, Payment, rows), strict=True):
-        row["id"] = payment_id
+    ids = await bulk.reserve_ids(session, Payment.__table__, len(items))
+    rows = [{**_payment_values(actor, data, *quote, now), "id": payment_id, "batch_id": None, "batch_row": None,
+             "entry_id": None, "reversal_entry_id": None, "bank_reference": None, "paid_on": None}
+            for (actor, data), quote, payment_id in zip(items, quotes, ids, strict=True)]
+    await insert_rows(session, Payment, rows)
     known = dict((await session.execute(select(Account.code, Account.id).where(Account.code.in_(
         {parties.benefit_account_code(party.id) for _, party, _, _ in quotes})))).tuples().all())
     specs = [ledger.EntrySpec(
@@ -370,6 +373,7 @@ async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]
     payees, through the same access rules) and one for the payees' villages (held by the session,
     where `payee_division` finds them)."""
     seen: Seen = {}
+    dialect = session.get_bind().dialect
     by_scope: dict[tuple[object, ...], list[tuple[Actor, PaymentIn]]] = {}
     for actor, data in items:
         by_scope.setdefault(actor.scope, []).append((actor, data))
@@ -378,10 +382,12 @@ async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]
         for party_id, party in (await find_all_readable(session, actor, [d.payee_party_id for _, d in mine])).items():
             seen[(scope, "payee", party_id)] = party
         ids = [d.program_id for _, d in mine if 1 <= d.program_id <= MAX_ID]
-        for program in await session.scalars(repo.readable_programs(actor).where(Program.id.in_(ids))):
+        for program in await load_all(session, Program, ("readable_in", actor.scope), lambda: repo.readable_programs(
+                actor).where(one_of(Program.id, dialect)), {"v_ids": values_of(ids, dialect)}):
             seen[(scope, "program", program.id)] = program
     villages = {p.parent_id for p in seen.values() if isinstance(p, Party) and p.parent_id and not p.division_code}
-    for village in await session.scalars(select(Party).where(Party.id.in_(villages))) if villages else []:
+    for village in await load_all(session, Party, "by_ids", lambda: select(Party).where(one_of(Party.id, dialect)),
+                                  {"v_ids": values_of(villages, dialect)}) if villages else []:
         seen[((), "village", village.id)] = village  # kept here: the session holds its rows only weakly
     return seen
 
