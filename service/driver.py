@@ -246,11 +246,17 @@ async def get_row(session: AsyncSession, model: type[T], row_id: int) -> T | Non
 
 async def first_value(session: AsyncSession, key: Any, build: Callable[[], Select], values: dict[str, Any]) -> Any:
     """The first column of the first row `build()` selects for `values`, or None (`load_one`'s rules)."""
-    if not session.info.get("writing"):
-        return await session.scalar(build().params(values))
-    driver = await Driver.of(session)
-    rows = await driver.converted(fixed(driver.dialect, ("value", key), build), values)
+    rows = await all_rows(session, key, build, values)
     return rows[0][0] if rows else None
+
+
+async def all_rows(session: AsyncSession, key: Any, build: Callable[[], Select], values: dict[str, Any]
+                   ) -> list[tuple[Any, ...]]:
+    """Every row `build()` selects for `values`, as plain tuples (`load_one`'s rules)."""
+    if not session.info.get("writing"):
+        return [tuple(r) for r in await session.execute(build().params(values))]
+    driver = await Driver.of(session)
+    return await driver.converted(fixed(driver.dialect, ("rows", key), build), values)
 
 
 def _attribute_names(mapper: Any, stmt: Fixed) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, BigId, Database, IdMixin, utcnow
-from service.driver import Driver, fixed, insert_rows
+from service.driver import Driver, all_rows, fixed, insert_rows, one_of, values_of
 from service.errors import Conflict
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -71,8 +71,9 @@ async def all_new(session: AsyncSession, keys: list[tuple[int, str]]) -> bool:
         held = await session.scalar(_TRY_LOCKS, {"u": [u for u, _ in keys], "k": [k for _, k in keys]})
         if not held:
             return False
-    table = IdempotencyRecord.__table__
-    seen = await session.execute(select(table.c.user_id, table.c.key).where(table.c.key.in_({k for _, k in keys})))
+    table, dialect = IdempotencyRecord.__table__, session.get_bind().dialect
+    seen = await all_rows(session, "idempotency_keys", lambda: select(table.c.user_id, table.c.key).where(
+        one_of(table.c.key, dialect, "v_keys", String())), {"v_keys": values_of({k for _, k in keys}, dialect)})
     return not set(keys) & {(u, k) for u, k in seen}
 
 

@@ -38,7 +38,7 @@ from service.compensation.schemas import (
 )
 from service.db import fetch_one, utcnow
 from service.driver import (
-    as_loaded, first_value, get_row, insert_row, insert_rows, load_all, load_one, one_of, update_row, update_rows,
+    all_rows, as_loaded, first_value, get_row, insert_row, insert_rows, load_all, load_one, one_of, update_row, update_rows,
     values_of,
 )
 from service.errors import Conflict, Forbidden, InvalidField, NotFound
@@ -347,8 +347,9 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
              "entry_id": None, "reversal_entry_id": None, "bank_reference": None, "paid_on": None}
             for (actor, data), quote, payment_id in zip(items, quotes, ids, strict=True)]
     await insert_rows(session, Payment, rows)
-    known = dict((await session.execute(select(Account.code, Account.id).where(Account.code.in_(
-        {parties.benefit_account_code(party.id) for _, party, _, _ in quotes})))).tuples().all())
+    codes = {parties.benefit_account_code(party.id) for _, party, _, _ in quotes}
+    known = dict(await all_rows(session, "accounts_by_code", lambda: select(Account.code, Account.id).where(
+        one_of(Account.code, dialect, "v_codes", String())), {"v_codes": values_of(codes, dialect)}))
     specs = [ledger.EntrySpec(
         "payment", ledger.transfer(program.fund_account_id,
                                    known.get(parties.benefit_account_code(party.id))
@@ -435,9 +436,10 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
     `approve` would refuse raises here, and each request is then approved on its own."""
     if len({payment_id for _, payment_id in items}) < len(items):
         raise Conflict("a payment approved twice in one group")  # each request then gets its own answer
-    locked = {p.id: p for p in await session.scalars(  # in id order, as every writer locks
-        select(Payment).where(Payment.id.in_([i for _, i in items])).order_by(Payment.id)
-        .with_for_update().execution_options(populate_existing=True))}
+    dialect = session.get_bind().dialect
+    locked = {p.id: p for p in await load_all(  # in id order, as every writer locks
+        session, Payment, "by_ids", lambda: select(Payment).where(one_of(Payment.id, dialect)).order_by(Payment.id),
+        {"v_ids": values_of([i for _, i in items], dialect)}, lock=True)}
     payments = [_in_scope(locked.get(payment_id), actor, payment_id) for actor, payment_id in items]
     targets = [check_transition(p, "approve") for p in payments]
     await ledger.post_pendings(session, [p.entry_id for p in payments], [a for a, _ in items])  # type: ignore[misc]
@@ -450,8 +452,8 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
         set_committed_value(p, "status", t)
         set_committed_value(p, "updated_at", now)
     events: dict[int, list[PaymentEvent]] = {p.id: [] for p in payments}
-    for event in await session.scalars(select(PaymentEvent).where(PaymentEvent.payment_id.in_(list(events)))
-                                       .order_by(PaymentEvent.id)):
+    for event in await load_all(session, PaymentEvent, "of_payments", lambda: select(PaymentEvent).where(
+            one_of(PaymentEvent.payment_id, dialect)).order_by(PaymentEvent.id), {"v_ids": values_of(events, dialect)}):
         events[event.payment_id].append(event)
     return [payment_out(p, events[p.id]) for p in payments]
 
