@@ -4,16 +4,20 @@ the same key gets it again and never writes twice (`service.writes.perform` is t
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 
 from litestar import Response
-from sqlalchemy import Integer, String, Text, UniqueConstraint, bindparam, delete, func, insert, select, text
+from sqlalchemy import (
+    BigInteger, Integer, Select, String, Text, UniqueConstraint, and_, bindparam, delete, func, insert, select, text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, BigId, Database, IdMixin, utcnow
-from service.driver import Driver, all_rows, fixed, insert_rows, one_of, values_of
+from service.driver import Driver, all_rows, fixed, insert_rows
 from service.errors import Conflict
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -71,10 +75,25 @@ async def all_new(session: AsyncSession, keys: list[tuple[int, str]]) -> bool:
         held = await session.scalar(_TRY_LOCKS, {"u": [u for u, _ in keys], "k": [k for _, k in keys]})
         if not held:
             return False
-    table, dialect = IdempotencyRecord.__table__, session.get_bind().dialect
-    seen = await all_rows(session, "idempotency_keys", lambda: select(table.c.user_id, table.c.key).where(
-        one_of(table.c.key, dialect, "v_keys", String())), {"v_keys": values_of({k for _, k in keys}, dialect)})
-    return not set(keys) & {(u, k) for u, k in seen}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    values = ({"v_pairs": json.dumps(keys)} if sqlite else {"v_users": [u for u, _ in keys], "v_keys": [k for _, k in keys]})
+    seen = await all_rows(session, "idempotency_keys", lambda: _stored(sqlite), values)
+    return not seen
+
+
+def _stored(sqlite: bool) -> Select:
+    """The (user, key) pairs given that are stored: one index look-up per pair, whatever their number
+    (the unique index is on (user_id, key); asking for the keys alone would scan it)."""
+    table = IdempotencyRecord.__table__
+    if sqlite:
+        given = func.json_each(bindparam("v_pairs", type_=String())).table_valued("value").alias("given")
+        user, key = func.json_extract(given.c.value, "$[0]"), func.json_extract(given.c.value, "$[1]")
+    else:
+        given = func.unnest(bindparam("v_users", type_=ARRAY(BigInteger())), bindparam("v_keys", type_=ARRAY(Text()))
+                            ).table_valued("u", "k").render_derived(name="given")
+        user, key = given.c.u, given.c.k
+    return select(table.c.user_id, table.c.key).select_from(
+        given.join(table, and_(table.c.user_id == user, table.c.key == key)))
 
 
 async def remember_all(session: AsyncSession, rows: list[dict[str, object]]) -> None:
