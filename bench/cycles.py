@@ -27,7 +27,7 @@ from service.auth.actor import Actor
 from service.auth.models import User
 from service.compensation import service as comp
 from service.compensation.schemas import ProgramIn
-from service.db import Base, Database, chunks, utcnow
+from service.db import Base, Database, chunks, insert_ids, utcnow
 from service.enrollments import cycles
 from service.enrollments.models import BasisKind, BasisLine, Enrollment
 from service.enrollments.schemas import CycleIn
@@ -78,7 +78,7 @@ async def _setup(db: Database, n: int) -> tuple[Actor, int]:
                 break
         county = f"9{rnd.randrange(10**5):05d}"
     async with db.writing() as session:
-        user_ids = await ledger.insert_ids(session, User, [
+        user_ids = await insert_ids(session, User, [
             dict(name=f"bench {role} {county}", role=role, county_code=None if role == "admin" else county,
                  created_at=utcnow()) for role in ("admin", "official")])
         admin, official = (Actor(user_id=u, name="bench", role=r, county_code=c, request_id="bench")
@@ -101,7 +101,7 @@ async def _setup(db: Database, n: int) -> tuple[Actor, int]:
 
 async def _households(session: Any, county: str, village: int, n: int) -> list[int]:
     now = utcnow()
-    ids = await ledger.insert_ids(session, Party, [
+    ids = await insert_ids(session, Party, [
         dict(kind=PartyKind.HOUSEHOLD, org_type=None, name=f"户{i}", division_code=None, county_code=county,
              parent_id=village, registration_code=None, gender=None, age_band=None, id_number_hash=None,
              id_number_tail=f"{i % 10000:04d}", bank_account_tail=f"{(i * 7) % 10000:04d}", household_size=3,
@@ -118,7 +118,7 @@ async def _households(session: Any, county: str, village: int, n: int) -> list[i
 async def _enrollments(session: Any, official: Actor, program_id: int, county: str, homes: list[int],
                        rnd: random.Random) -> None:
     now, start = utcnow(), date(2024, 1, 1)
-    ids = await ledger.insert_ids(session, Enrollment, [
+    ids = await insert_ids(session, Enrollment, [
         dict(program_id=program_id, household_party_id=h, county_code=county, start_date=start, end_date=None,
              evidence="", created_by=official.user_id, created_at=now) for h in homes])
     lines = [dict(enrollment_id=e, program_id=program_id, kind=BasisKind.PARCEL, key=f"B{county}-{e}-{k}",
