@@ -21,7 +21,6 @@ as for any other insert. Errors come back as SQLAlchemy's DBAPIError, as through
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -31,7 +30,7 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.driver import Driver, fixed
+from service.driver import Driver, fixed, insert_rows, values_of
 
 Columns = Mapping[str, Sequence[Any]]
 _names = itertools.count()
@@ -122,9 +121,18 @@ async def fetch_in(session: AsyncSession, sql: str, ids: Sequence[int]) -> list[
     driver. Values come as the driver gives them (SQLite: dates and JSON as text; callers convert)."""
     driver = await Driver.of(session)
     if driver.sqlite:  # the write transaction holds the database lock: FOR UPDATE has nothing to add
-        return await _fetch(driver, sql.format(ids=" IN (SELECT value FROM json_each(?))").replace(" FOR UPDATE", ""),
-                            json.dumps(list(ids)))
-    return await _fetch(driver, sql.format(ids=" = ANY($1::bigint[])"), list(ids))
+        sql = sql.format(ids=" IN (SELECT value FROM json_each(?))").replace(" FOR UPDATE", "")
+    else:
+        sql = sql.format(ids=" = ANY($1::bigint[])")
+    return await _fetch(driver, sql, values_of(ids, driver.dialect))
+
+
+async def insert_with_ids(session: AsyncSession, model: type, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert a few rows of `model` (by column name, the same columns each) with reserved ids, one
+    driver executemany; their ids in the order given (a group commit's payments or entries)."""
+    ids = await reserve_ids(session, model.__table__, len(rows))  # type: ignore[attr-defined]
+    await insert_rows(session, model, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+    return ids
 
 
 async def fetch(session: AsyncSession, sql: str, *args: Any) -> list[tuple[Any, ...]]:

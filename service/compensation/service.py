@@ -342,11 +342,11 @@ async def enter_payments(session: AsyncSession, items: list[tuple[Actor, Payment
             one_of(Payment.live_key, dialect, "v_keys", String())), {"v_keys": values_of(keys, dialect)}):
         raise Conflict("a payee already has a live payment for the period")  # each request then says which
     now = utcnow()
-    ids = await bulk.reserve_ids(session, Payment.__table__, len(items))
-    rows = [{**_payment_values(actor, data, *quote, now), "id": payment_id, "batch_id": None, "batch_row": None,
-             "entry_id": None, "reversal_entry_id": None, "bank_reference": None, "paid_on": None}
-            for (actor, data), quote, payment_id in zip(items, quotes, ids, strict=True)]
-    await insert_rows(session, Payment, rows)
+    rows = [{**_payment_values(actor, data, *quote, now), "batch_id": None, "batch_row": None, "entry_id": None,
+             "reversal_entry_id": None, "bank_reference": None, "paid_on": None}
+            for (actor, data), quote in zip(items, quotes, strict=True)]
+    for row, payment_id in zip(rows, await bulk.insert_with_ids(session, Payment, rows), strict=True):
+        row["id"] = payment_id
     codes = {parties.benefit_account_code(party.id) for _, party, _, _ in quotes}
     known = dict(await all_rows(session, "accounts_by_code", lambda: select(Account.code, Account.id).where(
         one_of(Account.code, dialect, "v_codes", String())), {"v_codes": values_of(codes, dialect)}))

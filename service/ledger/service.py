@@ -24,7 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from service import bulk, money
 from service.auth.actor import Actor
 from service.db import canonical_json, utcnow
-from service.driver import Driver, as_loaded, fixed, insert_rows, load_one
+from service.driver import Driver, as_loaded, fixed, load_one
 from service.ledger import dimensions
 from service.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from service.ledger.chain import canonical_bytes, canonical_many, json_value, link
@@ -517,10 +517,8 @@ _POSTING_COLUMNS = ("entry_id", "account_id", "currency", "amount")
 async def _insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     """Insert new entries, their report dimensions filled from the metadata; their ids in order."""
     if len(rows) > 1:  # dimensions computed once per row (the column defaults would decode them once per column)
-        ids = await bulk.reserve_ids(session, _ENTRIES, len(rows))
-        await insert_rows(session, JournalEntry, [{"id": entry_id, **r, **dimensions.columns(r["metadata"])}
-                                                  for entry_id, r in zip(ids, rows, strict=True)])
-        return ids
+        return await bulk.insert_with_ids(session, JournalEntry, [{**r, **dimensions.columns(r["metadata"])}
+                                                                  for r in rows])
     driver = await Driver.of(session)
     names = [*rows[0], *dimensions.COLUMNS]
     stmt = fixed(driver.dialect, ("insert_entry", tuple(names)), lambda: insert(_ENTRIES).values(
