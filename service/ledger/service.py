@@ -345,26 +345,36 @@ async def record_entries_each(
 ) -> list[JournalEntry]:
     """`record_entry` for many requests written together (a group commit): each entry by its own actor,
     its funds checked against the balances the entries before it left (as if written one after
-    another), numbered in order. Any refusal raises and nothing is written."""
+    another), numbered in order. Any refusal raises and nothing is written.
+
+    The entries returned are what was written, for the responses: the session does not hold them
+    (nothing later in a group's transaction changes them, and holding them cost a tenth of its CPU)."""
     out: list[JournalEntry] = []
     for i in range(0, len(specs), FEW):
         part = specs[i:i + FEW]
         rows = await _write_entries(session, part, actors[i:i + FEW], pending, check_each=True)
-        out += [_held_entry(session, row, spec.legs) for row, spec in zip(rows, part, strict=True)]
+        out += [_written_entry(row, spec.legs) for row, spec in zip(rows, part, strict=True)]
     return out
+
+
+def _written_entry(row: dict[str, Any], legs: Sequence[Leg]) -> JournalEntry:
+    """The entry just written with its postings, as if just loaded (no SQL), not held by a session."""
+    postings = [as_loaded(Posting, {"entry_id": row["id"], "account_id": l.account_id, "currency": l.currency,
+                                    "amount": l.amount}) for l in legs]
+    return as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
+                                    **{("meta" if k == "metadata" else k): v for k, v in row.items()},
+                                    "postings": postings})
 
 
 def _held_entry(session: AsyncSession, row: dict[str, Any], legs: Sequence[Leg]) -> JournalEntry:
     """The entry just written, held by the session as if just loaded (no SQL): a later post_pending or
     change in this transaction updates this very object. The postings are attached after `add`, so
     nothing cascades."""
-    entry = as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
-                                      **{("meta" if k == "metadata" else k): v for k, v in row.items()}})
+    entry = _written_entry(row, legs)
+    postings = entry.__dict__.pop("postings")
     make_transient_to_detached(entry)
     session.add(entry)
-    set_committed_value(entry, "postings", [as_loaded(Posting, {"entry_id": row["id"], "account_id": l.account_id,
-                                                                 "currency": l.currency, "amount": l.amount})
-                                            for l in legs])
+    set_committed_value(entry, "postings", postings)
     return entry
 
 
