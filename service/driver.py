@@ -220,8 +220,10 @@ async def load_one(session: AsyncSession, model: type[T], key: Any, build: Calla
 
 
 async def load_all(session: AsyncSession, model: type[T], key: Any, build: Callable[[], Select],
-                   values: dict[str, Any], *, lock: bool = False) -> list[T]:
-    """Every `model` row `build()` selects for `values`, held by the session (`load_one`'s rules)."""
+                   values: dict[str, Any], *, lock: bool = False, hold: bool = True) -> list[T]:
+    """Every `model` row `build()` selects for `values`, held by the session (`load_one`'s rules).
+    `hold=False` (in a write transaction): the objects as read, not held, for a caller that only reads
+    them or writes their changes itself (a session that held them would flush nothing for them)."""
     if not session.info.get("writing"):
         q = build().params(values)
         if lock:
@@ -231,7 +233,8 @@ async def load_all(session: AsyncSession, model: type[T], key: Any, build: Calla
     stmt = fixed(driver.dialect, ("load", model, key, lock), lambda: build().with_for_update() if lock else build())
     rows = await driver.converted(stmt, values)
     names = _attribute_names(model.__mapper__, stmt)  # type: ignore[attr-defined]
-    return [held(session, as_loaded(model, dict(zip(names, row, strict=True))), fresh=lock) for row in rows]
+    loaded = [as_loaded(model, dict(zip(names, row, strict=True))) for row in rows]
+    return [held(session, instance, fresh=lock) for instance in loaded] if hold else loaded
 
 
 async def get_row(session: AsyncSession, model: type[T], row_id: int) -> T | None:

@@ -437,9 +437,11 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
     if len({payment_id for _, payment_id in items}) < len(items):
         raise Conflict("a payment approved twice in one group")  # each request then gets its own answer
     dialect = session.get_bind().dialect
-    locked = {p.id: p for p in await load_all(  # in id order, as every writer locks
+    # in id order, as every writer locks; not held by the session: their changes are written below, and
+    # holding them cost a sixth of an approval's own CPU
+    locked = {p.id: p for p in await load_all(
         session, Payment, "by_ids", lambda: select(Payment).where(one_of(Payment.id, dialect)).order_by(Payment.id),
-        {"v_ids": values_of([i for _, i in items], dialect)}, lock=True)}
+        {"v_ids": values_of([i for _, i in items], dialect)}, lock=True, hold=False)}
     payments = [_in_scope(locked.get(payment_id), actor, payment_id) for actor, payment_id in items]
     targets = [check_transition(p, "approve") for p in payments]
     await ledger.post_pendings(session, [p.entry_id for p in payments], [a for a, _ in items])  # type: ignore[misc]
@@ -453,7 +455,8 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
         set_committed_value(p, "updated_at", now)
     events: dict[int, list[PaymentEvent]] = {p.id: [] for p in payments}
     for event in await load_all(session, PaymentEvent, "of_payments", lambda: select(PaymentEvent).where(
-            one_of(PaymentEvent.payment_id, dialect)).order_by(PaymentEvent.id), {"v_ids": values_of(events, dialect)}):
+            one_of(PaymentEvent.payment_id, dialect)).order_by(PaymentEvent.id), {"v_ids": values_of(events, dialect)},
+            hold=False):
         events[event.payment_id].append(event)
     return [payment_out(p, events[p.id]) for p in payments]
 
