@@ -371,8 +371,8 @@ Seen = dict[tuple[object, ...], Any]  # (actor scope, "program" | "payee", id) -
 
 async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]]) -> Seen:
     """What `quote_payment` reads for a group of payments, in one query per actor scope (programs and
-    payees, through the same access rules) and one for the payees' villages (held by the session,
-    where `payee_division` finds them)."""
+    payees, through the same access rules, read only: not held by the session) and one for the payees'
+    villages (held by the session, where `payee_division` finds them)."""
     seen: Seen = {}
     dialect = session.get_bind().dialect
     by_scope: dict[tuple[object, ...], list[tuple[Actor, PaymentIn]]] = {}
@@ -384,7 +384,7 @@ async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]
             seen[(scope, "payee", party_id)] = party
         ids = [d.program_id for _, d in mine if 1 <= d.program_id <= MAX_ID]
         for program in await load_all(session, Program, ("readable_in", actor.scope), lambda: repo.readable_programs(
-                actor).where(one_of(Program.id, dialect)), {"v_ids": values_of(ids, dialect)}):
+                actor).where(one_of(Program.id, dialect)), {"v_ids": values_of(ids, dialect)}, hold=False):
             seen[(scope, "program", program.id)] = program
     villages = {p.parent_id for p in seen.values() if isinstance(p, Party) and p.parent_id and not p.division_code}
     for village in await load_all(session, Party, "by_ids", lambda: select(Party).where(one_of(Party.id, dialect)),

@@ -52,8 +52,10 @@ async def find_readable(session: AsyncSession, actor: Actor, party_id: int) -> P
 
 
 async def find_all_readable(session: AsyncSession, actor: Actor, party_ids: list[int]) -> dict[int, Party]:
-    """`find_readable` for many parties in one query; those the actor may not read are absent."""
+    """`find_readable` for many parties in one query; those the actor may not read are absent. The
+    parties are for reading only: the session does not hold them (`load_all(hold=False)`)."""
     dialect = session.get_bind().dialect
     rows = await load_all(session, Party, ("readable_in", actor.scope),
-                          lambda: readable(actor).where(one_of(Party.id, dialect)), {"v_ids": values_of(party_ids, dialect)})
+                          lambda: readable(actor).where(one_of(Party.id, dialect)), {"v_ids": values_of(party_ids, dialect)},
+                          hold=False)
     return {party.id: party for party in rows}
