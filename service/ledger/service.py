@@ -359,23 +359,30 @@ async def record_entries_each(
 
 def _written_entry(row: dict[str, Any], legs: Sequence[Leg]) -> JournalEntry:
     """The entry just written with its postings, as if just loaded (no SQL), not held by a session."""
-    postings = [as_loaded(Posting, {"entry_id": row["id"], "account_id": l.account_id, "currency": l.currency,
-                                    "amount": l.amount}) for l in legs]
-    return as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
-                                    **{("meta" if k == "metadata" else k): v for k, v in row.items()},
-                                    "postings": postings})
+    entry = _loaded_entry(row)
+    entry.__dict__["postings"] = _loaded_postings(row, legs)
+    return entry
 
 
 def _held_entry(session: AsyncSession, row: dict[str, Any], legs: Sequence[Leg]) -> JournalEntry:
     """The entry just written, held by the session as if just loaded (no SQL): a later post_pending or
     change in this transaction updates this very object. The postings are attached after `add`, so
     nothing cascades."""
-    entry = _written_entry(row, legs)
-    postings = entry.__dict__.pop("postings")
+    entry = _loaded_entry(row)
     make_transient_to_detached(entry)
     session.add(entry)
-    set_committed_value(entry, "postings", postings)
+    set_committed_value(entry, "postings", _loaded_postings(row, legs))
     return entry
+
+
+def _loaded_entry(row: dict[str, Any]) -> JournalEntry:
+    return as_loaded(JournalEntry, {"approved_by": None, "voided_by": None, "voided_at": None, "void_reason": None,
+                                    **{("meta" if k == "metadata" else k): v for k, v in row.items()}})
+
+
+def _loaded_postings(row: dict[str, Any], legs: Sequence[Leg]) -> list[Posting]:
+    return [as_loaded(Posting, {"entry_id": row["id"], "account_id": l.account_id, "currency": l.currency,
+                                "amount": l.amount}) for l in legs]
 
 
 async def record_entries(
