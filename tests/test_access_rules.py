@@ -73,3 +73,30 @@ def test_the_trustee_rule_names_real_trust_columns():
                   party_rules.TrustAllocation):
         real = models.Base.metadata.tables[light.name]
         assert {c.name for c in light.c} <= {c.name for c in real.c}
+
+
+async def test_acting_in_a_county_implies_reading_its_parties_and_programs(world, db):
+    """A group of payments reads its programs and payees once for all requesters and takes a row for a
+    requester where `Actor.in_county` allows it (compensation.service._read_ahead). That shortcut is
+    sound only while acting in a county implies reading the county's parties and programs through the
+    SQL rules, for every kind of actor."""
+    from service.compensation.models import Program
+    from service.parties import repository as party_rules
+
+    async with db.reading() as session:
+        parties = (await session.execute(select(Party.id, Party.county_code))).all()
+        programs = (await session.execute(select(Program.id, Program.county_code))).all()
+        trust_ids = (await session.scalars(select(trusts.readable(actor()).subquery().c.id))).all()
+    counties = sorted({c for _, c in parties if c} | {c for _, c in programs if c})
+    assert len(counties) >= 2 and programs and trust_ids
+    actors = [actor(role="admin"), actor(role="auditor"),
+              *(actor(role=r, county_code=c) for r in ("official", "approver") for c in [*counties, None]),
+              *(actor(role="trustee", trust_id=t) for t in trust_ids),
+              *(actor(role="community", party_id=p) for p, _ in parties[:5])]
+    for who in actors:
+        async with db.reading() as session:
+            readable = set((await session.scalars(select(party_rules.readable(who).subquery().c.id))).all())
+            in_programs = set((await session.scalars(
+                select(compensation.readable_programs(who).subquery().c.id))).all())
+        assert {p for p, c in parties if who.in_county(c)} <= readable, who
+        assert {p for p, c in programs if who.in_county(c)} == in_programs, who

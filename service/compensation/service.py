@@ -47,7 +47,6 @@ from service.ledger.models import Account, AccountKind
 from service.pagination import MAX_ID
 from service.parties import service as parties
 from service.parties.models import Party
-from service.parties.repository import find_all_readable
 
 S = PaymentStatus
 # action -> (statuses it may start from, status it leads to)
@@ -370,27 +369,35 @@ Seen = dict[tuple[object, ...], Any]  # (actor scope, "program" | "payee", id) -
 
 
 async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]]) -> Seen:
-    """What `quote_payment` reads for a group of payments, in one query per actor scope (programs and
-    payees, through the same access rules, read only: not held by the session) and one for the payees'
-    villages (held by the session, where `payee_division` finds them)."""
+    """What `quote_payment` reads for a group of payments: its programs, payees and the payees' villages,
+    one query each, whatever the requesters' counties. A program or payee is taken for a requester only
+    where `Actor.in_county` lets them act on it (acting in a county implies reading its rows through
+    the SQL access rules: tests/test_access_rules.py checks it for every kind of actor); anything else is left for `quote_payment`,
+    which reads it through the full access rules as a single request does. Programs and payees are read
+    only (not held by the session); villages are held, where `payee_division` finds them."""
     seen: Seen = {}
-    dialect = session.get_bind().dialect
-    by_scope: dict[tuple[object, ...], list[tuple[Actor, PaymentIn]]] = {}
+    payees = await _by_ids(session, Party, {d.payee_party_id for _, d in items}, hold=False)
+    programs = await _by_ids(session, Program, {d.program_id for _, d in items}, hold=False)
     for actor, data in items:
-        by_scope.setdefault(actor.scope, []).append((actor, data))
-    for scope, mine in by_scope.items():
-        actor = mine[0][0]
-        for party_id, party in (await find_all_readable(session, actor, [d.payee_party_id for _, d in mine])).items():
-            seen[(scope, "payee", party_id)] = party
-        ids = [d.program_id for _, d in mine if 1 <= d.program_id <= MAX_ID]
-        for program in await load_all(session, Program, ("readable_in", actor.scope), lambda: repo.readable_programs(
-                actor).where(one_of(Program.id, dialect)), {"v_ids": values_of(ids, dialect)}, hold=False):
-            seen[(scope, "program", program.id)] = program
+        program, payee = programs.get(data.program_id), payees.get(data.payee_party_id)
+        if program is not None and actor.in_county(program.county_code):
+            seen[(actor.scope, "program", program.id)] = program
+        if payee is not None and actor.in_county(payee.county_code):
+            seen[(actor.scope, "payee", payee.id)] = payee
     villages = {p.parent_id for p in seen.values() if isinstance(p, Party) and p.parent_id and not p.division_code}
-    for village in await load_all(session, Party, "by_ids", lambda: select(Party).where(one_of(Party.id, dialect)),
-                                  {"v_ids": values_of(villages, dialect)}) if villages else []:
+    for village in (await _by_ids(session, Party, villages, hold=True)).values():
         seen[((), "village", village.id)] = village  # kept here: the session holds its rows only weakly
     return seen
+
+
+async def _by_ids(session: AsyncSession, model: Any, ids: set[int], hold: bool) -> dict[int, Any]:
+    ids = {i for i in ids if 1 <= i <= MAX_ID}
+    if not ids:
+        return {}
+    dialect = session.get_bind().dialect
+    rows = await load_all(session, model, "by_ids", lambda: select(model).where(one_of(model.id, dialect)),
+                          {"v_ids": values_of(ids, dialect)}, hold=hold)
+    return {row.id: row for row in rows}
 
 
 async def _record_event(session: AsyncSession, payment: Payment, action: str, before: str | None, after: str,

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.actor import Actor
 from service.auth.models import Role
-from service.driver import load_all, load_one, one_of, values_of
+from service.driver import load_one
 from service.parties.models import PERSONAL_KINDS, Party
 
 # The trusts' link tables by name: the parties package sits below the trusts domain (which imports
@@ -49,13 +49,3 @@ def readable(actor: Actor) -> Select[Party]:
 async def find_readable(session: AsyncSession, actor: Actor, party_id: int) -> Party | None:
     return await load_one(session, Party, ("readable", actor.scope),
                           lambda: readable(actor).where(Party.id == bindparam("v_id")), {"v_id": party_id})
-
-
-async def find_all_readable(session: AsyncSession, actor: Actor, party_ids: list[int]) -> dict[int, Party]:
-    """`find_readable` for many parties in one query; those the actor may not read are absent. The
-    parties are for reading only: the session does not hold them (`load_all(hold=False)`)."""
-    dialect = session.get_bind().dialect
-    rows = await load_all(session, Party, ("readable_in", actor.scope),
-                          lambda: readable(actor).where(one_of(Party.id, dialect)), {"v_ids": values_of(party_ids, dialect)},
-                          hold=False)
-    return {party.id: party for party in rows}

@@ -14,10 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from service.compensation.models import Payment, PaymentEvent
+from service.compensation.schemas import PaymentIn
+from service.compensation.service import _read_ahead
 from service.idempotency import IdempotencyRecord
 from service.ledger.models import JournalEntry
-from tests.compensation.conftest import make_program, pay
-from tests.helpers import balance
+from tests.compensation.conftest import COUNTY, id_number, make_program, pay
+from tests.conftest import actor
+from tests.helpers import balance, create_party
 
 IGNORED = {"id", "program_id", "entry_id", "live_key", "entered_at", "updated_at", "at", "payment_id", "events",
            "request_id", "recorded_at"}
@@ -131,6 +134,50 @@ async def _refusals_reach_their_own_clients(client, world, auditor, picks, room)
     assert b["available"] == f"{left // 100}.{left % 100:02d}"
     listed = (await client.get(f"/api/v1/payments?program_id={program['id']}", headers=world.official)).json()
     assert sorted(p["id"] for p in listed["items"]) == sorted(r.json()["id"] for r in ok)
+
+
+async def test_a_group_of_two_counties_reads_only_what_each_requester_may(app, world, live_server):
+    """A group reads its programs and payees once for all its requesters: a payee or a program of
+    another county is still refused to each requester exactly as it is one request at a time."""
+    async with _http(live_server) as http:
+        village = await create_party(http, world.other_official, kind="community", name="上坪村 Shangping Village",
+                                     division_code="360425101201", org_type=None)
+        elsewhere = (await create_party(http, world.other_official, kind="household", name="户主外县",
+                                        parent_id=village["id"], org_type=None, id_number=id_number(9)))["id"]
+        program = await make_program(http, world)
+        mine = [h["id"] for h in world.households[:4]]
+        theirs = [h["id"] for h in world.households[4:]]
+        answers = await asyncio.gather(
+            *(pay(http, world, program, p, area_mu="1") for p in mine),
+            pay(http, world, program, elsewhere, area_mu="1"),  # a payee the official may not read
+            *(pay(http, world, program, p, headers=world.other_official, area_mu="1") for p in theirs))
+        assert _writer(app).groups >= 1
+        alone = [await pay(http, world, program, elsewhere, area_mu="1"),
+                 *[await pay(http, world, program, p, headers=world.other_official, area_mu="1") for p in theirs]]
+    assert [r.status_code for r in answers] == [201] * 4 + [422] + [404] * len(theirs), [r.text for r in answers]
+    assert [r.json() for r in answers[4:]] == [r.json() for r in alone]
+    assert answers[4].json()["errors"][0]["field"] == "payee_party_id"
+
+
+async def test_a_groups_read_ahead_gives_each_requester_only_their_countys_rows(client, world, db):
+    """The read-ahead itself: what it takes for a requester is what that requester may act on; the
+    rest is left for `quote_payment` to read through the SQL access rules (and refuse)."""
+    village = await create_party(client, world.other_official, kind="community", name="上坪村 Shangping Village",
+                                 division_code="360425101201", org_type=None)
+    elsewhere = (await create_party(client, world.other_official, kind="household", name="户主外县",
+                                    parent_id=village["id"], org_type=None, id_number=id_number(9)))["id"]
+    program = (await make_program(client, world))["id"]
+    here, there = actor(2, "official", county_code=COUNTY), actor(3, "official", county_code="360425")
+    mine = world.households[0]["id"]
+    items = [(here, PaymentIn(program_id=program, payee_party_id=mine, period="2026")),
+             (here, PaymentIn(program_id=program, payee_party_id=elsewhere, period="2026")),
+             (there, PaymentIn(program_id=program, payee_party_id=elsewhere, period="2026")),
+             (there, PaymentIn(program_id=program, payee_party_id=mine, period="2026"))]
+    async with db.writing() as session:
+        seen = await _read_ahead(session, items)
+    taken = {(who, kind, row_id) for (scope, kind, row_id) in seen if kind != "village"
+             for who, a in (("here", here), ("there", there)) if scope == a.scope}
+    assert taken == {("here", "program", program), ("here", "payee", mine), ("there", "payee", elsewhere)}
 
 
 async def test_approvals_of_a_group_post_what_one_at_a_time_posts(app, world, live_server, db, auditor):
