@@ -7,6 +7,7 @@ one is refused the same way everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
@@ -369,12 +370,13 @@ Seen = dict[tuple[object, ...], Any]  # (actor scope, "program" | "payee", id) -
 
 
 async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]]) -> Seen:
-    """What `quote_payment` reads for a group of payments: its programs, payees and the payees' villages,
-    one query each, whatever the requesters' counties. A program or payee is taken for a requester only
-    where `Actor.in_county` lets them act on it (acting in a county implies reading its rows through
-    the SQL access rules: tests/test_access_rules.py checks it for every kind of actor); anything else is left for `quote_payment`,
-    which reads it through the full access rules as a single request does. Programs and payees are read
-    only (not held by the session); villages are held, where `payee_division` finds them."""
+    """What `quote_payment` reads for a group of payments: its programs, payees and the payees'
+    villages, one query each, whatever the requesters' counties. A program or payee is taken for a
+    requester only where `Actor.in_county` lets them act on it (acting in a county implies reading its
+    rows through the SQL access rules: tests/test_access_rules.py checks it for every kind of actor);
+    anything else is left for `quote_payment`, which reads it through the access rules as a single
+    request does. Programs and payees are read only (not held by the session); villages are held,
+    where `payee_division` finds them."""
     seen: Seen = {}
     payees = await _by_ids(session, Party, {d.payee_party_id for _, d in items}, hold=False)
     programs = await _by_ids(session, Program, {d.program_id for _, d in items}, hold=False)
@@ -390,13 +392,16 @@ async def _read_ahead(session: AsyncSession, items: list[tuple[Actor, PaymentIn]
     return seen
 
 
-async def _by_ids(session: AsyncSession, model: Any, ids: set[int], hold: bool) -> dict[int, Any]:
-    ids = {i for i in ids if 1 <= i <= MAX_ID}
-    if not ids:
+async def _by_ids(session: AsyncSession, model: Any, ids: Iterable[int], *, hold: bool, lock: bool = False
+                  ) -> dict[int, Any]:
+    """The `model` rows of these ids (out-of-range ids match nothing), read in id order as every writer
+    locks (`lock`), by id."""
+    wanted = {i for i in ids if 1 <= i <= MAX_ID}
+    if not wanted:
         return {}
     dialect = session.get_bind().dialect
-    rows = await load_all(session, model, "by_ids", lambda: select(model).where(one_of(model.id, dialect)),
-                          {"v_ids": values_of(ids, dialect)}, hold=hold)
+    rows = await load_all(session, model, "by_ids", lambda: select(model).where(one_of(model.id, dialect))
+                          .order_by(model.id), {"v_ids": values_of(wanted, dialect)}, lock=lock, hold=hold)
     return {row.id: row for row in rows}
 
 
@@ -443,12 +448,9 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
     `approve` would refuse raises here, and each request is then approved on its own."""
     if len({payment_id for _, payment_id in items}) < len(items):
         raise Conflict("a payment approved twice in one group")  # each request then gets its own answer
-    dialect = session.get_bind().dialect
-    # in id order, as every writer locks; not held by the session: their changes are written below, and
-    # holding them cost a sixth of an approval's own CPU
-    locked = {p.id: p for p in await load_all(
-        session, Payment, "by_ids", lambda: select(Payment).where(one_of(Payment.id, dialect)).order_by(Payment.id),
-        {"v_ids": values_of([i for _, i in items], dialect)}, lock=True, hold=False)}
+    # not held by the session: their changes are written below, and holding them cost a sixth of an
+    # approval's own CPU
+    locked = await _by_ids(session, Payment, [i for _, i in items], lock=True, hold=False)
     payments = [_in_scope(locked.get(payment_id), actor, payment_id) for actor, payment_id in items]
     targets = [check_transition(p, "approve") for p in payments]
     await ledger.post_pendings(session, [p.entry_id for p in payments], [a for a, _ in items])  # type: ignore[misc]
@@ -461,6 +463,7 @@ async def approve_payments(session: AsyncSession, items: list[tuple[Actor, int]]
         set_committed_value(p, "status", t)
         set_committed_value(p, "updated_at", now)
     events: dict[int, list[PaymentEvent]] = {p.id: [] for p in payments}
+    dialect = session.get_bind().dialect
     for event in await load_all(session, PaymentEvent, "of_payments", lambda: select(PaymentEvent).where(
             one_of(PaymentEvent.payment_id, dialect)).order_by(PaymentEvent.id), {"v_ids": values_of(events, dialect)},
             hold=False):
